@@ -1,0 +1,304 @@
+//! The engine's error type. Every variant says what went wrong, where, and (through
+//! [`Error::hint`]) how to fix it; [`Error::kind`] sorts errors into the classes the CLI
+//! turns into exit codes and the UI into colours.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::message::Message;
+use crate::mode::Mode;
+use crate::usage::Usage;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The broad class of an error, stable across versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The request itself is wrong: schema, template, provider, mode, missing key.
+    BadInput,
+    /// The provider or the network failed (after transport retries).
+    Provider,
+    /// The model never produced output that parsed and validated.
+    Invalid,
+    /// The model stopped early (token limit) or refused.
+    Incomplete,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Schema(#[from] crate::schema::SchemaError),
+
+    #[error("{0}")]
+    Template(#[from] crate::template::TemplateError),
+
+    #[error("unknown provider `{name}`")]
+    UnknownProvider {
+        name: String,
+        known: Vec<&'static str>,
+    },
+
+    #[error("unknown mode `{name}`")]
+    UnknownMode { name: String },
+
+    #[error("provider `{provider}` does not support mode `{mode}`{}", note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default())]
+    UnsupportedMode {
+        provider: String,
+        mode: String,
+        valid: Vec<Mode>,
+        note: Option<String>,
+    },
+
+    #[error("no API key for provider `{provider}`: the environment variable {env_var} is not set")]
+    MissingApiKey { provider: String, env_var: String },
+
+    #[error(
+        "provider `{provider}` needs a base URL: the environment variable {env_var} is not set"
+    )]
+    MissingBaseUrl { provider: String, env_var: String },
+
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+
+    #[error("{provider} answered HTTP {status}: {message}")]
+    Http {
+        provider: String,
+        status: u16,
+        /// The provider's own error message when the body carried one.
+        message: String,
+        /// The raw response body (secrets masked).
+        body: String,
+        /// How many transport retries were spent before giving up.
+        retries: u32,
+    },
+
+    #[error("could not reach {provider} at {url}: {message}")]
+    Transport {
+        provider: String,
+        url: String,
+        message: String,
+        retries: u32,
+    },
+
+    #[error("{provider} answered something that is not a {expected}: {detail}")]
+    MalformedResponse {
+        provider: String,
+        expected: &'static str,
+        detail: String,
+        body: String,
+    },
+
+    #[error("the run took longer than its total timeout of {limit_ms} ms")]
+    Timeout {
+        limit_ms: u64,
+        failed_attempts: Vec<FailedAttempt>,
+        usage: Usage,
+    },
+
+    #[error("the model stopped before finishing its answer (finish reason `{reason}`)")]
+    IncompleteOutput {
+        reason: String,
+        raw: Option<String>,
+        usage: Usage,
+    },
+
+    #[error("the model refused: {text}")]
+    Refusal { text: String, usage: Usage },
+
+    #[error("{}", exhausted_summary(.0))]
+    RetriesExhausted(Box<Exhausted>),
+}
+
+/// What a run that never produced valid output leaves behind.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exhausted {
+    pub failed_attempts: Vec<FailedAttempt>,
+    /// The message list as it stood after the last re-ask (what the next call would send).
+    pub messages: Vec<Message>,
+    pub usage: Usage,
+}
+
+/// One attempt that produced a completion that did not parse or validate.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailedAttempt {
+    pub number: u32,
+    pub error: String,
+    /// The model's raw output for that attempt (tool arguments or text).
+    pub raw: Option<String>,
+}
+
+fn exhausted_summary(e: &Exhausted) -> String {
+    let n = e.failed_attempts.len();
+    let last = e
+        .failed_attempts
+        .last()
+        .map(|a| a.error.as_str())
+        .unwrap_or("no attempt was made");
+    format!("the output was still invalid after {n} attempt(s); last error:\n{last}")
+}
+
+impl Error {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Schema(_)
+            | Error::Template(_)
+            | Error::UnknownProvider { .. }
+            | Error::UnknownMode { .. }
+            | Error::UnsupportedMode { .. }
+            | Error::MissingApiKey { .. }
+            | Error::MissingBaseUrl { .. }
+            | Error::InvalidRequest(_) => ErrorKind::BadInput,
+            Error::Http { .. }
+            | Error::Transport { .. }
+            | Error::MalformedResponse { .. }
+            | Error::Timeout { .. } => ErrorKind::Provider,
+            Error::RetriesExhausted(_) => ErrorKind::Invalid,
+            Error::IncompleteOutput { .. } | Error::Refusal { .. } => ErrorKind::Incomplete,
+        }
+    }
+
+    /// A stable machine-readable code (`{code, message, details}` at the UI boundary).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Schema(e) => e.code(),
+            Error::Template(e) => e.code(),
+            Error::UnknownProvider { .. } => "unknown_provider",
+            Error::UnknownMode { .. } => "unknown_mode",
+            Error::UnsupportedMode { .. } => "unsupported_mode",
+            Error::MissingApiKey { .. } => "missing_api_key",
+            Error::MissingBaseUrl { .. } => "missing_base_url",
+            Error::InvalidRequest(_) => "invalid_request",
+            Error::Http { status: 429, .. } => "rate_limited",
+            Error::Http {
+                status: 401 | 403, ..
+            } => "unauthorized",
+            Error::Http { .. } => "provider_http_error",
+            Error::Transport { .. } => "transport_error",
+            Error::MalformedResponse { .. } => "malformed_response",
+            Error::Timeout { .. } => "timeout",
+            Error::IncompleteOutput { .. } => "incomplete_output",
+            Error::Refusal { .. } => "refusal",
+            Error::RetriesExhausted(_) => "validation_exhausted",
+        }
+    }
+
+    /// How to fix it, in one or two sentences a person can act on.
+    pub fn hint(&self) -> String {
+        match self {
+            Error::Schema(e) => e.hint(),
+            Error::Template(e) => e.hint(),
+            Error::UnknownProvider { known, .. } => format!(
+                "use PROVIDER/MODEL with one of: {}; for another OpenAI-compatible server use `openai/MODEL --base-url URL`",
+                known.join(", ")
+            ),
+            Error::UnknownMode { .. } => format!(
+                "use one of: {} (instructor's upper-case names such as TOOLS or MD_JSON work too)",
+                Mode::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            Error::UnsupportedMode { provider, valid, .. } => format!(
+                "{provider} accepts: {}",
+                valid.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            Error::MissingApiKey { env_var, .. } => format!(
+                "export {env_var}=... (or name another variable with --api-key-env)"
+            ),
+            Error::MissingBaseUrl { env_var, .. } => {
+                format!("export {env_var}=https://… (your resource's address) or pass --base-url")
+            }
+            Error::InvalidRequest(_) => "correct the request and run it again".into(),
+            Error::Http { status, .. } => match status {
+                401 | 403 => "check the API key and that it may use this model".into(),
+                404 => "check the model name and the base URL".into(),
+                429 => "the provider is rate limiting or the quota is used up; wait, or raise the limit with the provider".into(),
+                400 | 422 => "the provider rejected the request; the message above says which field".into(),
+                _ => "the provider failed; try again later".into(),
+            },
+            Error::Transport { .. } => {
+                "check that the server is running and the base URL is right".into()
+            }
+            Error::MalformedResponse { .. } => {
+                "check that the base URL points at an OpenAI-compatible API (usually ending in /v1)".into()
+            }
+            Error::Timeout { .. } => "raise --timeout or use a faster model".into(),
+            Error::IncompleteOutput { .. } => {
+                "raise --max-tokens or make the schema smaller".into()
+            }
+            Error::Refusal { .. } => "rephrase the prompt or the data".into(),
+            Error::RetriesExhausted(_) => {
+                "raise --max-retries, describe the fields better in the schema, or try another model or mode".into()
+            }
+        }
+    }
+
+    /// Structured details for the UI and for `--events`.
+    pub fn details(&self) -> Value {
+        match self {
+            Error::Schema(e) => e.details(),
+            Error::Template(e) => e.details(),
+            Error::UnknownProvider { name, known } => json!({"name": name, "known": known}),
+            Error::UnknownMode { name } => json!({"name": name}),
+            Error::UnsupportedMode {
+                provider,
+                mode,
+                valid,
+                ..
+            } => json!({"provider": provider, "mode": mode, "valid": valid}),
+            Error::MissingApiKey { provider, env_var }
+            | Error::MissingBaseUrl { provider, env_var } => {
+                json!({"provider": provider, "env_var": env_var})
+            }
+            Error::InvalidRequest(_) => Value::Null,
+            Error::Http {
+                status,
+                message,
+                body,
+                retries,
+                ..
+            } => {
+                json!({"status": status, "provider_message": message, "body": body, "retries": retries})
+            }
+            Error::Transport { url, retries, .. } => json!({"url": url, "retries": retries}),
+            Error::MalformedResponse { body, .. } => json!({"body": body}),
+            Error::Timeout {
+                failed_attempts,
+                usage,
+                ..
+            } => json!({"failed_attempts": failed_attempts, "usage": usage}),
+            Error::IncompleteOutput { raw, usage, .. } => json!({"raw": raw, "usage": usage}),
+            Error::Refusal { text, usage } => json!({"text": text, "usage": usage}),
+            Error::RetriesExhausted(e) => serde_json::to_value(e).unwrap_or(Value::Null),
+        }
+    }
+
+    pub fn info(&self) -> ErrorInfo {
+        ErrorInfo {
+            code: self.code().to_string(),
+            kind: self.kind(),
+            message: self.to_string(),
+            hint: self.hint(),
+            details: self.details(),
+        }
+    }
+
+    /// Usage spent before the error, when the run got that far.
+    pub fn usage(&self) -> Option<&Usage> {
+        match self {
+            Error::Timeout { usage, .. }
+            | Error::IncompleteOutput { usage, .. }
+            | Error::Refusal { usage, .. } => Some(usage),
+            Error::RetriesExhausted(e) => Some(&e.usage),
+            _ => None,
+        }
+    }
+}
+
+/// The serializable form of an error: `{code, kind, message, hint, details}`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ErrorInfo {
+    pub code: String,
+    pub kind: ErrorKind,
+    pub message: String,
+    pub hint: String,
+    pub details: Value,
+}

@@ -1,0 +1,187 @@
+//! The run's event stream: a typed, versioned record of everything an extraction did. Hook
+//! events use instructor's names as their `type` (`completion:kwargs`, `parse:error`, …); the
+//! CLI prints the stream with `--events`, the desktop app stores it, and the hook log and the
+//! re-ask history are views of it.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::ErrorInfo;
+use crate::hooks::{HookName, Hooks};
+use crate::message::Message;
+use crate::mode::Mode;
+use crate::usage::Usage;
+use crate::validate::Issue;
+
+/// Bumped when an event changes shape incompatibly.
+pub const RUN_EVENT_VERSION: u32 = 1;
+
+/// Where an event sits in the attempt loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptInfo {
+    /// 1-based attempt number.
+    pub attempt: u32,
+    pub max_attempts: u32,
+    pub is_last: bool,
+}
+
+/// The request as sent, with every secret replaced by `<redacted>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum RunEvent {
+    #[serde(rename = "run_started")]
+    RunStarted {
+        provider: String,
+        model: String,
+        mode: Mode,
+        schema: String,
+        max_attempts: u32,
+    },
+    /// The request is about to be sent (once per attempt, and again for each transport retry).
+    #[serde(rename = "completion:kwargs")]
+    CompletionKwargs {
+        #[serde(flatten)]
+        attempt: AttemptInfo,
+        request: RecordedRequest,
+    },
+    /// The provider answered successfully.
+    #[serde(rename = "completion:response")]
+    CompletionResponse {
+        #[serde(flatten)]
+        attempt: AttemptInfo,
+        status: u16,
+        latency_ms: f64,
+        usage: Usage,
+        body: Value,
+    },
+    /// The provider call failed; `retry_in_ms` is set when a transport retry follows.
+    #[serde(rename = "completion:error")]
+    CompletionError {
+        #[serde(flatten)]
+        attempt: AttemptInfo,
+        error: ErrorInfo,
+        retry_in_ms: Option<u64>,
+    },
+    /// The answer did not parse or validate (every time).
+    #[serde(rename = "parse:error")]
+    ParseError {
+        #[serde(flatten)]
+        attempt: AttemptInfo,
+        error: String,
+        issues: Vec<Issue>,
+        raw: Option<String>,
+    },
+    /// Messages appended for the next attempt.
+    #[serde(rename = "reask")]
+    Reask {
+        #[serde(flatten)]
+        attempt: AttemptInfo,
+        messages: Vec<Message>,
+    },
+    /// The last attempt failed; the run gives up.
+    #[serde(rename = "completion:last_attempt")]
+    CompletionLastAttempt {
+        #[serde(flatten)]
+        attempt: AttemptInfo,
+        error: String,
+    },
+    /// A hook handler panicked; the run went on.
+    #[serde(rename = "hook_failed")]
+    HookFailed { hook: String, message: String },
+    #[serde(rename = "run_succeeded")]
+    RunSucceeded {
+        attempts: u32,
+        value: Value,
+        usage: Usage,
+        latency_ms: f64,
+    },
+    #[serde(rename = "run_failed")]
+    RunFailed {
+        attempts: u32,
+        error: ErrorInfo,
+        usage: Usage,
+        latency_ms: f64,
+    },
+}
+
+/// An event with its envelope: protocol version, sequence number, time since the run began.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRecord {
+    pub v: u32,
+    pub seq: u64,
+    pub t_ms: f64,
+    #[serde(flatten)]
+    pub event: RunEvent,
+}
+
+/// Receives every event of a run.
+pub type EventObserver = Arc<dyn Fn(&EventRecord) + Send + Sync>;
+
+/// Fans events out to the observer and the hooks, numbering them.
+pub(crate) struct Emitter {
+    hooks: Hooks,
+    observer: Option<EventObserver>,
+    seq: u64,
+    start: Instant,
+}
+
+impl Emitter {
+    pub(crate) fn new(hooks: Hooks, observer: Option<EventObserver>) -> Self {
+        Emitter {
+            hooks,
+            observer,
+            seq: 0,
+            start: Instant::now(),
+        }
+    }
+
+    /// Whether anyone listens; events that are costly to build are skipped otherwise.
+    pub(crate) fn active(&self) -> bool {
+        self.observer.is_some() || !self.hooks.is_empty()
+    }
+
+    pub(crate) fn elapsed_ms(&self) -> f64 {
+        self.start.elapsed().as_secs_f64() * 1e3
+    }
+
+    pub(crate) fn emit(&mut self, event: RunEvent) {
+        if !self.active() {
+            return;
+        }
+        let failures = match HookName::of(&event) {
+            Some(name) => self.hooks.dispatch(name, &event),
+            None => Vec::new(),
+        };
+        self.record(event);
+        for (hook, message) in failures {
+            self.record(RunEvent::HookFailed {
+                hook: hook.as_str().to_string(),
+                message,
+            });
+        }
+    }
+
+    fn record(&mut self, event: RunEvent) {
+        self.seq += 1;
+        if let Some(observer) = &self.observer {
+            let record = EventRecord {
+                v: RUN_EVENT_VERSION,
+                seq: self.seq,
+                t_ms: self.elapsed_ms(),
+                event,
+            };
+            observer(&record);
+        }
+    }
+}

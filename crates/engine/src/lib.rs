@@ -1,0 +1,53 @@
+//! # quarry-engine
+//!
+//! A Rust re-implementation of the engine of Python's *instructor*: ask a language model for
+//! JSON that matches a schema, validate it, re-ask with the errors until it is right, and
+//! report every step as a typed event.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), quarry_engine::Error> {
+//! use quarry_engine::{Client, ExtractRequest};
+//!
+//! #[derive(serde::Deserialize, schemars::JsonSchema)]
+//! struct Person { name: String, age: u32 }
+//!
+//! let client = Client::new();
+//! let person: Person = client
+//!     .extract(&ExtractRequest::new("openai/gpt-4o-mini")
+//!         .user("Extract: {{ text }}")
+//!         .var("text", "Ada Lovelace, 36"))
+//!     .await?;
+//! # Ok(()) }
+//! ```
+
+pub mod error;
+pub mod events;
+pub mod extract;
+pub mod hooks;
+pub mod message;
+pub mod mode;
+pub mod provider;
+pub mod request;
+pub mod retry;
+pub mod schema;
+pub mod secret;
+pub mod template;
+pub mod usage;
+pub mod validate;
+
+mod client;
+mod run;
+mod transport;
+
+pub use client::{CallOptions, Client, ClientBuilder, Resolved};
+pub use error::{Error, ErrorInfo, ErrorKind, Exhausted, FailedAttempt};
+pub use events::{EventObserver, EventRecord, RUN_EVENT_VERSION, RunEvent};
+pub use hooks::{HookId, HookName, Hooks};
+pub use message::{Message, Part, Role, ToolCall};
+pub use mode::{Mode, ModeName};
+pub use request::{ExtractRequest, Sampling};
+pub use retry::TransportRetry;
+pub use run::Extraction;
+pub use schema::{ResponseSchema, SchemaError, Shape};
+pub use secret::{ApiKey, EnvKeys, KeySource};
+pub use usage::Usage;

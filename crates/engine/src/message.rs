@@ -1,0 +1,134 @@
+//! The conversation: messages with text and image parts, and the tool calls and tool results
+//! that re-asks add. Providers render this one shape into their own wire format.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+    Tool,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::System => "system",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+            Role::Tool => "tool",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Part {
+    Text {
+        text: String,
+    },
+    /// An image by URL; `data:` URLs carry inline base64 images.
+    Image {
+        url: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
+}
+
+/// A function call the model made (or that a re-ask echoes back to it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolCall {
+    pub id: String,
+    pub name: String,
+    /// The arguments exactly as the model sent them (a JSON text, possibly broken).
+    pub arguments: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub role: Role,
+    pub content: Vec<Part>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// For `Role::Tool`: the call this message answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+    /// For `Role::Tool`: the function name (some providers want it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl Message {
+    pub fn new(role: Role, text: impl Into<String>) -> Self {
+        Message {
+            role,
+            content: vec![Part::Text { text: text.into() }],
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+            name: None,
+        }
+    }
+    pub fn system(text: impl Into<String>) -> Self {
+        Self::new(Role::System, text)
+    }
+    pub fn user(text: impl Into<String>) -> Self {
+        Self::new(Role::User, text)
+    }
+    pub fn assistant(text: impl Into<String>) -> Self {
+        Self::new(Role::Assistant, text)
+    }
+
+    /// An assistant turn that made tool calls (content may be empty).
+    pub fn assistant_tool_calls(text: Option<String>, calls: Vec<ToolCall>) -> Self {
+        Message {
+            role: Role::Assistant,
+            content: text
+                .filter(|t| !t.is_empty())
+                .map(|text| vec![Part::Text { text }])
+                .unwrap_or_default(),
+            tool_calls: calls,
+            tool_call_id: None,
+            name: None,
+        }
+    }
+
+    /// The answer to one tool call.
+    pub fn tool_result(call: &ToolCall, text: impl Into<String>) -> Self {
+        Message {
+            role: Role::Tool,
+            content: vec![Part::Text { text: text.into() }],
+            tool_calls: Vec::new(),
+            tool_call_id: Some(call.id.clone()),
+            name: Some(call.name.clone()),
+        }
+    }
+
+    pub fn with_image(mut self, url: impl Into<String>) -> Self {
+        self.content.push(Part::Image {
+            url: url.into(),
+            detail: None,
+        });
+        self
+    }
+
+    /// All text parts joined; what a provider without multi-part content receives.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for part in &self.content {
+            if let Part::Text { text } = part {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                out.push_str(text);
+            }
+        }
+        out
+    }
+
+    /// True when the content is exactly one text part (rendered as a plain string).
+    pub fn is_plain_text(&self) -> bool {
+        matches!(self.content.as_slice(), [Part::Text { .. }])
+    }
+}

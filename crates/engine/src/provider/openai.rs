@@ -1,0 +1,588 @@
+//! The OpenAI protocol: Chat Completions for most modes and the Responses API for the
+//! `RESPONSES_*` modes, with the quirks of every OpenAI-compatible preset.
+
+use serde_json::{Map, Value, json};
+
+use super::presets::{Endpoint, JsonSchemaFormat, Preset, ToolChoice};
+use super::{CallSpec, Completion, Finish, Header, HttpRequest, Protocol, ProviderFailure};
+use crate::message::{Message, Part, Role, ToolCall};
+use crate::mode::Mode;
+use crate::retry::is_quota_exhausted;
+use crate::schema::{ResponseSchema, ToolSpec};
+use crate::secret::ApiKey;
+use crate::usage::Usage;
+
+#[derive(Debug)]
+pub struct OpenAi {
+    preset: &'static Preset,
+    base_url: String,
+    /// Azure only.
+    api_version: String,
+}
+
+impl OpenAi {
+    pub fn new(preset: &'static Preset, base_url: String, api_version: Option<String>) -> Self {
+        OpenAi {
+            preset,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            api_version: api_version
+                .unwrap_or_else(|| super::presets::AZURE_DEFAULT_API_VERSION.to_string()),
+        }
+    }
+
+    fn url(&self, mode: Mode, model: &str) -> String {
+        match self.preset.endpoint {
+            Endpoint::Azure => format!(
+                "{}/openai/deployments/{model}/{}?api-version={}",
+                self.base_url,
+                if mode.is_responses_api() {
+                    "responses"
+                } else {
+                    "chat/completions"
+                },
+                self.api_version
+            ),
+            Endpoint::Standard if mode.is_responses_api() => format!("{}/responses", self.base_url),
+            Endpoint::Standard => format!("{}/chat/completions", self.base_url),
+        }
+    }
+}
+
+/// The instruction that carries the schema in the JSON modes.
+fn schema_instruction(schema: &ResponseSchema) -> String {
+    let tool = schema.tool();
+    let pretty = serde_json::to_string_pretty(&tool.parameters).unwrap_or_default();
+    format!(
+        "Extract the requested information as JSON. {}\n\nThe answer must be one JSON value named `{}` that matches this JSON Schema:\n\n{pretty}\n\nReturn the data itself (an instance of the schema), not the schema.",
+        tool.description, tool.name
+    )
+}
+
+const MD_JSON_REQUEST: &str = "Return the JSON answer inside a single ```json code block, and nothing that is not JSON inside it.";
+
+fn function_def(tool: &ToolSpec, strict: bool) -> Value {
+    let mut f = json!({
+        "name": tool.name,
+        "description": tool.description,
+        "parameters": if strict { &tool.strict_parameters } else { &tool.parameters },
+    });
+    if strict {
+        f["strict"] = json!(true);
+    }
+    f
+}
+
+fn chat_content(m: &Message, images: bool) -> Value {
+    if m.is_plain_text() || !images {
+        return Value::String(m.text());
+    }
+    Value::Array(
+        m.content
+            .iter()
+            .map(|p| match p {
+                Part::Text { text } => json!({"type": "text", "text": text}),
+                Part::Image { url, detail } => {
+                    let mut image = json!({"url": url});
+                    if let Some(d) = detail {
+                        image["detail"] = json!(d);
+                    }
+                    json!({"type": "image_url", "image_url": image})
+                }
+            })
+            .collect(),
+    )
+}
+
+fn chat_message(m: &Message, mode: Mode) -> Value {
+    match m.role {
+        Role::Assistant if !m.tool_calls.is_empty() => {
+            let content = if m.content.is_empty() {
+                Value::Null
+            } else {
+                Value::String(m.text())
+            };
+            if mode == Mode::Functions {
+                let call = &m.tool_calls[0];
+                json!({"role": "assistant", "content": content,
+                       "function_call": {"name": call.name, "arguments": call.arguments}})
+            } else {
+                let calls: Vec<Value> = m
+                    .tool_calls
+                    .iter()
+                    .map(|c| {
+                        json!({"id": c.id, "type": "function",
+                                    "function": {"name": c.name, "arguments": c.arguments}})
+                    })
+                    .collect();
+                json!({"role": "assistant", "content": content, "tool_calls": calls})
+            }
+        }
+        Role::Tool => json!({
+            "role": "tool",
+            "tool_call_id": m.tool_call_id.clone().unwrap_or_default(),
+            "content": m.text(),
+        }),
+        role => json!({"role": role.as_str(), "content": chat_content(m, role == Role::User)}),
+    }
+}
+
+/// Puts the schema instruction first: as a new system message, or appended to the first one.
+fn with_system_instruction(messages: &[Message], instruction: String) -> Vec<Message> {
+    let mut out = messages.to_vec();
+    match out.first_mut() {
+        Some(first) if first.role == Role::System => {
+            match first.content.iter_mut().find_map(|p| match p {
+                Part::Text { text } => Some(text),
+                Part::Image { .. } => None,
+            }) {
+                Some(text) => {
+                    text.push_str("\n\n");
+                    text.push_str(&instruction);
+                }
+                None => first.content.push(Part::Text { text: instruction }),
+            }
+        }
+        _ => out.insert(0, Message::system(instruction)),
+    }
+    out
+}
+
+impl OpenAi {
+    fn chat_body(&self, call: &CallSpec<'_>) -> Value {
+        let mode = call.mode;
+        let schema = call.schema;
+        let tool = schema.tool();
+        let mut body = Map::new();
+        body.insert("model".into(), json!(call.model));
+
+        let messages: Vec<Message> = match mode {
+            Mode::Json | Mode::MdJson => {
+                let mut m = with_system_instruction(call.messages, schema_instruction(schema));
+                if mode == Mode::MdJson {
+                    // After the caller's turns, before any re-ask. A system message may have
+                    // been inserted in front, hence the +1 when the caller had none.
+                    let inserted =
+                        usize::from(call.messages.first().map(|m| m.role) != Some(Role::System));
+                    let at = (call.prompt_len + inserted).min(m.len());
+                    m.insert(at, Message::user(MD_JSON_REQUEST));
+                }
+                m
+            }
+            Mode::JsonO1 => {
+                // Reasoning models of the o1 family take no system message: its text goes
+                // into the user turn that carries the schema.
+                let (system, mut rest): (Vec<Message>, Vec<Message>) = call
+                    .messages
+                    .iter()
+                    .cloned()
+                    .partition(|m| m.role == Role::System);
+                let mut text: Vec<String> = system.iter().map(Message::text).collect();
+                text.push(schema_instruction(schema));
+                let at = rest
+                    .iter()
+                    .position(|m| m.role != Role::User)
+                    .unwrap_or(rest.len());
+                rest.insert(at, Message::user(text.join("\n\n")));
+                rest
+            }
+            _ => call.messages.to_vec(),
+        };
+        body.insert(
+            "messages".into(),
+            Value::Array(messages.iter().map(|m| chat_message(m, mode)).collect()),
+        );
+
+        match mode {
+            Mode::Tools | Mode::ToolsStrict | Mode::ReasoningTools => {
+                let strict = mode == Mode::ToolsStrict;
+                body.insert(
+                    "tools".into(),
+                    json!([{"type": "function", "function": function_def(tool, strict)}]),
+                );
+                let choice = match self.preset.tool_choice {
+                    ToolChoice::Named => {
+                        json!({"type": "function", "function": {"name": tool.name}})
+                    }
+                    ToolChoice::Any => json!("any"),
+                    ToolChoice::Auto => json!("auto"),
+                };
+                body.insert("tool_choice".into(), choice);
+            }
+            Mode::ParallelTools => {
+                let tools: Vec<Value> = schema
+                    .parallel_tools()
+                    .iter()
+                    .map(|t| json!({"type": "function", "function": function_def(t, false)}))
+                    .collect();
+                body.insert("tools".into(), Value::Array(tools));
+                body.insert("tool_choice".into(), json!("auto"));
+            }
+            Mode::Functions => {
+                body.insert("functions".into(), json!([function_def(tool, false)]));
+                body.insert("function_call".into(), json!({"name": tool.name}));
+            }
+            Mode::Json => {
+                body.insert("response_format".into(), json!({"type": "json_object"}));
+            }
+            Mode::JsonSchema => {
+                let format = match self.preset.json_schema_format {
+                    JsonSchemaFormat::Named => {
+                        json!({"name": tool.name, "schema": tool.parameters})
+                    }
+                    JsonSchemaFormat::NamedStrict => {
+                        json!({"name": tool.name, "schema": tool.strict_parameters, "strict": true})
+                    }
+                    JsonSchemaFormat::SchemaOnly => json!({"schema": tool.parameters}),
+                };
+                body.insert(
+                    "response_format".into(),
+                    json!({"type": "json_schema", "json_schema": format}),
+                );
+            }
+            Mode::JsonO1
+            | Mode::MdJson
+            | Mode::ResponsesTools
+            | Mode::ResponsesToolsWithInbuiltTools => {}
+        }
+
+        let s = call.sampling;
+        if let Some(t) = s.temperature {
+            body.insert("temperature".into(), json!(t));
+        }
+        if let Some(n) = s.max_tokens {
+            body.insert("max_tokens".into(), json!(n));
+        }
+        if let Some(p) = s.top_p {
+            body.insert("top_p".into(), json!(p));
+        }
+        if let Some(seed) = s.seed {
+            body.insert("seed".into(), json!(seed));
+        }
+        if !s.stop.is_empty() {
+            body.insert("stop".into(), json!(s.stop));
+        }
+        for (k, v) in call.extra_body {
+            body.insert(k.clone(), v.clone());
+        }
+        Value::Object(body)
+    }
+
+    fn responses_body(&self, call: &CallSpec<'_>) -> Value {
+        let tool = call.schema.tool();
+        let mut body = Map::new();
+        body.insert("model".into(), json!(call.model));
+        let mut input = Vec::new();
+        for m in call.messages {
+            match m.role {
+                Role::Assistant if !m.tool_calls.is_empty() => {
+                    if !m.content.is_empty() {
+                        input.push(json!({"role": "assistant", "content": m.text()}));
+                    }
+                    for c in &m.tool_calls {
+                        input.push(json!({"type": "function_call", "call_id": c.id,
+                                          "name": c.name, "arguments": c.arguments}));
+                    }
+                }
+                Role::Tool => input.push(json!({
+                    "type": "function_call_output",
+                    "call_id": m.tool_call_id.clone().unwrap_or_default(),
+                    "output": m.text(),
+                })),
+                Role::User if !m.is_plain_text() => {
+                    let parts: Vec<Value> = m
+                        .content
+                        .iter()
+                        .map(|p| match p {
+                            Part::Text { text } => json!({"type": "input_text", "text": text}),
+                            Part::Image { url, detail } => json!({"type": "input_image",
+                                "image_url": url, "detail": detail.as_deref().unwrap_or("auto")}),
+                        })
+                        .collect();
+                    input.push(json!({"role": "user", "content": parts}));
+                }
+                role => input.push(json!({"role": role.as_str(), "content": m.text()})),
+            }
+        }
+        body.insert("input".into(), Value::Array(input));
+        let function = json!({"type": "function", "name": tool.name,
+                              "description": tool.description, "parameters": tool.parameters});
+        let inbuilt = call.mode == Mode::ResponsesToolsWithInbuiltTools;
+        let mut extra = call.extra_body.clone();
+        match extra.remove("tools") {
+            // The caller's built-in tools (web search, file search, …) stay; ours joins them
+            // and the model chooses.
+            Some(Value::Array(mut tools)) if inbuilt => {
+                tools.push(function);
+                body.insert("tools".into(), Value::Array(tools));
+            }
+            other => {
+                if let Some(o) = other {
+                    extra.insert("tools".into(), o);
+                }
+                body.insert("tools".into(), json!([function]));
+                body.insert(
+                    "tool_choice".into(),
+                    json!({"type": "function", "name": tool.name}),
+                );
+            }
+        }
+        let s = call.sampling;
+        if let Some(t) = s.temperature {
+            body.insert("temperature".into(), json!(t));
+        }
+        if let Some(n) = s.max_tokens {
+            body.insert("max_output_tokens".into(), json!(n));
+        }
+        if let Some(p) = s.top_p {
+            body.insert("top_p".into(), json!(p));
+        }
+        for (k, v) in extra {
+            body.insert(k, v);
+        }
+        Value::Object(body)
+    }
+}
+
+fn finish(reason: Option<&str>) -> Option<Finish> {
+    Some(match reason? {
+        "stop" | "tool_calls" | "function_call" | "end_turn" => Finish::Complete,
+        "length" | "max_tokens" | "max_output_tokens" => Finish::Length,
+        "content_filter" => Finish::ContentFilter,
+        other => Finish::Other(other.to_string()),
+    })
+}
+
+fn u(v: &Value, path: &str) -> Option<u64> {
+    v.pointer(path).and_then(Value::as_u64)
+}
+
+fn chat_usage(v: &Value) -> Usage {
+    Usage {
+        prompt_tokens: u(v, "/prompt_tokens").unwrap_or(0),
+        completion_tokens: u(v, "/completion_tokens").unwrap_or(0),
+        total_tokens: u(v, "/total_tokens").unwrap_or(0),
+        cached_tokens: u(v, "/prompt_tokens_details/cached_tokens"),
+        reasoning_tokens: u(v, "/completion_tokens_details/reasoning_tokens"),
+    }
+}
+
+fn responses_usage(v: &Value) -> Usage {
+    Usage {
+        prompt_tokens: u(v, "/input_tokens").unwrap_or(0),
+        completion_tokens: u(v, "/output_tokens").unwrap_or(0),
+        total_tokens: u(v, "/total_tokens").unwrap_or(0),
+        cached_tokens: u(v, "/input_tokens_details/cached_tokens"),
+        reasoning_tokens: u(v, "/output_tokens_details/reasoning_tokens"),
+    }
+}
+
+fn string_at(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+/// Tool-call arguments are a JSON string on the wire; some servers send an object instead.
+fn arguments(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn parse_chat(root: &Value) -> Result<Completion, String> {
+    let choice = root
+        .get("choices")
+        .and_then(Value::as_array)
+        .ok_or("the body has no `choices` array")?
+        .first()
+        .ok_or("`choices` is empty")?;
+    let message = choice
+        .get("message")
+        .ok_or("`choices[0]` has no `message`")?;
+    let mut tool_calls: Vec<ToolCall> = message
+        .get("tool_calls")
+        .and_then(Value::as_array)
+        .map(|calls| {
+            calls
+                .iter()
+                .enumerate()
+                .map(|(i, c)| ToolCall {
+                    id: string_at(c, "id").unwrap_or_else(|| format!("call_{i}")),
+                    name: c
+                        .pointer("/function/name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    arguments: arguments(c.pointer("/function/arguments")),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(fc) = message.get("function_call").filter(|v| v.is_object()) {
+        tool_calls.push(ToolCall {
+            id: "function_call".into(),
+            name: string_at(fc, "name").unwrap_or_default(),
+            arguments: arguments(fc.get("arguments")),
+        });
+    }
+    Ok(Completion {
+        text: string_at(message, "content"),
+        tool_calls,
+        finish: finish(choice.get("finish_reason").and_then(Value::as_str)),
+        refusal: string_at(message, "refusal").filter(|r| !r.is_empty()),
+        usage: root.get("usage").map(chat_usage).unwrap_or_default(),
+    })
+}
+
+fn parse_responses(root: &Value) -> Result<Completion, String> {
+    let output = root
+        .get("output")
+        .and_then(Value::as_array)
+        .ok_or("the body has no `output` array")?;
+    let mut text = String::new();
+    let mut refusal = None;
+    let mut tool_calls = Vec::new();
+    for item in output {
+        match item.get("type").and_then(Value::as_str) {
+            Some("function_call") => tool_calls.push(ToolCall {
+                id: string_at(item, "call_id")
+                    .or_else(|| string_at(item, "id"))
+                    .unwrap_or_default(),
+                name: string_at(item, "name").unwrap_or_default(),
+                arguments: arguments(item.get("arguments")),
+            }),
+            Some("message") => {
+                for part in item
+                    .get("content")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    match part.get("type").and_then(Value::as_str) {
+                        Some("output_text") => {
+                            text.push_str(part.get("text").and_then(Value::as_str).unwrap_or(""))
+                        }
+                        Some("refusal") => refusal = string_at(part, "refusal"),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let finish = match root.get("status").and_then(Value::as_str) {
+        Some("incomplete") => finish(
+            root.pointer("/incomplete_details/reason")
+                .and_then(Value::as_str)
+                .or(Some("incomplete")),
+        ),
+        Some(_) => Some(Finish::Complete),
+        None => None,
+    };
+    Ok(Completion {
+        text: (!text.is_empty()).then_some(text),
+        tool_calls,
+        finish,
+        refusal,
+        usage: root.get("usage").map(responses_usage).unwrap_or_default(),
+    })
+}
+
+const TOOL_REASK: &str = "Call the function again with every one of these errors fixed.";
+const JSON_REASK: &str = "Reply again with corrected JSON only, fixing every one of these errors.";
+
+impl Protocol for OpenAi {
+    fn name(&self) -> &str {
+        self.preset.name
+    }
+
+    fn build(&self, call: &CallSpec<'_>, key: Option<&ApiKey>) -> HttpRequest {
+        let body = if call.mode.is_responses_api() {
+            self.responses_body(call)
+        } else {
+            self.chat_body(call)
+        };
+        let mut headers = Vec::with_capacity(2);
+        if let Some(key) = key {
+            headers.push(match self.preset.endpoint {
+                Endpoint::Azure => Header {
+                    name: "api-key".into(),
+                    value: key.expose().to_string(),
+                    secret: true,
+                },
+                Endpoint::Standard => Header {
+                    name: "authorization".into(),
+                    value: format!("Bearer {}", key.expose()),
+                    secret: true,
+                },
+            });
+        }
+        HttpRequest {
+            url: self.url(call.mode, call.model),
+            headers,
+            body,
+        }
+    }
+
+    fn sends_strict_schema(&self, mode: Mode) -> bool {
+        mode == Mode::ToolsStrict
+            || (mode == Mode::JsonSchema
+                && self.preset.json_schema_format == JsonSchemaFormat::NamedStrict)
+    }
+
+    fn parse(&self, mode: Mode, body: &[u8]) -> Result<Completion, String> {
+        let root: Value =
+            serde_json::from_slice(body).map_err(|e| format!("the body is not JSON ({e})"))?;
+        if mode.is_responses_api() {
+            parse_responses(&root)
+        } else {
+            parse_chat(&root)
+        }
+    }
+
+    fn failure(&self, _status: u16, body: &str) -> ProviderFailure {
+        let message = serde_json::from_str::<Value>(body).ok().and_then(|v| {
+            v.pointer("/error/message")
+                .or_else(|| v.get("error").filter(|e| e.is_string()))
+                .or_else(|| v.get("message"))
+                .or_else(|| v.get("detail"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+        ProviderFailure {
+            message,
+            quota_exhausted: is_quota_exhausted(body),
+        }
+    }
+
+    fn reask(&self, mode: Mode, completion: &Completion, error: &str) -> Vec<Message> {
+        if mode.is_tool_mode() {
+            if completion.tool_calls.is_empty() {
+                let mut out = Vec::new();
+                if let Some(text) = completion.text.as_ref().filter(|t| !t.is_empty()) {
+                    out.push(Message::assistant(text.clone()));
+                }
+                out.push(Message::user(format!(
+                    "{error}\nAnswer by calling the function, not with text."
+                )));
+                return out;
+            }
+            let mut out = vec![Message::assistant_tool_calls(
+                completion.text.clone(),
+                completion.tool_calls.clone(),
+            )];
+            if mode == Mode::Functions {
+                out.push(Message::user(format!("{error}\n{TOOL_REASK}")));
+            } else {
+                for call in &completion.tool_calls {
+                    out.push(Message::tool_result(call, format!("{error}\n{TOOL_REASK}")));
+                }
+            }
+            return out;
+        }
+        vec![
+            Message::assistant(completion.text.clone().unwrap_or_default()),
+            Message::user(format!("{error}\n{JSON_REASK}")),
+        ]
+    }
+}

@@ -1,0 +1,233 @@
+//! Presets of the OpenAI protocol: OpenAI-compatible services and local servers, each with its
+//! base URL, key variable, accepted modes and quirks. `provider/model` strings choose one.
+
+use crate::mode::Mode;
+
+/// How the forced tool is requested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToolChoice {
+    /// `{"type": "function", "function": {"name": …}}` (OpenAI).
+    Named,
+    /// `"any"` (Mistral: any tool, and there is only one).
+    Any,
+    /// `"auto"` (Writer rejects forced tools).
+    Auto,
+}
+
+/// How `response_format` describes a JSON Schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonSchemaFormat {
+    /// `{type: json_schema, json_schema: {name, schema}}` (OpenAI).
+    Named,
+    /// `{type: json_schema, json_schema: {name, schema, strict: true}}` with a closed root
+    /// (OpenRouter structured outputs).
+    NamedStrict,
+    /// `{type: json_schema, json_schema: {schema}}` (Perplexity, Writer).
+    SchemaOnly,
+}
+
+/// Where the endpoint lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `{base}/chat/completions`, `{base}/responses`.
+    Standard,
+    /// `{base}/openai/deployments/{model}/chat/completions?api-version=…`, `api-key` header.
+    Azure,
+}
+
+#[derive(Debug)]
+pub struct Preset {
+    pub name: &'static str,
+    /// The default base URL; empty when it must come from `base_url_env` or `--base-url`.
+    pub base_url: &'static str,
+    /// A variable holding the base URL (resource-specific services), with a suffix appended.
+    pub base_url_env: Option<(&'static str, &'static str)>,
+    pub key_env: &'static str,
+    /// Local servers usually run without a key: send none when the variable is unset.
+    pub key_required: bool,
+    pub default_mode: Mode,
+    pub modes: &'static [Mode],
+    pub tool_choice: ToolChoice,
+    pub json_schema_format: JsonSchemaFormat,
+    pub endpoint: Endpoint,
+}
+
+use Mode::*;
+
+const OPENAI_MODES: &[Mode] = &[
+    Tools,
+    ToolsStrict,
+    ParallelTools,
+    Json,
+    JsonO1,
+    JsonSchema,
+    MdJson,
+    Functions,
+    ResponsesTools,
+    ResponsesToolsWithInbuiltTools,
+];
+const CHAT_MODES: &[Mode] = &[
+    Tools,
+    ToolsStrict,
+    ParallelTools,
+    Json,
+    JsonO1,
+    JsonSchema,
+    MdJson,
+    Functions,
+];
+const COMPAT_MODES: &[Mode] = &[Tools, ParallelTools, Json, JsonSchema, MdJson];
+const NO_SCHEMA_FORMAT_MODES: &[Mode] = &[Tools, ParallelTools, Json, MdJson];
+
+const fn preset(name: &'static str, base_url: &'static str, key_env: &'static str) -> Preset {
+    Preset {
+        name,
+        base_url,
+        base_url_env: None,
+        key_env,
+        key_required: true,
+        default_mode: Tools,
+        modes: COMPAT_MODES,
+        tool_choice: ToolChoice::Named,
+        json_schema_format: JsonSchemaFormat::Named,
+        endpoint: Endpoint::Standard,
+    }
+}
+
+const fn local(name: &'static str, base_url: &'static str, key_env: &'static str) -> Preset {
+    Preset {
+        key_required: false,
+        // Local servers constrain output with a grammar built from `response_format`, which
+        // small models need far more than tool calling.
+        default_mode: JsonSchema,
+        ..preset(name, base_url, key_env)
+    }
+}
+
+pub static PRESETS: &[Preset] = &[
+    Preset {
+        modes: OPENAI_MODES,
+        ..preset("openai", "https://api.openai.com/v1", "OPENAI_API_KEY")
+    },
+    Preset {
+        base_url_env: Some(("AZURE_OPENAI_ENDPOINT", "")),
+        modes: CHAT_MODES,
+        endpoint: Endpoint::Azure,
+        ..preset("azure_openai", "", "AZURE_OPENAI_API_KEY")
+    },
+    Preset {
+        modes: NO_SCHEMA_FORMAT_MODES,
+        ..preset("groq", "https://api.groq.com/openai/v1", "GROQ_API_KEY")
+    },
+    Preset {
+        modes: NO_SCHEMA_FORMAT_MODES,
+        ..preset("cerebras", "https://api.cerebras.ai/v1", "CEREBRAS_API_KEY")
+    },
+    Preset {
+        modes: NO_SCHEMA_FORMAT_MODES,
+        ..preset(
+            "fireworks",
+            "https://api.fireworks.ai/inference/v1",
+            "FIREWORKS_API_KEY",
+        )
+    },
+    preset(
+        "together",
+        "https://api.together.xyz/v1",
+        "TOGETHER_API_KEY",
+    ),
+    Preset {
+        modes: NO_SCHEMA_FORMAT_MODES,
+        ..preset(
+            "deepseek",
+            "https://api.deepseek.com/v1",
+            "DEEPSEEK_API_KEY",
+        )
+    },
+    Preset {
+        json_schema_format: JsonSchemaFormat::NamedStrict,
+        ..preset(
+            "openrouter",
+            "https://openrouter.ai/api/v1",
+            "OPENROUTER_API_KEY",
+        )
+    },
+    preset("xai", "https://api.x.ai/v1", "XAI_API_KEY"),
+    Preset {
+        default_mode: JsonSchema,
+        modes: &[JsonSchema, MdJson],
+        json_schema_format: JsonSchemaFormat::SchemaOnly,
+        ..preset(
+            "perplexity",
+            "https://api.perplexity.ai",
+            "PERPLEXITY_API_KEY",
+        )
+    },
+    Preset {
+        modes: &[Tools, JsonSchema, MdJson],
+        tool_choice: ToolChoice::Auto,
+        json_schema_format: JsonSchemaFormat::SchemaOnly,
+        ..preset("writer", "https://api.writer.com/v1", "WRITER_API_KEY")
+    },
+    Preset {
+        base_url_env: Some(("DATABRICKS_HOST", "/serving-endpoints")),
+        ..preset("databricks", "", "DATABRICKS_TOKEN")
+    },
+    Preset {
+        default_mode: JsonSchema,
+        ..preset(
+            "anyscale",
+            "https://api.endpoints.anyscale.com/v1",
+            "ANYSCALE_API_KEY",
+        )
+    },
+    Preset {
+        tool_choice: ToolChoice::Any,
+        ..preset("mistral", "https://api.mistral.ai/v1", "MISTRAL_API_KEY")
+    },
+    local("ollama", "http://localhost:11434/v1", "OLLAMA_API_KEY"),
+    local("llamacpp", "http://localhost:8080/v1", "LLAMACPP_API_KEY"),
+    local("vllm", "http://localhost:8000/v1", "VLLM_API_KEY"),
+    Preset {
+        key_required: false,
+        modes: CHAT_MODES,
+        ..preset("litellm", "http://localhost:4000/v1", "LITELLM_API_KEY")
+    },
+];
+
+/// The Azure api-version used when `AZURE_OPENAI_API_VERSION` is unset (a GA version).
+pub const AZURE_DEFAULT_API_VERSION: &str = "2024-10-21";
+
+pub fn find(name: &str) -> Option<&'static Preset> {
+    let name = name.replace('-', "_");
+    let alias = match name.as_str() {
+        "azure" => "azure_openai",
+        "llama_cpp" | "llama.cpp" => "llamacpp",
+        "grok" => "xai",
+        other => other,
+    };
+    PRESETS.iter().find(|p| p.name == alias)
+}
+
+pub fn names() -> Vec<&'static str> {
+    PRESETS.iter().map(|p| p.name).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_accepts_its_default_mode() {
+        for p in PRESETS {
+            assert!(p.modes.contains(&p.default_mode), "{}", p.name);
+        }
+    }
+
+    #[test]
+    fn aliases() {
+        assert_eq!(find("azure").unwrap().name, "azure_openai");
+        assert_eq!(find("llama-cpp").unwrap().name, "llamacpp");
+        assert!(find("anthropic").is_none());
+    }
+}

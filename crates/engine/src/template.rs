@@ -1,0 +1,267 @@
+//! Message templating. Every text part of the caller's messages is a Jinja template
+//! (minijinja) rendered with the call's context. Undefined variables are errors that name the
+//! variable, the message and the line, never silently empty strings.
+
+use serde_json::{Map, Value, json};
+
+use crate::message::{Message, Part};
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TemplateError {
+    #[error(
+        "template error in message {message} ({role}), line {line}: undefined variable `{name}`"
+    )]
+    Undefined {
+        message: usize,
+        role: &'static str,
+        line: usize,
+        name: String,
+        known: Vec<String>,
+    },
+    #[error("template syntax error in message {message} ({role}), line {line}: {detail}")]
+    Syntax {
+        message: usize,
+        role: &'static str,
+        line: usize,
+        detail: String,
+        source_line: String,
+    },
+    #[error("template error in message {message} ({role}), line {line}: {detail}")]
+    Render {
+        message: usize,
+        role: &'static str,
+        line: usize,
+        detail: String,
+    },
+}
+
+impl TemplateError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            TemplateError::Undefined { .. } => "template_undefined_variable",
+            TemplateError::Syntax { .. } => "template_syntax_error",
+            TemplateError::Render { .. } => "template_error",
+        }
+    }
+
+    pub fn hint(&self) -> String {
+        match self {
+            TemplateError::Undefined { name, known, .. } => {
+                let root = name.split(['.', '[']).next().unwrap_or(name);
+                let have = if known.is_empty() {
+                    "no variables were given".to_string()
+                } else {
+                    format!("given: {}", known.join(", "))
+                };
+                format!(
+                    "pass it with --var {root}=VALUE ({have}), or guard it with {{% if {root} is defined %}}"
+                )
+            }
+            TemplateError::Syntax { source_line, .. } => {
+                format!("fix the Jinja syntax in: {}", source_line.trim())
+            }
+            TemplateError::Render { .. } => "fix the expression on that line".into(),
+        }
+    }
+
+    pub fn details(&self) -> Value {
+        match self {
+            TemplateError::Undefined {
+                message,
+                line,
+                name,
+                ..
+            } => json!({"message": message, "line": line, "variable": name}),
+            TemplateError::Syntax { message, line, .. }
+            | TemplateError::Render { message, line, .. } => {
+                json!({"message": message, "line": line})
+            }
+        }
+    }
+}
+
+/// True when a text cannot contain template syntax, so rendering it is the identity.
+fn is_plain(text: &str) -> bool {
+    !(text.contains("{{") || text.contains("{%") || text.contains("{#"))
+}
+
+/// Renders the text parts of `messages` with `context`. Message numbers in errors are 1-based.
+pub fn render_messages(
+    messages: &[Message],
+    context: &Map<String, Value>,
+) -> Result<Vec<Message>, TemplateError> {
+    if messages.iter().all(|m| {
+        m.content
+            .iter()
+            .all(|p| !matches!(p, Part::Text { text } if !is_plain(text)))
+    }) {
+        return Ok(messages.to_vec());
+    }
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    // Prompts are text, not HTML, and their trailing newlines are the author's.
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+        .keep_trailing_newline(true)
+        .build()
+    {
+        env.set_syntax(syntax);
+    }
+    let ctx = minijinja::Value::from(minijinja::value::Serde(context));
+    let mut out = Vec::with_capacity(messages.len());
+    for (i, message) in messages.iter().enumerate() {
+        let mut rendered = message.clone();
+        for part in &mut rendered.content {
+            if let Part::Text { text } = part
+                && !is_plain(text)
+            {
+                *text = render_one(&env, text, &ctx, context, i + 1, message.role.as_str())?;
+            }
+        }
+        out.push(rendered);
+    }
+    Ok(out)
+}
+
+fn render_one(
+    env: &minijinja::Environment<'_>,
+    source: &str,
+    ctx: &minijinja::Value,
+    context: &Map<String, Value>,
+    number: usize,
+    role: &'static str,
+) -> Result<String, TemplateError> {
+    let tmpl = env
+        .template_from_str(source)
+        .map_err(|e| TemplateError::Syntax {
+            message: number,
+            role,
+            line: e.line().unwrap_or(1),
+            detail: e.detail().unwrap_or("invalid syntax").to_string(),
+            source_line: source
+                .lines()
+                .nth(e.line().unwrap_or(1).saturating_sub(1))
+                .unwrap_or_default()
+                .to_string(),
+        })?;
+    tmpl.render(ctx).map_err(|e| {
+        let line = e.line().unwrap_or(1);
+        if e.kind() == minijinja::ErrorKind::UndefinedError {
+            let name = undefined_name(&tmpl, context, source, e.range())
+                .unwrap_or_else(|| "(unknown)".to_string());
+            TemplateError::Undefined {
+                message: number,
+                role,
+                line,
+                name,
+                known: context.keys().cloned().collect(),
+            }
+        } else {
+            TemplateError::Render {
+                message: number,
+                role,
+                line,
+                detail: e
+                    .detail()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| e.kind().to_string()),
+            }
+        }
+    })
+}
+
+/// Which variable was undefined: a top-level name missing from the context if there is one,
+/// otherwise the expression the error points at (`user.email`).
+fn undefined_name(
+    tmpl: &minijinja::Template<'_, '_>,
+    context: &Map<String, Value>,
+    source: &str,
+    range: Option<std::ops::Range<usize>>,
+) -> Option<String> {
+    let mut missing: Vec<String> = tmpl
+        .undeclared_variables(true)
+        .into_iter()
+        .filter(|v| {
+            let root = v.split('.').next().unwrap_or(v);
+            !context.contains_key(root)
+        })
+        .collect();
+    missing.sort();
+    if let Some(range) = range
+        && let Some(expr) = source.get(range)
+    {
+        let expr = expr.trim();
+        if let Some(m) = missing.iter().find(|m| expr.contains(m.as_str())) {
+            return Some(m.clone());
+        }
+        return Some(expr.to_string());
+    }
+    missing.into_iter().next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::Message;
+
+    fn ctx(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn renders_with_context_and_keeps_plain_text() {
+        let msgs = vec![
+            Message::system("You extract data. {not a template}"),
+            Message::user("Text:\n{{ text }}\n{% for t in tags %}- {{ t }}\n{% endfor %}"),
+        ];
+        let out = render_messages(
+            &msgs,
+            &ctx(json!({"text": "<b>Ann</b>", "tags": ["a", "b"]})),
+        )
+        .unwrap();
+        assert_eq!(out[0].text(), "You extract data. {not a template}");
+        assert_eq!(out[1].text(), "Text:\n<b>Ann</b>\n- a\n- b\n");
+    }
+
+    #[test]
+    fn undefined_variables_are_named() {
+        let msgs = vec![
+            Message::system("hi"),
+            Message::user("line one\nName: {{ name }}"),
+        ];
+        let e = render_messages(&msgs, &ctx(json!({"text": 1}))).unwrap_err();
+        match &e {
+            TemplateError::Undefined {
+                message,
+                line,
+                name,
+                ..
+            } => {
+                assert_eq!((*message, *line, name.as_str()), (2, 2, "name"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(e.hint().contains("--var name=VALUE"), "{}", e.hint());
+    }
+
+    #[test]
+    fn undefined_attributes_are_named() {
+        let msgs = vec![Message::user("{{ user.email }}")];
+        let e = render_messages(&msgs, &ctx(json!({"user": {"name": "x"}}))).unwrap_err();
+        assert!(
+            matches!(&e, TemplateError::Undefined { name, .. } if name == "user.email"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_give_the_line() {
+        let msgs = vec![Message::user("a\nb\n{% if x %}unclosed")];
+        let e = render_messages(&msgs, &ctx(json!({"x": true}))).unwrap_err();
+        assert!(
+            matches!(e, TemplateError::Syntax { message: 1, .. }),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("message 1 (user)"), "{e}");
+    }
+}

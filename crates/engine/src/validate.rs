@@ -1,0 +1,144 @@
+//! JSON Schema validation (the `jsonschema` crate) with errors a model can act on: one
+//! `at /path: message` line per problem.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One validation problem.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Issue {
+    /// JSON Pointer into the answer (`""` is the whole answer).
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = if self.path.is_empty() {
+            "/"
+        } else {
+            &self.path
+        };
+        write!(f, "at {path}: {}", self.message)
+    }
+}
+
+/// Renders issues one per line, the form re-asks and error messages use.
+pub fn render_issues(issues: &[Issue]) -> String {
+    let mut out = String::new();
+    for (i, issue) in issues.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&issue.to_string());
+    }
+    out
+}
+
+/// Longest quoted instance value kept in a message; a whole object echoed back helps nobody.
+const MAX_MESSAGE: usize = 300;
+
+pub struct Validator(jsonschema::Validator);
+
+impl fmt::Debug for Validator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Validator")
+    }
+}
+
+impl Validator {
+    /// Compiles a schema; the draft comes from `$schema` (2020-12 when absent).
+    /// On failure: (message, schema location).
+    pub fn new(schema: &Value) -> Result<Self, (String, String)> {
+        jsonschema::validator_for(schema)
+            .map(Validator)
+            .map_err(|e| {
+                let at = e.schema_path().as_str().to_string();
+                (e.to_string(), if at.is_empty() { "/".into() } else { at })
+            })
+    }
+
+    pub fn validate(&self, value: &Value) -> Result<(), Vec<Issue>> {
+        // The boolean check is several times cheaper than collecting errors; valid answers
+        // (the common case) never pay for error rendering.
+        if self.0.is_valid(value) {
+            return Ok(());
+        }
+        let issues: Vec<Issue> = self
+            .0
+            .iter_errors(value)
+            .map(|e| {
+                let mut message = e.to_string();
+                if message.len() > MAX_MESSAGE {
+                    message = e.masked().to_string();
+                }
+                Issue {
+                    path: e.instance_path().as_str().to_string(),
+                    message,
+                }
+            })
+            .collect();
+        if issues.is_empty() {
+            Err(vec![Issue {
+                path: String::new(),
+                message: "does not match the schema".into(),
+            }])
+        } else {
+            Err(issues)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn issues_name_the_path() {
+        let v = Validator::new(&json!({"type": "object", "properties": {
+            "age": {"type": "integer", "minimum": 0},
+            "tags": {"type": "array", "items": {"type": "string"}}},
+            "required": ["name"]}))
+        .unwrap();
+        let issues = v
+            .validate(&json!({"age": -1, "tags": ["ok", 3]}))
+            .unwrap_err();
+        let text = render_issues(&issues);
+        assert!(
+            text.contains("at /age: -1 is less than the minimum of 0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("at /tags/1: 3 is not of type \"string\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("at /: \"name\" is a required property"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn draft7_is_honoured() {
+        let v = Validator::new(
+            &json!({"$schema": "http://json-schema.org/draft-07/schema#",
+            "type": "object", "definitions": {"n": {"type": "number"}},
+            "properties": {"x": {"$ref": "#/definitions/n"}}}),
+        )
+        .unwrap();
+        assert!(v.validate(&json!({"x": 1})).is_ok());
+        assert!(v.validate(&json!({"x": "1"})).is_err());
+    }
+
+    #[test]
+    fn invalid_schemas_are_reported_with_their_location() {
+        let (msg, at) =
+            Validator::new(&json!({"type": "object", "properties": {"a": {"type": "strin"}}}))
+                .unwrap_err();
+        assert!(msg.contains("strin"), "{msg}");
+        assert!(at.contains("properties"), "{at}");
+    }
+}
