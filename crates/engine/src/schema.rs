@@ -268,7 +268,7 @@ const ROOT_KEYS: [&str; 3] = ["$defs", "definitions", "$schema"];
 fn wrap(mut inner: Map<String, Value>, field: &str, title: Option<Value>) -> Map<String, Value> {
     let mut outer = Map::new();
     for key in ROOT_KEYS {
-        if let Some(v) = inner.remove(key) {
+        if let Some(v) = inner.shift_remove(key) {
             outer.insert(key.to_string(), v);
         }
     }
@@ -286,7 +286,7 @@ fn wrap(mut inner: Map<String, Value>, field: &str, title: Option<Value>) -> Map
 fn maybe_wrap(mut inner: Map<String, Value>, title: Option<Value>) -> Map<String, Value> {
     let mut outer = Map::new();
     for key in ROOT_KEYS {
-        if let Some(v) = inner.remove(key) {
+        if let Some(v) = inner.shift_remove(key) {
             outer.insert(key.to_string(), v);
         }
     }
@@ -316,7 +316,7 @@ fn maybe_wrap(mut inner: Map<String, Value>, title: Option<Value>) -> Map<String
 fn wire_parameters(doc: &Map<String, Value>) -> Value {
     let mut p = doc.clone();
     for k in ["$schema", "$id", "title", "description"] {
-        p.remove(k);
+        p.shift_remove(k);
     }
     Value::Object(p)
 }
@@ -412,8 +412,11 @@ impl ResponseSchema {
                 .enumerate()
                 .map(|(i, member)| {
                     let mut m = member;
-                    for (k, v) in &defs {
-                        m.entry(k.clone()).or_insert_with(|| v.clone());
+                    // Definitions travel only with members that use them.
+                    if has_ref(&Value::Object(m.clone())) {
+                        for (k, v) in &defs {
+                            m.entry(k.clone()).or_insert_with(|| v.clone());
+                        }
                     }
                     build_tool(m, &format!("{}_{}", tool.name, i + 1))
                 })
@@ -461,7 +464,7 @@ impl ResponseSchema {
             Shape::List => LIST_FIELD,
         };
         match value {
-            Value::Object(mut m) => m.remove(field).unwrap_or(Value::Null),
+            Value::Object(mut m) => m.shift_remove(field).unwrap_or(Value::Null),
             other => other,
         }
     }
@@ -470,6 +473,14 @@ impl ResponseSchema {
     /// fields the user's schema does not allow to be null, so the user's schema validates.
     pub fn strip_strict_nulls(&self, value: &mut Value) {
         strip_nulls(value, &self.tool.parameters, &self.tool.parameters, 0);
+    }
+}
+
+fn has_ref(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.iter().any(|(k, v)| k == "$ref" || has_ref(v)),
+        Value::Array(a) => a.iter().any(has_ref),
+        _ => false,
     }
 }
 
@@ -504,7 +515,7 @@ fn union_members(map: &Map<String, Value>) -> Option<Vec<Map<String, Value>>> {
 /// `oneOf` (unsupported in strict mode) turned into `anyOf`.
 pub fn strictify(schema: &mut Value) {
     let Value::Object(map) = schema else { return };
-    if let Some(one_of) = map.remove("oneOf") {
+    if let Some(one_of) = map.shift_remove("oneOf") {
         map.insert("anyOf".into(), one_of);
     }
     if map.get("type").and_then(Value::as_str) == Some("object") || map.contains_key("properties") {

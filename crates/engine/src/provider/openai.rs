@@ -53,8 +53,9 @@ fn schema_instruction(schema: &ResponseSchema) -> String {
     let tool = schema.tool();
     let pretty = serde_json::to_string_pretty(&tool.parameters).unwrap_or_default();
     format!(
-        "Extract the requested information as JSON. {}\n\nThe answer must be one JSON value named `{}` that matches this JSON Schema:\n\n{pretty}\n\nReturn the data itself (an instance of the schema), not the schema.",
-        tool.description, tool.name
+        "Answer with JSON: one `{name}` value that matches the JSON Schema below.\n{name}: {description}\n\n{pretty}\n\nReturn the data (an instance of the schema), not the schema itself.",
+        name = tool.name,
+        description = tool.description,
     )
 }
 
