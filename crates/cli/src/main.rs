@@ -1,1 +1,58 @@
-fn main() {}
+//! `quarry`: validated JSON out of language models, from the command line.
+
+mod examples;
+mod extract;
+mod report;
+mod stats;
+mod tables;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "quarry",
+    version,
+    about = "Validated, structured JSON out of language models",
+    after_help = "Exit codes: 0 success; 2 bad input (flags, schema, template, provider, mode, key); \
+3 provider or transport error; 4 still invalid after all re-asks; 5 incomplete output or refusal."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Extract JSON matching a schema from a model's answer.
+    Extract(Box<extract::ExtractArgs>),
+    /// List the providers (presets) with their base URL, key variable and modes.
+    Providers,
+    /// List instructor's mode names and what they map to.
+    Modes,
+    /// List the example schemas built into quarry.
+    Schemas,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Extract(args) => extract::run(*args),
+        Command::Providers => {
+            print!("{}", tables::providers());
+            0
+        }
+        Command::Modes => {
+            print!("{}", tables::modes());
+            0
+        }
+        Command::Schemas => {
+            for e in examples::EXAMPLES {
+                println!("{:<16} {}", e.name, tables::schema_title(e.schema));
+            }
+            0
+        }
+    };
+    ExitCode::from(code as u8)
+}

@@ -64,14 +64,18 @@ fn classify(e: reqwest::Error) -> SendError {
     }
     // reqwest's Display stops at the outermost layer ("error sending request"); the cause
     // chain says what actually happened (connection refused, reset, …).
-    let mut message = e.to_string();
+    // The outermost layer only repeats the URL; keep the causes.
+    let mut causes = Vec::new();
     let mut source = std::error::Error::source(&e);
     while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
+        causes.push(s.to_string());
         source = s.source();
     }
-    SendError::Io(message)
+    SendError::Io(if causes.is_empty() {
+        e.to_string()
+    } else {
+        causes.join(": ")
+    })
 }
 
 /// Header names whose values are credentials, whoever added them.

@@ -66,20 +66,10 @@ impl Validator {
         if self.0.is_valid(value) {
             return Ok(());
         }
-        let issues: Vec<Issue> = self
-            .0
-            .iter_errors(value)
-            .map(|e| {
-                let mut message = e.to_string();
-                if message.len() > MAX_MESSAGE {
-                    message = e.masked().to_string();
-                }
-                Issue {
-                    path: e.instance_path().as_str().to_string(),
-                    message,
-                }
-            })
-            .collect();
+        let mut issues = Vec::new();
+        for e in self.0.iter_errors(value) {
+            collect(&e, &mut issues, 0);
+        }
         if issues.is_empty() {
             Err(vec![Issue {
                 path: String::new(),
@@ -89,6 +79,41 @@ impl Validator {
             Err(issues)
         }
     }
+}
+
+/// Turns one error into issues. For `anyOf`/`oneOf` whose branches all failed, the branches
+/// that fail only because the value has another type (the `null` of a nullable field, the
+/// other members of a union) are dropped; when one branch is left, its own errors say far more
+/// than "is not valid under any of the schemas".
+fn collect(e: &jsonschema::ValidationError<'_>, out: &mut Vec<Issue>, depth: usize) {
+    use jsonschema::error::ValidationErrorKind as K;
+    if depth < 16
+        && let K::AnyOf { context } | K::OneOfNotValid { context } = e.kind()
+    {
+        let here = e.instance_path().as_str();
+        let relevant: Vec<_> = context
+            .iter()
+            .filter(|branch| {
+                !branch.iter().all(|inner| {
+                    matches!(inner.kind(), K::Type { .. }) && inner.instance_path().as_str() == here
+                })
+            })
+            .collect();
+        if let [branch] = relevant.as_slice() {
+            for inner in branch.iter() {
+                collect(inner, out, depth + 1);
+            }
+            return;
+        }
+    }
+    let mut message = e.to_string();
+    if message.len() > MAX_MESSAGE {
+        message = e.masked().to_string();
+    }
+    out.push(Issue {
+        path: e.instance_path().as_str().to_string(),
+        message,
+    });
 }
 
 #[cfg(test)]
@@ -119,6 +144,28 @@ mod tests {
             text.contains("at /: \"name\" is a required property"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn nullable_objects_report_the_inner_errors() {
+        let v = Validator::new(&json!({"type": "object", "properties": {
+            "address": {"anyOf": [{"$ref": "#/$defs/A"}, {"type": "null"}]}},
+            "$defs": {"A": {"type": "object", "required": ["city"],
+                            "properties": {"country": {"type": "string", "pattern": "^[A-Z]{2}$"}}}}}))
+        .unwrap();
+        let text = render_issues(
+            &v.validate(&json!({"address": {"country": "Norway"}}))
+                .unwrap_err(),
+        );
+        assert!(
+            text.contains("at /address: \"city\" is a required property"),
+            "{text}"
+        );
+        assert!(
+            text.contains("at /address/country: \"Norway\" does not match"),
+            "{text}"
+        );
+        assert!(!text.contains("anyOf"), "{text}");
     }
 
     #[test]

@@ -1,0 +1,251 @@
+//! `quarry extract`.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use quarry_engine::{
+    CallOptions, Client, Error, EventRecord, ExtractRequest, Message, ResponseSchema, SchemaError,
+};
+use serde_json::Value;
+
+use crate::examples;
+use crate::report::Failure;
+use crate::stats::{Summary, cpu_time};
+
+#[derive(Args)]
+pub struct ExtractArgs {
+    /// PROVIDER/MODEL, e.g. openai/gpt-4o-mini, ollama/llama3.1 (see `quarry providers`).
+    #[arg(long, value_name = "PROVIDER/MODEL")]
+    provider: String,
+    /// Overrides the provider's base URL (any OpenAI-compatible server).
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// Reads the API key from this environment variable instead of the provider's.
+    #[arg(long, value_name = "NAME")]
+    api_key_env: Option<String>,
+    /// tools, json_schema, md_json, … or instructor's names (TOOLS, MD_JSON…); see `quarry modes`.
+    #[arg(long, value_name = "MODE")]
+    mode: Option<String>,
+    /// A JSON Schema file, or the name of an example (see `quarry schemas`).
+    #[arg(long, value_name = "FILE|NAME")]
+    schema: String,
+    /// System message (a Jinja template); @FILE reads it from a file.
+    #[arg(long, value_name = "TEXT")]
+    system: Option<String>,
+    /// User message (a Jinja template); @FILE reads it from a file. With an example schema it
+    /// defaults to asking for the data in {{ text }}.
+    #[arg(long, value_name = "TEXT")]
+    prompt: Option<String>,
+    /// Template variable; KEY=@FILE reads the value from a file. Repeatable.
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    vars: Vec<String>,
+    /// Re-asks after the first attempt when the answer is invalid.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    max_retries: u32,
+    /// Total time for the whole run, in seconds.
+    #[arg(long, value_name = "SECS")]
+    timeout: Option<f64>,
+    #[arg(long)]
+    temperature: Option<f64>,
+    #[arg(long, value_name = "N")]
+    max_tokens: Option<u32>,
+    /// Print every run event as a JSON line on stderr.
+    #[arg(long)]
+    events: bool,
+    /// Print the result on one line.
+    #[arg(long)]
+    compact: bool,
+    /// Run N times; report success rate, latency p50/p95 and CPU per call on stderr.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    repeat: u32,
+}
+
+const EXAMPLE_PROMPT: &str =
+    "Extract the data described by the schema from this text:\n\n{{ text }}";
+
+/// Reads `@FILE` arguments; anything else is the text itself.
+fn text_arg(value: &str, flag: &str) -> Result<String, Failure> {
+    match value.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path).map_err(|e| {
+            Failure::input(
+                format!("cannot read {flag} file `{path}`: {e}"),
+                "check the path after @ (or drop the @ to pass the text itself)",
+            )
+        }),
+        None => Ok(value.to_string()),
+    }
+}
+
+fn load_schema(arg: &str) -> Result<(ResponseSchema, Option<&'static examples::Example>), Failure> {
+    let path = Path::new(arg);
+    if path.exists() {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Failure::input(
+                format!("cannot read schema file `{arg}`: {e}"),
+                "check the file's permissions",
+            )
+        })?;
+        let schema = ResponseSchema::from_json_str(&text).map_err(|e| Failure::Engine {
+            error: Error::Schema(e),
+            at: Some(arg.to_string()),
+        })?;
+        return Ok((schema, None));
+    }
+    if let Some(example) = examples::find(arg) {
+        let schema = ResponseSchema::from_json_str(example.schema).map_err(|e: SchemaError| {
+            Failure::Engine {
+                error: Error::Schema(e),
+                at: Some(format!("example `{arg}`")),
+            }
+        })?;
+        return Ok((schema, Some(example)));
+    }
+    Err(Failure::input(
+        format!("--schema `{arg}` is neither a file nor an example schema"),
+        format!(
+            "give the path of a JSON Schema file, or one of: {}",
+            examples::names().join(", ")
+        ),
+    ))
+}
+
+fn build_request(args: &ExtractArgs) -> Result<(ExtractRequest, ResponseSchema), Failure> {
+    let (schema, example) = load_schema(&args.schema)?;
+    let mut req = ExtractRequest::new(&args.provider).max_retries(args.max_retries);
+    if !args.provider.contains('/') {
+        return Err(Failure::input(
+            format!("--provider `{}` has no model", args.provider),
+            "write PROVIDER/MODEL, for example openai/gpt-4o-mini or ollama/llama3.1",
+        ));
+    }
+    req.base_url = args.base_url.clone();
+    req.api_key_env = args.api_key_env.clone();
+    req.mode = args.mode.clone();
+    if let Some(t) = args.timeout {
+        if !(t.is_finite() && t > 0.0) {
+            return Err(Failure::input(
+                format!("--timeout {t} is not a positive number of seconds"),
+                "pass for example --timeout 30",
+            ));
+        }
+        req.timeout = Some(Duration::from_secs_f64(t));
+    }
+    req.sampling.temperature = args.temperature;
+    req.sampling.max_tokens = args.max_tokens;
+
+    for var in &args.vars {
+        let Some((key, value)) = var.split_once('=') else {
+            return Err(Failure::input(
+                format!("--var `{var}` has no `=`"),
+                "write --var KEY=VALUE (or KEY=@FILE to read the value from a file)",
+            ));
+        };
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(Failure::input(
+                format!("--var `{var}` has an empty name"),
+                "write --var KEY=VALUE",
+            ));
+        }
+        req.context
+            .insert(key.to_string(), Value::String(text_arg(value, "--var")?));
+    }
+    if let Some(system) = &args.system {
+        req.messages
+            .push(Message::system(text_arg(system, "--system")?));
+    }
+    let prompt = match (&args.prompt, example) {
+        (Some(p), _) => text_arg(p, "--prompt")?,
+        (None, Some(example)) => {
+            req.context
+                .entry("text")
+                .or_insert_with(|| Value::String(example.input.to_string()));
+            EXAMPLE_PROMPT.to_string()
+        }
+        (None, None) => {
+            return Err(Failure::input(
+                "no prompt given",
+                "pass --prompt TEXT or --prompt @FILE (templates may use --var values, e.g. {{ text }})",
+            ));
+        }
+    };
+    req.messages.push(Message::user(prompt));
+    Ok((req, schema))
+}
+
+pub fn run(args: ExtractArgs) -> i32 {
+    match execute(&args) {
+        Ok(code) => code,
+        Err(failure) => {
+            eprint!("{}", failure.render());
+            failure.exit_code()
+        }
+    }
+}
+
+fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
+    let (req, schema) = build_request(args)?;
+    let client = Client::new();
+    // Fail on provider, mode and key before the first call, so bad input is exit 2 even
+    // with --repeat.
+    client.resolve(&req)?;
+    let options = CallOptions {
+        hooks: Default::default(),
+        observer: args.events.then(|| {
+            Arc::new(|e: &EventRecord| {
+                if let Ok(line) = serde_json::to_string(e) {
+                    let _ = writeln!(std::io::stderr().lock(), "{line}");
+                }
+            }) as quarry_engine::EventObserver
+        }),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Failure::input(
+                format!("cannot start the async runtime: {e}"),
+                "report this as a bug",
+            )
+        })?;
+
+    let repeat = args.repeat.max(1);
+    let mut latencies = Vec::with_capacity(repeat as usize);
+    let mut last_ok = None;
+    let mut last_err = None;
+    let mut ok = 0;
+    let cpu0 = cpu_time();
+    for _ in 0..repeat {
+        let t0 = Instant::now();
+        let result = runtime.block_on(client.extract_value_with(&req, &schema, &options));
+        latencies.push(t0.elapsed().as_secs_f64() * 1e3);
+        match result {
+            Ok(extraction) => {
+                ok += 1;
+                last_ok = Some(extraction.value);
+            }
+            Err(e) => last_err = Some(e),
+        }
+    }
+    let cpu = cpu_time().saturating_sub(cpu0);
+
+    if let Some(value) = &last_ok {
+        let text = if args.compact {
+            serde_json::to_string(value)
+        } else {
+            serde_json::to_string_pretty(value)
+        }
+        .unwrap_or_default();
+        println!("{text}");
+    }
+    if repeat > 1 {
+        eprintln!("{}", Summary::new(latencies, ok, cpu).line());
+    }
+    match last_err {
+        None => Ok(0),
+        Some(e) => Err(Failure::from(e)),
+    }
+}
