@@ -89,7 +89,7 @@ fn load_schema(arg: &str) -> Result<(ResponseSchema, Option<&'static examples::E
             )
         })?;
         let schema = ResponseSchema::from_json_str(&text).map_err(|e| Failure::Engine {
-            error: Error::Schema(e),
+            error: Box::new(Error::Schema(e)),
             at: Some(arg.to_string()),
         })?;
         return Ok((schema, None));
@@ -97,7 +97,7 @@ fn load_schema(arg: &str) -> Result<(ResponseSchema, Option<&'static examples::E
     if let Some(example) = examples::find(arg) {
         let schema = ResponseSchema::from_json_str(example.schema).map_err(|e: SchemaError| {
             Failure::Engine {
-                error: Error::Schema(e),
+                error: Box::new(Error::Schema(e)),
                 at: Some(format!("example `{arg}`")),
             }
         })?;

@@ -26,6 +26,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Extract JSON matching a schema from a model's answer.
+    #[command(args_override_self = true)]
     Extract(Box<extract::ExtractArgs>),
     /// List the providers (presets) with their base URL, key variable and modes.
     Providers,

@@ -18,7 +18,7 @@ pub fn exit_code(kind: ErrorKind) -> i32 {
 /// A CLI-level failure: an engine error, or bad input found before the engine ran.
 pub enum Failure {
     Engine {
-        error: Error,
+        error: Box<Error>,
         /// Where the problem is, when the CLI knows better than the engine (a file path).
         at: Option<String>,
     },
@@ -55,7 +55,7 @@ impl Failure {
                 if let Some(at) = at {
                     let _ = writeln!(out, "  in: {at}");
                 }
-                if let Error::RetriesExhausted(ex) = error {
+                if let Error::RetriesExhausted(ex) = &**error {
                     for a in &ex.failed_attempts {
                         let _ = writeln!(out, "  attempt {}:", a.number);
                         for line in a.error.lines() {
@@ -72,7 +72,7 @@ impl Failure {
                         u.prompt_tokens, u.completion_tokens, u.total_tokens
                     );
                 }
-                if let Error::Http { body, .. } = error
+                if let Error::Http { body, .. } = &**error
                     && !body.is_empty()
                 {
                     let _ = writeln!(out, "  body: {}", clip(body, 500));
@@ -86,7 +86,10 @@ impl Failure {
 
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
-        Failure::Engine { error, at: None }
+        Failure::Engine {
+            error: Box::new(error),
+            at: None,
+        }
     }
 }
 

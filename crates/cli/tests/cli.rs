@@ -1,0 +1,457 @@
+//! The `quarry` binary, end to end: every exit code, and a table of bad inputs each with the
+//! exit code and the message a person sees. Servers are fakes started by each test.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use quarry_fake_provider::{FakeServer, Reply};
+use serde_json::{Value, json};
+
+const KEY: &str = "sk-cli-test-0123456789";
+const PERSON_OK: &str = r#"{"name": "Ada Lovelace", "age": 36, "email": null, "phone": null, "occupation": "mathematician", "address": null}"#;
+
+fn quarry() -> Command {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("quarry"));
+    cmd.env_remove("OPENAI_API_KEY")
+        .env_remove("AZURE_OPENAI_ENDPOINT")
+        .env("QUARRY_TEST_KEY", KEY);
+    cmd
+}
+
+/// `quarry extract` against `server` with the example person schema.
+fn extract(server: &FakeServer) -> Command {
+    let mut cmd = quarry();
+    cmd.args([
+        "extract",
+        "--provider",
+        "openai/gpt-4o-mini",
+        "--api-key-env",
+        "QUARRY_TEST_KEY",
+        "--base-url",
+        &server.base_url(),
+        "--schema",
+        "person",
+        "--max-retries",
+        "1",
+    ]);
+    cmd
+}
+
+fn temp_file(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_0_prints_the_validated_json() {
+    let server = FakeServer::start(vec![Reply::tool_call("Person", PERSON_OK)])
+        .await
+        .unwrap();
+    let out = extract(&server)
+        .arg("--compact")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.lines().count(), 1);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["name"], "Ada Lovelace");
+    // The example's sample text was sent with the default prompt.
+    let sent = server.requests()[0].body["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(sent.contains("Okonkwo-Lindqvist"), "{sent}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prompt_system_and_vars_from_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = temp_file(&dir, "doc.txt", "Ada Lovelace, 36");
+    let prompt = temp_file(&dir, "prompt.j2", "Document ({{ lang }}):\n{{ doc }}");
+    let server = FakeServer::start(vec![Reply::tool_call("Person", PERSON_OK)])
+        .await
+        .unwrap();
+    extract(&server)
+        .args(["--system", "Be precise.", "--var", "lang=en"])
+        .arg("--var")
+        .arg(format!("doc=@{}", doc.display()))
+        .arg("--prompt")
+        .arg(format!("@{}", prompt.display()))
+        .args([
+            "--temperature",
+            "0.2",
+            "--max-tokens",
+            "300",
+            "--mode",
+            "TOOLS_STRICT",
+        ])
+        .assert()
+        .success();
+    let body = &server.requests()[0].body;
+    assert_eq!(
+        body["messages"][0],
+        json!({"role": "system", "content": "Be precise."})
+    );
+    assert_eq!(
+        body["messages"][1]["content"],
+        "Document (en):\nAda Lovelace, 36"
+    );
+    assert_eq!(body["temperature"], 0.2);
+    assert_eq!(body["max_tokens"], 300);
+    assert_eq!(body["tools"][0]["function"]["strict"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_are_json_lines_on_stderr_without_the_key() {
+    let server = FakeServer::start(vec![
+        Reply::tool_call("Person", "{}"),
+        Reply::tool_call("Person", PERSON_OK),
+    ])
+    .await
+    .unwrap();
+    let out = extract(&server)
+        .arg("--events")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let types: Vec<String> = stderr
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "run_started",
+            "completion:kwargs",
+            "completion:response",
+            "parse:error",
+            "reask",
+            "completion:kwargs",
+            "completion:response",
+            "run_succeeded"
+        ]
+    );
+    assert!(!stderr.contains("0123456789"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeat_reports_success_rate_latency_and_cpu() {
+    let server = FakeServer::start(vec![Reply::tool_call("Person", PERSON_OK)])
+        .await
+        .unwrap();
+    extract(&server)
+        .args(["--repeat", "20", "--compact"])
+        .assert()
+        .success()
+        .stderr(predicate::str::is_match(
+            r"quarry: 20 runs, 20 ok \(100\.0%\), latency p50 [0-9.]+ ms, p95 [0-9.]+ ms, cpu [0-9.]+ µs/call",
+        ).unwrap());
+    assert_eq!(server.requests().len(), 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_3_for_provider_errors() {
+    let server = FakeServer::start(vec![Reply::error(
+        401,
+        "invalid_api_key",
+        "Incorrect API key provided",
+    )])
+    .await
+    .unwrap();
+    extract(&server)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "answered HTTP 401: Incorrect API key provided",
+        ))
+        .stderr(predicate::str::contains("fix: check the API key"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_4_lists_every_attempt() {
+    let server = FakeServer::start(vec![Reply::tool_call(
+        "Person",
+        r#"{"name": "Ada", "age": 400}"#,
+    )])
+    .await
+    .unwrap();
+    extract(&server)
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("still invalid after 2 attempt(s)"))
+        .stderr(predicate::str::contains("attempt 1:"))
+        .stderr(predicate::str::contains("attempt 2:"))
+        .stderr(predicate::str::contains(
+            "at /age: 400 is greater than the maximum of 150",
+        ));
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_5_for_incomplete_output_and_refusals() {
+    let server = FakeServer::start(vec![Reply::length("Person", r#"{"name": "Ad"#)])
+        .await
+        .unwrap();
+    extract(&server)
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("stopped before finishing"))
+        .stderr(predicate::str::contains("--max-tokens"));
+    let server = FakeServer::start(vec![Reply::refusal("I won't.")])
+        .await
+        .unwrap();
+    extract(&server)
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("the model refused: I won't."));
+}
+
+/// (case, extra args, schema file contents or None for the example, reply, exit code, stderr must contain)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_inputs_table() {
+    let dir = tempfile::tempdir().unwrap();
+    type Case<'a> = (
+        &'a str,
+        Vec<&'a str>,
+        Option<&'a str>,
+        Option<Reply>,
+        i32,
+        &'a [&'a str],
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "schema not JSON",
+            vec![],
+            Some("{\"type\": \"object\",\n  \"properties\": {,}}"),
+            None,
+            2,
+            &["schema is not valid JSON", "line 2", "in: "],
+        ),
+        (
+            "schema not an object",
+            vec![],
+            Some("[1, 2]"),
+            None,
+            2,
+            &["must be a JSON object, found an array"],
+        ),
+        (
+            "unresolvable $ref",
+            vec![],
+            Some(r##"{"type": "object", "properties": {"a": {"$ref": "#/$defs/Nope"}}}"##),
+            None,
+            2,
+            &[
+                "$ref `#/$defs/Nope` at /properties/a/$ref does not resolve",
+                "fix: define the referenced schema",
+            ],
+        ),
+        (
+            "invalid keyword",
+            vec![],
+            Some(r#"{"type": "object", "properties": {"a": {"type": "strng"}}}"#),
+            None,
+            2,
+            &["not a valid JSON Schema", "strng"],
+        ),
+        (
+            "undefined template variable",
+            vec!["--prompt", "Hi {{ naem }}", "--var", "name=x"],
+            None,
+            None,
+            2,
+            &[
+                "message 1 (user), line 1: undefined variable `naem`",
+                "--var naem=VALUE",
+            ],
+        ),
+        (
+            "template syntax error",
+            vec!["--prompt", "a\n{% if x %}"],
+            None,
+            None,
+            2,
+            &["template syntax error in message 1 (user), line"],
+        ),
+        (
+            "unknown provider",
+            vec!["--provider", "openia/gpt-4o"],
+            None,
+            None,
+            2,
+            &["unknown provider `openia`", "openai"],
+        ),
+        (
+            "provider without model",
+            vec!["--provider", "openai"],
+            None,
+            None,
+            2,
+            &["has no model", "PROVIDER/MODEL"],
+        ),
+        (
+            "unknown mode",
+            vec!["--mode", "XML"],
+            None,
+            None,
+            2,
+            &["unknown mode `XML`", "md_json"],
+        ),
+        (
+            "mode unsupported by provider",
+            vec!["--mode", "ANTHROPIC_TOOLS"],
+            None,
+            None,
+            2,
+            &[
+                "does not support mode `ANTHROPIC_TOOLS`",
+                "a mode of the anthropic provider",
+                "openai accepts: tools",
+            ],
+        ),
+        (
+            "missing key",
+            vec!["--api-key-env", "QUARRY_NO_SUCH_KEY"],
+            None,
+            None,
+            2,
+            &[
+                "QUARRY_NO_SUCH_KEY is not set",
+                "export QUARRY_NO_SUCH_KEY=",
+            ],
+        ),
+        (
+            "unknown example",
+            vec!["--schema", "nosuch"],
+            None,
+            None,
+            2,
+            &["neither a file nor an example", "invoice"],
+        ),
+        (
+            "var without =",
+            vec!["--var", "novalue"],
+            None,
+            None,
+            2,
+            &["has no `=`"],
+        ),
+        (
+            "missing @file",
+            vec!["--prompt", "@/nonexistent/p.txt"],
+            None,
+            None,
+            2,
+            &["cannot read --prompt file"],
+        ),
+        (
+            "server answers non-JSON",
+            vec![],
+            None,
+            Some(Reply::garbage(200, "<html>502 Bad Gateway</html>")),
+            3,
+            &["not a completion", "not JSON", "base URL"],
+        ),
+        (
+            "no tool call",
+            vec![],
+            None,
+            Some(Reply::content("Ada is 36")),
+            4,
+            &["no function was called; call `Person`"],
+        ),
+        (
+            "wrong tool name",
+            vec![],
+            None,
+            Some(Reply::tool_call("Human", PERSON_OK)),
+            4,
+            &["the function called was `Human`, but the one to call is `Person`"],
+        ),
+        (
+            "arguments not JSON",
+            vec![],
+            None,
+            Some(Reply::tool_call("Person", "{'name': 'Ada'}")),
+            4,
+            &["arguments of `Person` are not valid JSON"],
+        ),
+        (
+            "empty arguments",
+            vec![],
+            None,
+            Some(Reply::tool_call("Person", "")),
+            4,
+            &["arguments of `Person` are empty"],
+        ),
+    ];
+    for (i, (name, args, schema, reply, code, needles)) in cases.into_iter().enumerate() {
+        let server = FakeServer::start(reply.into_iter().collect())
+            .await
+            .unwrap();
+        let mut cmd = extract(&server);
+        if let Some(text) = schema {
+            let path = temp_file(&dir, &format!("schema{i}.json"), text);
+            cmd.arg("--schema").arg(path);
+        }
+        cmd.args(&args);
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{name}: {stderr}");
+        for needle in needles {
+            assert!(
+                stderr.contains(needle),
+                "{name}: expected `{needle}` in:\n{stderr}"
+            );
+        }
+        assert!(stderr.contains("fix: "), "{name}: no fix in:\n{stderr}");
+        assert!(
+            out.stdout.is_empty(),
+            "{name}: stdout must stay empty on failure"
+        );
+        if code == 2 {
+            assert!(
+                server.requests().is_empty(),
+                "{name}: bad input must fail before sending"
+            );
+        }
+    }
+}
+
+#[test]
+fn reference_tables() {
+    quarry()
+        .arg("providers")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "| mistral | https://api.mistral.ai/v1 | MISTRAL_API_KEY | tools |",
+        ))
+        .stdout(predicate::str::contains(
+            "| ollama | http://localhost:11434/v1 | OLLAMA_API_KEY (optional) | json_schema |",
+        ));
+    quarry()
+        .arg("modes")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "| MISTRAL_STRUCTURED_OUTPUTS | json_schema | mistral |",
+        ));
+    quarry()
+        .arg("schemas")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("invoice"));
+}
