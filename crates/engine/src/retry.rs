@@ -17,6 +17,12 @@ pub struct TransportRetry {
     /// for more is reported rather than waited for.
     #[serde(with = "millis")]
     pub max_backoff: Duration,
+    /// How long one HTTP exchange may take before it counts as a (retryable) timeout.
+    #[serde(with = "millis")]
+    pub request_timeout: Duration,
+    /// No retry starts later than this after the attempt's first send.
+    #[serde(with = "millis")]
+    pub max_elapsed: Duration,
 }
 
 impl Default for TransportRetry {
@@ -25,6 +31,8 @@ impl Default for TransportRetry {
             max_retries: 3,
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(600),
+            max_elapsed: Duration::from_secs(120),
         }
     }
 }
@@ -117,6 +125,7 @@ mod tests {
             max_retries: 10,
             initial_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_millis(1000),
+            ..TransportRetry::default()
         };
         for _ in 0..100 {
             let b1 = p.backoff(1);

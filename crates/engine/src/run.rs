@@ -1,7 +1,7 @@
 //! The attempt loop: render → request → parse → validate → re-ask, with transport retries
 //! inside each attempt and a total deadline over all of them. Every step is an event.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::Value;
 
@@ -17,9 +17,6 @@ use crate::template::render_messages;
 use crate::transport::{self, SendError};
 use crate::usage::Usage;
 use crate::validate::{Issue, render_issues};
-
-/// How long one HTTP request may take when the run has no total timeout.
-const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// A validated answer and what it cost.
 #[derive(Debug, Clone)]
@@ -313,6 +310,7 @@ impl Run<'_> {
         let policy = self.request.transport;
         let provider = self.protocol.name().to_string();
         let mut retries = 0;
+        let first_send = Instant::now();
         loop {
             if self.emitter.active() {
                 self.emitter.emit(RunEvent::CompletionKwargs {
@@ -322,10 +320,10 @@ impl Run<'_> {
             }
             let timeout = match deadline {
                 Some(d) => match d.checked_duration_since(Instant::now()) {
-                    Some(left) if !left.is_zero() => left.min(DEFAULT_REQUEST_TIMEOUT),
+                    Some(left) if !left.is_zero() => left.min(policy.request_timeout),
                     _ => return Err(SendFailure::Deadline),
                 },
-                None => DEFAULT_REQUEST_TIMEOUT,
+                None => policy.request_timeout,
             };
             let t0 = Instant::now();
             let outcome = transport::send(self.http, http, timeout).await;
@@ -364,7 +362,7 @@ impl Run<'_> {
                     Error::Transport {
                         provider: provider.clone(),
                         url: http.url.clone(),
-                        message: format!("no answer within {} s", timeout.as_secs()),
+                        message: format!("no answer within {:.1} s", timeout.as_secs_f64()),
                         retries,
                     },
                     None,
@@ -384,6 +382,7 @@ impl Run<'_> {
             let delay = (retryable && retries < policy.max_retries)
                 .then(|| policy.delay(retries + 1, retry_after))
                 .flatten()
+                .filter(|d| first_send.elapsed() + *d <= policy.max_elapsed)
                 .filter(|d| deadline.is_none_or(|dl| Instant::now() + *d < dl));
             self.emitter.emit(RunEvent::CompletionError {
                 attempt: info,

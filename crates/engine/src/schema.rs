@@ -3,8 +3,12 @@
 //! top level is not an object (tool parameters must be objects), normalized for strict modes,
 //! and compiled into a validator that every attempt reuses.
 
+use std::sync::{Arc, OnceLock};
+
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
+use crate::provider::body::raw;
 use crate::validate::{Issue, Validator};
 
 /// How the user's schema sits inside the object the model is asked for.
@@ -92,9 +96,32 @@ pub struct ToolSpec {
     /// The same, normalized for strict mode.
     pub strict_parameters: Value,
     validator: Validator,
+    // Serialized forms, made on first use and reused by every call of the run.
+    raw_parameters: OnceLock<Arc<RawValue>>,
+    raw_strict_parameters: OnceLock<Arc<RawValue>>,
+    pretty_parameters: OnceLock<String>,
 }
 
 impl ToolSpec {
+    /// The parameters (or their strict form) as pre-serialized JSON.
+    pub fn raw_parameters(&self, strict: bool) -> Arc<RawValue> {
+        if strict {
+            self.raw_strict_parameters
+                .get_or_init(|| raw(&self.strict_parameters))
+                .clone()
+        } else {
+            self.raw_parameters
+                .get_or_init(|| raw(&self.parameters))
+                .clone()
+        }
+    }
+
+    /// The parameters pretty-printed, for instructions that show the schema to the model.
+    pub fn pretty_parameters(&self) -> &str {
+        self.pretty_parameters
+            .get_or_init(|| serde_json::to_string_pretty(&self.parameters).unwrap_or_default())
+    }
+
     pub fn validate(&self, value: &Value) -> Result<(), Vec<Issue>> {
         self.validator.validate(value)
     }
@@ -349,6 +376,9 @@ fn build_tool(doc: Map<String, Value>, fallback_name: &str) -> Result<ToolSpec, 
         parameters,
         strict_parameters,
         validator,
+        raw_parameters: OnceLock::new(),
+        raw_strict_parameters: OnceLock::new(),
+        pretty_parameters: OnceLock::new(),
     })
 }
 

@@ -23,6 +23,7 @@ fn req(server: &FakeServer) -> ExtractRequest {
             max_retries: 3,
             initial_backoff: Duration::from_millis(10),
             max_backoff: Duration::from_secs(5),
+            ..TransportRetry::default()
         })
 }
 
@@ -403,6 +404,62 @@ async fn total_timeout_keeps_failed_attempts() {
     };
     assert_eq!(failed_attempts.len(), 1);
     assert_eq!(usage.total_tokens, 60);
+}
+
+#[tokio::test]
+async fn a_request_that_times_out_is_retried() {
+    let server = FakeServer::start(vec![
+        Reply::tool_call("Person", PERSON_OK).delayed(Duration::from_secs(5)),
+        Reply::tool_call("Person", PERSON_OK),
+    ])
+    .await
+    .unwrap();
+    let mut r = req(&server);
+    r.transport.request_timeout = Duration::from_millis(200);
+    let (options, events) = recorder();
+    let t0 = Instant::now();
+    let out = client()
+        .extract_value_with(&r, &schema(), &options)
+        .await
+        .unwrap();
+    assert!(t0.elapsed() < Duration::from_secs(2));
+    assert_eq!((out.attempts, server.requests().len()), (1, 2));
+    let codes: Vec<String> = events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|e| match &e.event {
+            RunEvent::CompletionError { error, .. } => Some(error.message.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(codes.len(), 1);
+    assert!(codes[0].contains("no answer within 0.2 s"), "{codes:?}");
+}
+
+#[tokio::test]
+async fn transport_retries_are_bounded_in_time() {
+    let server = FakeServer::start(vec![Reply::error(503, "overloaded", "busy")])
+        .await
+        .unwrap();
+    let mut r = req(&server);
+    r.transport = TransportRetry {
+        max_retries: 100,
+        initial_backoff: Duration::from_millis(100),
+        max_backoff: Duration::from_millis(100),
+        max_elapsed: Duration::from_millis(450),
+        ..TransportRetry::default()
+    };
+    let t0 = Instant::now();
+    let err = client().extract_value(&r, &schema()).await.unwrap_err();
+    assert!(
+        t0.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        t0.elapsed()
+    );
+    let n = server.requests().len();
+    assert!((4..=10).contains(&n), "{n} sends");
+    assert!(matches!(err, Error::Http { status: 503, .. }));
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 //! in [`Protocol::build`] (which sees the whole request, so SigV4 signing fits), their body
 //! shape and usage fields in [`Protocol::parse`], their re-ask shapes in [`Protocol::reask`].
 
+pub mod body;
 pub mod openai;
 pub mod presets;
 
@@ -32,7 +33,7 @@ pub struct Header {
 pub struct HttpRequest {
     pub url: String,
     pub headers: Vec<Header>,
-    pub body: Value,
+    pub body: body::Body,
 }
 
 /// Everything a protocol needs to build one call.

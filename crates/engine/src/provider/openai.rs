@@ -1,8 +1,9 @@
 //! The OpenAI protocol: Chat Completions for most modes and the Responses API for the
 //! `RESPONSES_*` modes, with the quirks of every OpenAI-compatible preset.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
+use super::body::{Body, Field};
 use super::presets::{Endpoint, JsonSchemaFormat, Preset, ToolChoice};
 use super::{CallSpec, Completion, Finish, Header, HttpRequest, Protocol, ProviderFailure};
 use crate::message::{Message, Part, Role, ToolCall};
@@ -51,7 +52,7 @@ impl OpenAi {
 /// The instruction that carries the schema in the JSON modes.
 fn schema_instruction(schema: &ResponseSchema) -> String {
     let tool = schema.tool();
-    let pretty = serde_json::to_string_pretty(&tool.parameters).unwrap_or_default();
+    let pretty = tool.pretty_parameters();
     format!(
         "Answer with JSON: one `{name}` value that matches the JSON Schema below.\n{name}: {description}\n\n{pretty}\n\nReturn the data (an instance of the schema), not the schema itself.",
         name = tool.name,
@@ -61,16 +62,29 @@ fn schema_instruction(schema: &ResponseSchema) -> String {
 
 const MD_JSON_REQUEST: &str = "Return the JSON answer inside a single ```json code block, and nothing that is not JSON inside it.";
 
-fn function_def(tool: &ToolSpec, strict: bool) -> Value {
-    let mut f = json!({
-        "name": tool.name,
-        "description": tool.description,
-        "parameters": if strict { &tool.strict_parameters } else { &tool.parameters },
-    });
+fn function_def(tool: &ToolSpec, strict: bool) -> Field {
+    let mut pairs = vec![
+        ("name".to_string(), Field::Json(json!(tool.name))),
+        (
+            "description".to_string(),
+            Field::Json(json!(tool.description)),
+        ),
+        (
+            "parameters".to_string(),
+            Field::Raw(tool.raw_parameters(strict)),
+        ),
+    ];
     if strict {
-        f["strict"] = json!(true);
+        pairs.push(("strict".to_string(), Field::Json(json!(true))));
     }
-    f
+    Field::Object(pairs)
+}
+
+fn chat_tool(tool: &ToolSpec, strict: bool) -> Field {
+    Field::object([
+        ("type", json!("function").into()),
+        ("function", function_def(tool, strict)),
+    ])
 }
 
 fn chat_content(m: &Message, images: bool) -> Value {
@@ -149,12 +163,12 @@ fn with_system_instruction(messages: &[Message], instruction: String) -> Vec<Mes
 }
 
 impl OpenAi {
-    fn chat_body(&self, call: &CallSpec<'_>) -> Value {
+    fn chat_body(&self, call: &CallSpec<'_>) -> Body {
         let mode = call.mode;
         let schema = call.schema;
         let tool = schema.tool();
-        let mut body = Map::new();
-        body.insert("model".into(), json!(call.model));
+        let mut body = Body::new();
+        body.set("model", json!(call.model));
 
         let messages: Vec<Message> = match mode {
             Mode::Json | Mode::MdJson => {
@@ -188,18 +202,15 @@ impl OpenAi {
             }
             _ => call.messages.to_vec(),
         };
-        body.insert(
-            "messages".into(),
+        body.set(
+            "messages",
             Value::Array(messages.iter().map(|m| chat_message(m, mode)).collect()),
         );
 
         match mode {
             Mode::Tools | Mode::ToolsStrict | Mode::ReasoningTools => {
                 let strict = mode == Mode::ToolsStrict;
-                body.insert(
-                    "tools".into(),
-                    json!([{"type": "function", "function": function_def(tool, strict)}]),
-                );
+                body.set("tools", Field::Array(vec![chat_tool(tool, strict)]));
                 let choice = match self.preset.tool_choice {
                     ToolChoice::Named => {
                         json!({"type": "function", "function": {"name": tool.name}})
@@ -207,37 +218,46 @@ impl OpenAi {
                     ToolChoice::Any => json!("any"),
                     ToolChoice::Auto => json!("auto"),
                 };
-                body.insert("tool_choice".into(), choice);
+                body.set("tool_choice", choice);
             }
             Mode::ParallelTools => {
-                let tools: Vec<Value> = schema
+                let tools = schema
                     .parallel_tools()
                     .iter()
-                    .map(|t| json!({"type": "function", "function": function_def(t, false)}))
+                    .map(|t| chat_tool(t, false))
                     .collect();
-                body.insert("tools".into(), Value::Array(tools));
-                body.insert("tool_choice".into(), json!("auto"));
+                body.set("tools", Field::Array(tools));
+                body.set("tool_choice", json!("auto"));
             }
             Mode::Functions => {
-                body.insert("functions".into(), json!([function_def(tool, false)]));
-                body.insert("function_call".into(), json!({"name": tool.name}));
+                body.set("functions", Field::Array(vec![function_def(tool, false)]));
+                body.set("function_call", json!({"name": tool.name}));
             }
             Mode::Json => {
-                body.insert("response_format".into(), json!({"type": "json_object"}));
+                body.set("response_format", json!({"type": "json_object"}));
             }
             Mode::JsonSchema => {
+                let name = || Field::Json(json!(tool.name));
                 let format = match self.preset.json_schema_format {
-                    JsonSchemaFormat::Named => {
-                        json!({"name": tool.name, "schema": tool.parameters})
+                    JsonSchemaFormat::Named => Field::object([
+                        ("name", name()),
+                        ("schema", Field::Raw(tool.raw_parameters(false))),
+                    ]),
+                    JsonSchemaFormat::NamedStrict => Field::object([
+                        ("name", name()),
+                        ("schema", Field::Raw(tool.raw_parameters(true))),
+                        ("strict", json!(true).into()),
+                    ]),
+                    JsonSchemaFormat::SchemaOnly => {
+                        Field::object([("schema", Field::Raw(tool.raw_parameters(false)))])
                     }
-                    JsonSchemaFormat::NamedStrict => {
-                        json!({"name": tool.name, "schema": tool.strict_parameters, "strict": true})
-                    }
-                    JsonSchemaFormat::SchemaOnly => json!({"schema": tool.parameters}),
                 };
-                body.insert(
-                    "response_format".into(),
-                    json!({"type": "json_schema", "json_schema": format}),
+                body.set(
+                    "response_format",
+                    Field::object([
+                        ("type", json!("json_schema").into()),
+                        ("json_schema", format),
+                    ]),
                 );
             }
             Mode::JsonO1
@@ -248,30 +268,30 @@ impl OpenAi {
 
         let s = call.sampling;
         if let Some(t) = s.temperature {
-            body.insert("temperature".into(), json!(t));
+            body.set("temperature", json!(t));
         }
         if let Some(n) = s.max_tokens {
-            body.insert("max_tokens".into(), json!(n));
+            body.set("max_tokens", json!(n));
         }
         if let Some(p) = s.top_p {
-            body.insert("top_p".into(), json!(p));
+            body.set("top_p", json!(p));
         }
         if let Some(seed) = s.seed {
-            body.insert("seed".into(), json!(seed));
+            body.set("seed", json!(seed));
         }
         if !s.stop.is_empty() {
-            body.insert("stop".into(), json!(s.stop));
+            body.set("stop", json!(s.stop));
         }
         for (k, v) in call.extra_body {
-            body.insert(k.clone(), v.clone());
+            body.set(k, v.clone());
         }
-        Value::Object(body)
+        body
     }
 
-    fn responses_body(&self, call: &CallSpec<'_>) -> Value {
+    fn responses_body(&self, call: &CallSpec<'_>) -> Body {
         let tool = call.schema.tool();
-        let mut body = Map::new();
-        body.insert("model".into(), json!(call.model));
+        let mut body = Body::new();
+        body.set("model", json!(call.model));
         let mut input = Vec::new();
         for m in call.messages {
             match m.role {
@@ -304,43 +324,48 @@ impl OpenAi {
                 role => input.push(json!({"role": role.as_str(), "content": m.text()})),
             }
         }
-        body.insert("input".into(), Value::Array(input));
-        let function = json!({"type": "function", "name": tool.name,
-                              "description": tool.description, "parameters": tool.parameters});
+        body.set("input", Value::Array(input));
+        let function = Field::object([
+            ("type", json!("function").into()),
+            ("name", json!(tool.name).into()),
+            ("description", json!(tool.description).into()),
+            ("parameters", Field::Raw(tool.raw_parameters(false))),
+        ]);
         let inbuilt = call.mode == Mode::ResponsesToolsWithInbuiltTools;
         let mut extra = call.extra_body.clone();
         match extra.remove("tools") {
             // The caller's built-in tools (web search, file search, …) stay; ours joins them
             // and the model chooses.
-            Some(Value::Array(mut tools)) if inbuilt => {
-                tools.push(function);
-                body.insert("tools".into(), Value::Array(tools));
+            Some(Value::Array(tools)) if inbuilt => {
+                let mut all: Vec<Field> = tools.into_iter().map(Field::Json).collect();
+                all.push(function);
+                body.set("tools", Field::Array(all));
             }
             other => {
                 if let Some(o) = other {
                     extra.insert("tools".into(), o);
                 }
-                body.insert("tools".into(), json!([function]));
-                body.insert(
-                    "tool_choice".into(),
+                body.set("tools", Field::Array(vec![function]));
+                body.set(
+                    "tool_choice",
                     json!({"type": "function", "name": tool.name}),
                 );
             }
         }
         let s = call.sampling;
         if let Some(t) = s.temperature {
-            body.insert("temperature".into(), json!(t));
+            body.set("temperature", json!(t));
         }
         if let Some(n) = s.max_tokens {
-            body.insert("max_output_tokens".into(), json!(n));
+            body.set("max_output_tokens", json!(n));
         }
         if let Some(p) = s.top_p {
-            body.insert("top_p".into(), json!(p));
+            body.set("top_p", json!(p));
         }
         for (k, v) in extra {
-            body.insert(k, v);
+            body.set(&k, v);
         }
-        Value::Object(body)
+        body
     }
 }
 
