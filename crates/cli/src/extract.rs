@@ -52,6 +52,23 @@ pub struct ExtractArgs {
     temperature: Option<f64>,
     #[arg(long, value_name = "N")]
     max_tokens: Option<u32>,
+    #[arg(long, value_name = "P")]
+    top_p: Option<f64>,
+    #[arg(long, value_name = "N")]
+    seed: Option<i64>,
+    /// Stop sequence; repeatable.
+    #[arg(long = "stop", value_name = "TEXT")]
+    stops: Vec<String>,
+    /// Attach an image to the user message: a file (sent inline as a data: URL) or an
+    /// http(s)/data: URL. Repeatable.
+    #[arg(long = "image", value_name = "FILE|URL")]
+    images: Vec<String>,
+    /// Extra HTTP header, `Name: value`. Repeatable.
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    headers: Vec<String>,
+    /// Extra request body field as JSON, merged last (e.g. --extra 'reasoning_effort="low"'). Repeatable.
+    #[arg(long = "extra", value_name = "KEY=JSON")]
+    extras: Vec<String>,
     /// Print every run event as a JSON line on stderr.
     #[arg(long)]
     events: bool,
@@ -77,6 +94,44 @@ fn text_arg(value: &str, flag: &str) -> Result<String, Failure> {
         }),
         None => Ok(value.to_string()),
     }
+}
+
+/// An image argument as a URL: URLs pass through, files become `data:` URLs.
+fn image_url(arg: &str) -> Result<String, Failure> {
+    use base64::Engine as _;
+    if ["http://", "https://", "data:"]
+        .iter()
+        .any(|p| arg.starts_with(p))
+    {
+        return Ok(arg.to_string());
+    }
+    let bytes = std::fs::read(arg).map_err(|e| {
+        Failure::input(
+            format!("cannot read --image `{arg}`: {e}"),
+            "give an image file or an http(s):// URL",
+        )
+    })?;
+    let mime = match Path::new(arg)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        _ => {
+            return Err(Failure::input(
+                format!("--image `{arg}` is not a PNG, JPEG, GIF or WebP file"),
+                "convert it to PNG or JPEG first",
+            ));
+        }
+    };
+    Ok(format!(
+        "data:{mime};base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    ))
 }
 
 fn load_schema(arg: &str) -> Result<(ResponseSchema, Option<&'static examples::Example>), Failure> {
@@ -135,6 +190,42 @@ fn build_request(args: &ExtractArgs) -> Result<(ExtractRequest, ResponseSchema),
     }
     req.sampling.temperature = args.temperature;
     req.sampling.max_tokens = args.max_tokens;
+    req.sampling.top_p = args.top_p;
+    req.sampling.seed = args.seed;
+    req.sampling.stop = args.stops.clone();
+    for header in &args.headers {
+        let Some((name, value)) = header.split_once(':').filter(|(n, _)| !n.trim().is_empty())
+        else {
+            return Err(Failure::input(
+                format!("--header `{header}` is not `Name: value`"),
+                "write for example --header 'X-Team: research'",
+            ));
+        };
+        req.extra_headers
+            .push((name.trim().to_string(), value.trim().to_string()));
+    }
+    for extra in &args.extras {
+        let parsed = extra
+            .split_once('=')
+            .map(|(k, v)| (k.trim(), serde_json::from_str::<Value>(v)));
+        match parsed {
+            Some((key, Ok(value))) if !key.is_empty() => {
+                req.extra_body.insert(key.to_string(), value);
+            }
+            Some((key, Err(e))) if !key.is_empty() => {
+                return Err(Failure::input(
+                    format!("--extra `{extra}`: the value is not JSON ({e})"),
+                    "quote strings as JSON: --extra 'reasoning_effort=\"low\"'",
+                ));
+            }
+            _ => {
+                return Err(Failure::input(
+                    format!("--extra `{extra}` is not KEY=JSON"),
+                    "write for example --extra 'parallel_tool_calls=false'",
+                ));
+            }
+        }
+    }
 
     for var in &args.vars {
         let Some((key, value)) = var.split_once('=') else {
@@ -172,7 +263,11 @@ fn build_request(args: &ExtractArgs) -> Result<(ExtractRequest, ResponseSchema),
             ));
         }
     };
-    req.messages.push(Message::user(prompt));
+    let mut user = Message::user(prompt);
+    for image in &args.images {
+        user = user.with_image(image_url(image)?);
+    }
+    req.messages.push(user);
     Ok((req, schema))
 }
 

@@ -107,6 +107,44 @@ async fn prompt_system_and_vars_from_files() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn images_headers_and_extra_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("scan.png");
+    std::fs::write(&png, b"\x89PNG fake bytes").unwrap();
+    let server = FakeServer::start(vec![Reply::tool_call("Person", PERSON_OK)])
+        .await
+        .unwrap();
+    extract(&server)
+        .arg("--image")
+        .arg(&png)
+        .args(["--image", "https://example.com/a.jpg"])
+        .args([
+            "--header",
+            "X-Team: research",
+            "--extra",
+            "parallel_tool_calls=false",
+        ])
+        .args(["--seed", "7", "--top-p", "0.9", "--stop", "END"])
+        .assert()
+        .success();
+    let r = &server.requests()[0];
+    let parts = r.body["messages"][0]["content"].as_array().unwrap().clone();
+    assert_eq!(parts[0]["type"], "text");
+    assert_eq!(
+        parts[1]["image_url"]["url"],
+        "data:image/png;base64,iVBORyBmYWtlIGJ5dGVz"
+    );
+    assert_eq!(parts[2]["image_url"]["url"], "https://example.com/a.jpg");
+    assert_eq!(r.header("x-team"), Some("research"));
+    assert_eq!(r.body["parallel_tool_calls"], false);
+    assert_eq!(
+        (r.body["seed"].clone(), r.body["top_p"].clone()),
+        (json!(7), json!(0.9))
+    );
+    assert_eq!(r.body["stop"], json!(["END"]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_are_json_lines_on_stderr_without_the_key() {
     let server = FakeServer::start(vec![
         Reply::tool_call("Person", "{}"),

@@ -145,23 +145,30 @@ pub fn find_json(text: &str) -> Option<&str> {
     Some(&body[start..])
 }
 
-/// The contents of the first ```json (or bare ```) fence that holds a `{` or `[`.
+/// The text after the opening line of the first ```json (or bare ```) fence whose content
+/// starts with `{` or `[`. As in CommonMark, fences open and close only at the start of a line,
+/// so backticks inside code or strings do not count; where the value ends is left to the
+/// string-aware scanner.
 fn fenced(text: &str) -> Option<&str> {
-    let mut rest = text;
-    while let Some(open) = rest.find("```") {
-        let after = &rest[open + 3..];
-        let line_end = after.find('\n')?;
-        let lang = after[..line_end].trim();
-        let inner_start = line_end + 1;
-        let inner = &after[inner_start..];
-        let close = inner.find("```").unwrap_or(inner.len());
-        let block = &inner[..close];
-        if (lang.is_empty() || lang.eq_ignore_ascii_case("json"))
-            && block.trim_start().starts_with(['{', '['])
-        {
-            return Some(block);
+    let mut inside = false;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        offset += line.len();
+        let Some(info) = line.trim_start().strip_prefix("```") else {
+            continue;
+        };
+        if inside {
+            inside = !info.trim_end().trim_start_matches('`').is_empty();
+            continue;
         }
-        rest = &inner[(close + 3).min(inner.len())..];
+        let lang = info.trim();
+        let body = &text[offset..];
+        if (lang.is_empty() || lang.eq_ignore_ascii_case("json"))
+            && body.trim_start().starts_with(['{', '['])
+        {
+            return Some(body);
+        }
+        inside = true;
     }
     None
 }
@@ -186,5 +193,9 @@ mod tests {
         );
         assert_eq!(find_json("no json here"), None);
         assert_eq!(find_json("{\"open\": [1, 2"), Some("{\"open\": [1, 2"));
+        assert_eq!(
+            find_json("```json\n{\"code\": \"```\"}\n```"),
+            Some("{\"code\": \"```\"}")
+        );
     }
 }
