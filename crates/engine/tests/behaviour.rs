@@ -31,6 +31,26 @@ fn schema() -> ResponseSchema {
     ResponseSchema::new(person_schema()).unwrap()
 }
 
+/// Runs the default request against a server scripted with `replies`; expects success.
+async fn succeeds(replies: Vec<Reply>) -> (quarry_engine::Extraction, FakeServer) {
+    let server = FakeServer::start(replies).await.unwrap();
+    let out = client()
+        .extract_value(&req(&server), &schema())
+        .await
+        .unwrap();
+    (out, server)
+}
+
+/// Runs the default request against a server scripted with `replies`; expects an error.
+async fn fails(replies: Vec<Reply>) -> (Error, FakeServer) {
+    let server = FakeServer::start(replies).await.unwrap();
+    let err = client()
+        .extract_value(&req(&server), &schema())
+        .await
+        .unwrap_err();
+    (err, server)
+}
+
 /// Collects every event of a call.
 fn recorder() -> (CallOptions, Arc<Mutex<Vec<EventRecord>>>) {
     let events = Arc::new(Mutex::new(Vec::new()));
@@ -58,13 +78,7 @@ fn types(events: &[EventRecord]) -> Vec<String> {
 
 #[tokio::test]
 async fn valid_first_time() {
-    let server = FakeServer::start(vec![Reply::tool_call("Person", PERSON_OK)])
-        .await
-        .unwrap();
-    let out = client()
-        .extract_value(&req(&server), &schema())
-        .await
-        .unwrap();
+    let (out, server) = succeeds(vec![Reply::tool_call("Person", PERSON_OK)]).await;
     assert_eq!(out.value, serde_json::from_str::<Value>(PERSON_OK).unwrap());
     assert_eq!(out.attempts, 1);
     assert_eq!(out.usage.total_tokens, 60);
@@ -278,31 +292,20 @@ async fn rate_limit_honours_retry_after() {
 
 #[tokio::test]
 async fn server_errors_and_dropped_connections_are_retried() {
-    let server = FakeServer::start(vec![
+    let (out, server) = succeeds(vec![
         Reply::error(500, "server_error", "boom"),
         Reply::Drop,
         Reply::error(503, "overloaded", "busy"),
         Reply::tool_call("Person", PERSON_OK),
     ])
-    .await
-    .unwrap();
-    let out = client()
-        .extract_value(&req(&server), &schema())
-        .await
-        .unwrap();
+    .await;
     assert_eq!(out.attempts, 1);
     assert_eq!(server.requests().len(), 4);
 }
 
 #[tokio::test]
 async fn transport_retries_are_bounded_and_keep_the_status_and_body() {
-    let server = FakeServer::start(vec![Reply::error(502, "bad_gateway", "upstream died")])
-        .await
-        .unwrap();
-    let err = client()
-        .extract_value(&req(&server), &schema())
-        .await
-        .unwrap_err();
+    let (err, server) = fails(vec![Reply::error(502, "bad_gateway", "upstream died")]).await;
     assert_eq!(server.requests().len(), 4, "1 try + 3 retries");
     match &err {
         Error::Http {
@@ -335,11 +338,7 @@ async fn client_errors_and_exhausted_quota_are_not_retried() {
         Reply::error(404, "model_not_found", "no such model"),
         Reply::error(429, "insufficient_quota", "You exceeded your current quota"),
     ] {
-        let server = FakeServer::start(vec![reply]).await.unwrap();
-        let err = client()
-            .extract_value(&req(&server), &schema())
-            .await
-            .unwrap_err();
+        let (err, server) = fails(vec![reply]).await;
         assert_eq!(server.requests().len(), 1, "{err}");
         let text = format!("{err} {:?} {}", err.details(), err.hint());
         assert!(
@@ -464,13 +463,7 @@ async fn transport_retries_are_bounded_in_time() {
 
 #[tokio::test]
 async fn length_is_incomplete_and_not_reasked() {
-    let server = FakeServer::start(vec![Reply::length("Person", r#"{"name": "Ada", "ag"#)])
-        .await
-        .unwrap();
-    let err = client()
-        .extract_value(&req(&server), &schema())
-        .await
-        .unwrap_err();
+    let (err, server) = fails(vec![Reply::length("Person", r#"{"name": "Ada", "ag"#)]).await;
     assert_eq!(server.requests().len(), 1);
     assert_eq!(err.kind(), ErrorKind::Incomplete);
     assert!(
@@ -481,26 +474,14 @@ async fn length_is_incomplete_and_not_reasked() {
 
 #[tokio::test]
 async fn refusal_carries_the_text() {
-    let server = FakeServer::start(vec![Reply::refusal("I can't help with that.")])
-        .await
-        .unwrap();
-    let err = client()
-        .extract_value(&req(&server), &schema())
-        .await
-        .unwrap_err();
+    let (err, _) = fails(vec![Reply::refusal("I can't help with that.")]).await;
     assert!(matches!(&err, Error::Refusal { text, .. } if text == "I can't help with that."));
     assert_eq!(err.kind(), ErrorKind::Incomplete);
 }
 
 #[tokio::test]
 async fn garbage_answers_are_provider_errors() {
-    let server = FakeServer::start(vec![Reply::garbage(200, "<html>hello</html>")])
-        .await
-        .unwrap();
-    let err = client()
-        .extract_value(&req(&server), &schema())
-        .await
-        .unwrap_err();
+    let (err, _) = fails(vec![Reply::garbage(200, "<html>hello</html>")]).await;
     assert_eq!(err.code(), "malformed_response");
     assert!(err.to_string().contains("not JSON"), "{err}");
     assert!(err.hint().contains("base URL"));
