@@ -49,10 +49,14 @@ impl fmt::Debug for Validator {
 }
 
 impl Validator {
-    /// Compiles a schema; the draft comes from `$schema` (2020-12 when absent).
+    /// Compiles a schema; the draft comes from `$schema` (2020-12 when absent). `format` is
+    /// enforced: in 2020-12 it is only an annotation by default, but someone who writes
+    /// `"format": "date"` in an extraction schema means it.
     /// On failure: (message, schema location).
     pub fn new(schema: &Value) -> Result<Self, (String, String)> {
-        jsonschema::validator_for(schema)
+        jsonschema::options()
+            .should_validate_formats(true)
+            .build(schema)
             .map(Validator)
             .map_err(|e| {
                 let at = e.schema_path().as_str().to_string();
@@ -166,6 +170,27 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("anyOf"), "{text}");
+    }
+
+    #[test]
+    fn formats_are_enforced() {
+        let v = Validator::new(&json!({"type": "object", "properties": {
+            "when": {"type": "string", "format": "date"},
+            "mail": {"type": "string", "format": "email"}}}))
+        .unwrap();
+        assert!(
+            v.validate(&json!({"when": "2026-11-03", "mail": "a@b.no"}))
+                .is_ok()
+        );
+        let text = render_issues(
+            &v.validate(&json!({"when": "3 Nov", "mail": "nobody"}))
+                .unwrap_err(),
+        );
+        assert!(
+            text.contains("at /when: \"3 Nov\" is not a \"date\""),
+            "{text}"
+        );
+        assert!(text.contains("at /mail:"), "{text}");
     }
 
     #[test]
