@@ -266,8 +266,9 @@ async fn rate_limit_honours_retry_after() {
     .await
     .unwrap();
     let (options, events) = recorder();
+    let c = client();
     let t0 = Instant::now();
-    let out = client()
+    let out = c
         .extract_value_with(&req(&server), &schema(), &options)
         .await
         .unwrap();
@@ -353,12 +354,10 @@ async fn long_retry_after_is_reported_not_waited_for() {
     let server = FakeServer::start(vec![Reply::rate_limited("3600")])
         .await
         .unwrap();
+    let c = client();
     let t0 = Instant::now();
-    let err = client()
-        .extract_value(&req(&server), &schema())
-        .await
-        .unwrap_err();
-    assert!(t0.elapsed() < Duration::from_secs(2));
+    let err = c.extract_value(&req(&server), &schema()).await.unwrap_err();
+    assert!(t0.elapsed() < Duration::from_secs(10), "{:?}", t0.elapsed());
     assert_eq!(err.code(), "rate_limited");
 }
 
@@ -369,12 +368,14 @@ async fn total_timeout_cuts_a_slow_answer() {
     ])
     .await
     .unwrap();
+    let c = client();
     let t0 = Instant::now();
-    let err = client()
+    let err = c
         .extract_value(&req(&server).timeout(Duration::from_millis(300)), &schema())
         .await
         .unwrap_err();
-    assert!(t0.elapsed() < Duration::from_secs(2), "{:?}", t0.elapsed());
+    // The answer would come after 5 s.
+    assert!(t0.elapsed() < Duration::from_secs(4), "{:?}", t0.elapsed());
     assert!(
         matches!(err, Error::Timeout { limit_ms: 300, .. }),
         "{err:?}"
@@ -416,12 +417,10 @@ async fn a_request_that_times_out_is_retried() {
     let mut r = req(&server);
     r.transport.request_timeout = Duration::from_millis(200);
     let (options, events) = recorder();
+    let c = client();
     let t0 = Instant::now();
-    let out = client()
-        .extract_value_with(&r, &schema(), &options)
-        .await
-        .unwrap();
-    assert!(t0.elapsed() < Duration::from_secs(2));
+    let out = c.extract_value_with(&r, &schema(), &options).await.unwrap();
+    assert!(t0.elapsed() < Duration::from_secs(4), "{:?}", t0.elapsed());
     assert_eq!((out.attempts, server.requests().len()), (1, 2));
     let codes: Vec<String> = events
         .lock()
@@ -449,15 +448,13 @@ async fn transport_retries_are_bounded_in_time() {
         max_elapsed: Duration::from_millis(450),
         ..TransportRetry::default()
     };
+    // Unbounded, 100 retries would take about 7.5 s; the 450 ms budget stops it near there.
+    let c = client();
     let t0 = Instant::now();
-    let err = client().extract_value(&r, &schema()).await.unwrap_err();
-    assert!(
-        t0.elapsed() < Duration::from_millis(900),
-        "{:?}",
-        t0.elapsed()
-    );
+    let err = c.extract_value(&r, &schema()).await.unwrap_err();
+    assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
     let n = server.requests().len();
-    assert!((4..=10).contains(&n), "{n} sends");
+    assert!((2..=10).contains(&n), "{n} sends");
     assert!(matches!(err, Error::Http { status: 503, .. }));
 }
 
