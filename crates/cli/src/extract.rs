@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use quarry_engine::{
     CallOptions, Client, Error, EventRecord, ExtractRequest, Message, ResponseSchema, SchemaError,
+    StreamKind,
 };
 use serde_json::Value;
 
@@ -78,6 +79,24 @@ pub struct ExtractArgs {
     /// Run N times; report success rate, latency p50/p95 and CPU per call on stderr.
     #[arg(long, value_name = "N", default_value_t = 1)]
     repeat: u32,
+    /// Stream the answer: `partial` prints one JSON line per update (changes and field
+    /// states); `iterable` prints each list item as a JSON line the moment it completes.
+    /// The final validated JSON is printed last.
+    #[arg(long, value_name = "KIND", value_enum)]
+    stream: Option<StreamArg>,
+    /// With --stream partial: print the whole current object on each update instead.
+    #[arg(long)]
+    snapshots: bool,
+    /// With --stream partial on a terminal: redraw the object in place, fields coloured by
+    /// state (yellow arriving, green valid, red invalid).
+    #[arg(long)]
+    live: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum StreamArg {
+    Partial,
+    Iterable,
 }
 
 const EXAMPLE_PROMPT: &str =
@@ -281,6 +300,16 @@ pub fn run(args: ExtractArgs) -> i32 {
     }
 }
 
+fn print_value(value: &Value, compact: bool) {
+    let text = if compact {
+        serde_json::to_string(value)
+    } else {
+        serde_json::to_string_pretty(value)
+    }
+    .unwrap_or_default();
+    println!("{text}");
+}
+
 fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
     let (req, schema) = build_request(args)?;
     let client = Client::new();
@@ -288,7 +317,6 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
     // with --repeat.
     client.resolve(&req)?;
     let options = CallOptions {
-        hooks: Default::default(),
         observer: args.events.then(|| {
             Arc::new(|e: &EventRecord| {
                 if let Ok(line) = serde_json::to_string(e) {
@@ -296,6 +324,7 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
                 }
             }) as quarry_engine::EventObserver
         }),
+        ..Default::default()
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -306,6 +335,24 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
                 "report this as a bug",
             )
         })?;
+    if let Some(kind) = args.stream {
+        if args.repeat > 1 {
+            return Err(Failure::input(
+                "--repeat cannot be combined with --stream",
+                "drop one of them",
+            ));
+        }
+        let kind = match kind {
+            StreamArg::Partial => StreamKind::Partial,
+            StreamArg::Iterable => StreamKind::Iterable,
+        };
+        let view = crate::live::View::new(args.snapshots, args.live);
+        let value = runtime.block_on(crate::live::stream(
+            &client, req, schema, kind, options, view,
+        ))?;
+        print_value(&value, args.compact);
+        return Ok(0);
+    }
 
     let repeat = args.repeat.max(1);
     let mut latencies = Vec::with_capacity(repeat as usize);
@@ -328,13 +375,7 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
     let cpu = cpu_time().saturating_sub(cpu0);
 
     if let Some(value) = &last_ok {
-        let text = if args.compact {
-            serde_json::to_string(value)
-        } else {
-            serde_json::to_string_pretty(value)
-        }
-        .unwrap_or_default();
-        println!("{text}");
+        print_value(value, args.compact);
     }
     if repeat > 1 {
         eprintln!("{}", Summary::new(latencies, ok, cpu).line());

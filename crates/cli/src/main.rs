@@ -2,6 +2,7 @@
 
 mod examples;
 mod extract;
+mod live;
 mod report;
 mod stats;
 mod tables;

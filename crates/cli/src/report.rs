@@ -12,6 +12,8 @@ pub fn exit_code(kind: ErrorKind) -> i32 {
         ErrorKind::Provider => 3,
         ErrorKind::Invalid => 4,
         ErrorKind::Incomplete => 5,
+        // As a shell reports a command stopped by Ctrl-C.
+        ErrorKind::Cancelled => 130,
     }
 }
 
@@ -71,6 +73,16 @@ impl Failure {
                         "  usage: {} prompt + {} completion = {} tokens",
                         u.prompt_tokens, u.completion_tokens, u.total_tokens
                     );
+                }
+                if let Error::IncompleteStream { partial, .. }
+                | Error::StreamError { partial, .. }
+                | Error::Cancelled {
+                    partial: Some(partial),
+                    ..
+                } = &**error
+                    && !partial.is_null()
+                {
+                    let _ = writeln!(out, "  received: {}", clip(&partial.to_string(), 500));
                 }
                 if let Error::Http { body, .. } = &**error
                     && !body.is_empty()

@@ -2,16 +2,22 @@
 //! and where API keys come from; each call resolves its provider and mode, then runs the
 //! attempt loop.
 
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use futures_util::Stream;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use crate::error::Error;
-use crate::events::{Emitter, EventObserver};
+use crate::events::{Emitter, EventObserver, EventRecord, RunEvent};
 use crate::hooks::{HookId, HookName, Hooks};
 use crate::mode::{Mode, ModeName};
+use crate::partial::Snapshot;
 use crate::provider::Protocol;
 use crate::provider::openai::OpenAi;
 use crate::provider::presets::{self, Preset};
@@ -19,13 +25,112 @@ use crate::request::ExtractRequest;
 use crate::run::{Extraction, Run};
 use crate::schema::ResponseSchema;
 use crate::secret::{ApiKey, EnvKeys, KeySource};
+use crate::stream::StreamKind;
+use crate::validate::Issue;
 
-/// Per-call additions: hooks for this call only, and an observer of every event.
+/// Per-call additions: hooks for this call only, an observer of every event, and a way to
+/// cancel the call.
 #[derive(Clone, Default)]
 pub struct CallOptions {
     pub hooks: Hooks,
     pub observer: Option<EventObserver>,
+    pub cancel: Option<Canceller>,
 }
+
+/// Cancels a run: the HTTP request is aborted and the run ends with [`Error::Cancelled`],
+/// keeping the partial object a stream had built.
+#[derive(Clone, Debug, Default)]
+pub struct Canceller(CancellationToken);
+
+impl Canceller {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn cancel(&self) {
+        self.0.cancel();
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.0.is_cancelled()
+    }
+}
+
+/// A streamed run in progress: its events as they happen and, at the end, its result.
+/// Dropping it aborts the run and its HTTP request.
+pub struct RunStream {
+    events: mpsc::UnboundedReceiver<EventRecord>,
+    task: Option<tokio::task::JoinHandle<Result<Extraction<Value>, Error>>>,
+    cancel: Canceller,
+}
+
+impl RunStream {
+    /// The next event; `None` once the run has ended and every event was taken.
+    pub async fn next_event(&mut self) -> Option<EventRecord> {
+        self.events.recv().await
+    }
+
+    pub fn canceller(&self) -> Canceller {
+        self.cancel.clone()
+    }
+
+    /// Waits for the run's result (events not yet taken are dropped).
+    pub async fn finish(mut self) -> Result<Extraction<Value>, Error> {
+        let Some(task) = self.task.take() else {
+            return Err(Error::Cancelled {
+                partial: None,
+                usage: Default::default(),
+            });
+        };
+        match task.await {
+            Ok(result) => result,
+            Err(_) => Err(Error::Cancelled {
+                partial: None,
+                usage: Default::default(),
+            }),
+        }
+    }
+}
+
+impl Stream for RunStream {
+    type Item = EventRecord;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<EventRecord>> {
+        self.events.poll_recv(cx)
+    }
+}
+
+impl Drop for RunStream {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+/// One item of [`Client::extract_partial`].
+#[derive(Debug, Clone)]
+pub enum PartialItem<T> {
+    /// The object as it stands after a network chunk (fields still arriving are absent or
+    /// partial). A new attempt (after a re-ask) starts from an empty object.
+    Update { attempt: u32, snapshot: Value },
+    /// The validated result.
+    Done(Extraction<T>),
+}
+
+/// A list item that closed but failed its schema, from [`Client::extract_iterable`].
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("item {index} is invalid: {}", crate::validate::render_issues(issues))]
+pub struct InvalidItem {
+    pub index: usize,
+    pub issues: Vec<Issue>,
+}
+
+/// One item of [`Client::extract_iterable`].
+#[derive(Debug)]
+pub enum IterItem<T> {
+    Item(T),
+    Invalid(InvalidItem),
+}
+
+type Check = Arc<dyn Fn(&Value) -> Result<(), String> + Send + Sync>;
 
 pub struct ClientBuilder {
     keys: Arc<dyn KeySource>,
@@ -263,8 +368,185 @@ impl Client {
             request: req,
             schema,
             emitter: Emitter::new(hooks, options.observer.clone()),
+            stream: None,
+            cancel: options.cancel.clone().unwrap_or_default().0,
         }
         .execute(finish)
         .await
     }
+
+    /// Starts a streamed run: partial changes (and, for [`StreamKind::Iterable`], items) arrive
+    /// as events while the answer streams in. Bad input fails here, before anything is sent.
+    /// Needs a Tokio runtime.
+    pub fn stream(
+        &self,
+        req: ExtractRequest,
+        schema: Arc<ResponseSchema>,
+        kind: StreamKind,
+        options: CallOptions,
+    ) -> Result<RunStream, Error> {
+        self.stream_checked(req, schema, kind, options, None)
+    }
+
+    fn stream_checked(
+        &self,
+        req: ExtractRequest,
+        schema: Arc<ResponseSchema>,
+        kind: StreamKind,
+        options: CallOptions,
+        check: Option<Check>,
+    ) -> Result<RunStream, Error> {
+        let resolved = self.resolve(&req)?;
+        let hooks = self.with_hooks(|h| h.merged(&options.hooks));
+        let http = self.http.clone();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let cancel = options.cancel.clone().unwrap_or_default();
+        let token = cancel.0.clone();
+        let observer = options.observer.clone();
+        let task = tokio::spawn(async move {
+            let protocol: &dyn Protocol = &resolved.protocol;
+            Run {
+                http: &http,
+                protocol,
+                key: resolved.key.as_ref(),
+                mode: resolved.mode,
+                request: &req,
+                schema: &schema,
+                emitter: Emitter::new(hooks, observer).with_channel(tx),
+                stream: Some(kind),
+                cancel: token,
+            }
+            .execute(|v| match &check {
+                Some(check) => check(&v).map(|()| v),
+                None => Ok(v),
+            })
+            .await
+        });
+        Ok(RunStream {
+            events: rx,
+            task: Some(task),
+            cancel,
+        })
+    }
+
+    /// Streams a `T`: a snapshot of the object after every network chunk, then the validated,
+    /// deserialized result.
+    pub fn extract_partial<T>(
+        &self,
+        req: ExtractRequest,
+    ) -> Result<impl Stream<Item = Result<PartialItem<T>, Error>> + Send + use<T>, Error>
+    where
+        T: schemars::JsonSchema + DeserializeOwned + Send + 'static,
+    {
+        let schema = Arc::new(ResponseSchema::for_type::<T>()?);
+        let run = self.stream_checked(
+            req,
+            schema,
+            StreamKind::Partial,
+            CallOptions::default(),
+            Some(deserializes::<T>()),
+        )?;
+        Ok(futures_util::stream::unfold(
+            Some((run, Snapshot::new(), 0u32)),
+            |state| async move {
+                let (mut run, mut snap, mut attempt) = state?;
+                while let Some(record) = run.next_event().await {
+                    if let RunEvent::Partial {
+                        attempt: a,
+                        changes,
+                    } = record.event
+                    {
+                        if a.attempt != attempt {
+                            snap = Snapshot::new();
+                            attempt = a.attempt;
+                        }
+                        for c in &changes {
+                            snap.apply(c);
+                        }
+                        let item = PartialItem::Update {
+                            attempt,
+                            snapshot: snap.value().clone(),
+                        };
+                        return Some((Ok(item), Some((run, snap, attempt))));
+                    }
+                }
+                let done = run
+                    .finish()
+                    .await
+                    .and_then(typed::<T>)
+                    .map(PartialItem::Done);
+                Some((done, None))
+            },
+        ))
+    }
+
+    /// Streams the items of a list of `T`, each as soon as it closes and validates (an item
+    /// that fails its schema arrives as [`IterItem::Invalid`]); ends with an error if the run
+    /// fails. After a re-ask the model starts the list again.
+    pub fn extract_iterable<T>(
+        &self,
+        req: ExtractRequest,
+    ) -> Result<impl Stream<Item = Result<IterItem<T>, Error>> + Send + use<T>, Error>
+    where
+        T: schemars::JsonSchema + DeserializeOwned + Send + 'static,
+    {
+        let schema = Arc::new(ResponseSchema::for_type::<Vec<T>>()?);
+        let run = self.stream_checked(
+            req,
+            schema,
+            StreamKind::Iterable,
+            CallOptions::default(),
+            Some(deserializes::<Vec<T>>()),
+        )?;
+        Ok(futures_util::stream::unfold(
+            Some(run),
+            |state| async move {
+                let mut run = state?;
+                while let Some(record) = run.next_event().await {
+                    match record.event {
+                        RunEvent::Item { index, value, .. } => {
+                            let item = serde_json::from_value::<T>(value)
+                                .map(IterItem::Item)
+                                .unwrap_or_else(|e| {
+                                    IterItem::Invalid(InvalidItem {
+                                        index,
+                                        issues: vec![Issue {
+                                            path: format!("/{index}"),
+                                            message: e.to_string(),
+                                        }],
+                                    })
+                                });
+                            return Some((Ok(item), Some(run)));
+                        }
+                        RunEvent::ItemInvalid { index, issues, .. } => {
+                            let item = IterItem::Invalid(InvalidItem { index, issues });
+                            return Some((Ok(item), Some(run)));
+                        }
+                        _ => {}
+                    }
+                }
+                match run.finish().await {
+                    Ok(_) => None,
+                    Err(e) => Some((Err(e), None)),
+                }
+            },
+        ))
+    }
+}
+
+/// A check that the validated JSON deserializes into `T` (re-asked when it does not).
+fn deserializes<T: DeserializeOwned>() -> Check {
+    Arc::new(|v: &Value| T::deserialize(v).map(|_| ()).map_err(|e| e.to_string()))
+}
+
+fn typed<T: DeserializeOwned>(ex: Extraction<Value>) -> Result<Extraction<T>, Error> {
+    let value = serde_json::from_value::<T>(ex.value)
+        .map_err(|e| Error::InvalidRequest(format!("the result does not deserialize: {e}")))?;
+    Ok(Extraction {
+        value,
+        attempts: ex.attempts,
+        usage: ex.usage,
+        latencies_ms: ex.latencies_ms,
+        raw: ex.raw,
+    })
 }

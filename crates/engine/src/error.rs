@@ -23,6 +23,8 @@ pub enum ErrorKind {
     Invalid,
     /// The model stopped early (token limit) or refused.
     Incomplete,
+    /// The caller cancelled the run.
+    Cancelled,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +105,33 @@ pub enum Error {
         usage: Usage,
     },
 
+    #[error(
+        "the stream from {provider} ended before its end marker, after {bytes} bytes: {reason}"
+    )]
+    IncompleteStream {
+        provider: String,
+        bytes: u64,
+        reason: String,
+        /// The partial object as it stood when the stream broke.
+        partial: Value,
+        raw: Option<String>,
+        usage: Usage,
+    },
+
+    #[error("{provider} reported an error in the middle of the stream: {message}")]
+    StreamError {
+        provider: String,
+        message: String,
+        partial: Value,
+        usage: Usage,
+    },
+
+    #[error("the run was cancelled")]
+    Cancelled {
+        partial: Option<Value>,
+        usage: Usage,
+    },
+
     #[error("the model refused: {text}")]
     Refusal { text: String, usage: Usage },
 
@@ -149,7 +178,10 @@ impl Error {
             Error::Http { .. }
             | Error::Transport { .. }
             | Error::MalformedResponse { .. }
+            | Error::IncompleteStream { .. }
+            | Error::StreamError { .. }
             | Error::Timeout { .. } => ErrorKind::Provider,
+            Error::Cancelled { .. } => ErrorKind::Cancelled,
             Error::RetriesExhausted(_) => ErrorKind::Invalid,
             Error::IncompleteOutput { .. } | Error::Refusal { .. } => ErrorKind::Incomplete,
         }
@@ -174,6 +206,9 @@ impl Error {
             Error::Transport { .. } => "transport_error",
             Error::MalformedResponse { .. } => "malformed_response",
             Error::Timeout { .. } => "timeout",
+            Error::IncompleteStream { .. } => "incomplete_stream",
+            Error::StreamError { .. } => "provider_stream_error",
+            Error::Cancelled { .. } => "cancelled",
             Error::IncompleteOutput { .. } => "incomplete_output",
             Error::Refusal { .. } => "refusal",
             Error::RetriesExhausted(_) => "validation_exhausted",
@@ -218,6 +253,11 @@ impl Error {
                 "check that the base URL points at an OpenAI-compatible API (usually ending in /v1)".into()
             }
             Error::Timeout { .. } => "raise --timeout or use a faster model".into(),
+            Error::IncompleteStream { .. } => {
+                "the connection broke; run again (what arrived is kept in the error's details)".into()
+            }
+            Error::StreamError { .. } => "the provider failed mid-answer; try again later".into(),
+            Error::Cancelled { .. } => "nothing to fix: the run was stopped on request".into(),
             Error::IncompleteOutput { .. } => {
                 "raise --max-tokens or make the schema smaller".into()
             }
@@ -263,6 +303,17 @@ impl Error {
                 ..
             } => json!({"failed_attempts": failed_attempts, "usage": usage}),
             Error::IncompleteOutput { raw, usage, .. } => json!({"raw": raw, "usage": usage}),
+            Error::IncompleteStream {
+                bytes,
+                partial,
+                raw,
+                usage,
+                ..
+            } => json!({"bytes": bytes, "partial": partial, "raw": raw, "usage": usage}),
+            Error::StreamError { partial, usage, .. } => {
+                json!({"partial": partial, "usage": usage})
+            }
+            Error::Cancelled { partial, usage } => json!({"partial": partial, "usage": usage}),
             Error::Refusal { text, usage } => json!({"text": text, "usage": usage}),
             Error::RetriesExhausted(e) => serde_json::to_value(e).unwrap_or(Value::Null),
         }
@@ -283,6 +334,9 @@ impl Error {
         match self {
             Error::Timeout { usage, .. }
             | Error::IncompleteOutput { usage, .. }
+            | Error::IncompleteStream { usage, .. }
+            | Error::StreamError { usage, .. }
+            | Error::Cancelled { usage, .. }
             | Error::Refusal { usage, .. } => Some(usage),
             Error::RetriesExhausted(e) => Some(&e.usage),
             _ => None,

@@ -13,6 +13,7 @@ use crate::error::ErrorInfo;
 use crate::hooks::{HookName, Hooks};
 use crate::message::Message;
 use crate::mode::Mode;
+use crate::partial::Change;
 use crate::usage::Usage;
 use crate::validate::Issue;
 
@@ -55,7 +56,8 @@ pub enum RunEvent {
         attempt: AttemptInfo,
         request: RecordedRequest,
     },
-    /// The provider answered successfully.
+    /// The provider answered successfully (for a stream: once it ended, with the answer
+    /// assembled from the deltas).
     #[serde(rename = "completion:response")]
     CompletionResponse {
         #[serde(flatten)]
@@ -64,6 +66,31 @@ pub enum RunEvent {
         latency_ms: f64,
         usage: Usage,
         body: Value,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stream: Option<StreamStats>,
+    },
+    /// Changes to the partial object from one network chunk of a stream.
+    #[serde(rename = "partial")]
+    Partial {
+        #[serde(flatten)]
+        attempt: AttemptInfo,
+        changes: Vec<Change>,
+    },
+    /// A list item closed and validated (iterable streams).
+    #[serde(rename = "item")]
+    Item {
+        #[serde(flatten)]
+        attempt: AttemptInfo,
+        index: usize,
+        value: Value,
+    },
+    /// A list item closed and failed its schema (iterable streams).
+    #[serde(rename = "item_invalid")]
+    ItemInvalid {
+        #[serde(flatten)]
+        attempt: AttemptInfo,
+        index: usize,
+        issues: Vec<Issue>,
     },
     /// The provider call failed; `retry_in_ms` is set when a transport retry follows.
     #[serde(rename = "completion:error")]
@@ -115,6 +142,16 @@ pub enum RunEvent {
     },
 }
 
+/// Timing of a streamed answer.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct StreamStats {
+    pub bytes: u64,
+    /// From sending the request to the first byte of the body.
+    pub first_byte_ms: Option<f64>,
+    /// From sending the request to the first value that closed.
+    pub first_field_ms: Option<f64>,
+}
+
 /// An event with its envelope: protocol version, sequence number, time since the run began.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventRecord {
@@ -132,6 +169,8 @@ pub type EventObserver = Arc<dyn Fn(&EventRecord) + Send + Sync>;
 pub(crate) struct Emitter {
     hooks: Hooks,
     observer: Option<EventObserver>,
+    /// A run's own event channel (streams): receives each record after the observer.
+    channel: Option<tokio::sync::mpsc::UnboundedSender<EventRecord>>,
     seq: u64,
     start: Instant,
 }
@@ -141,14 +180,23 @@ impl Emitter {
         Emitter {
             hooks,
             observer,
+            channel: None,
             seq: 0,
             start: Instant::now(),
         }
     }
 
+    pub(crate) fn with_channel(
+        mut self,
+        channel: tokio::sync::mpsc::UnboundedSender<EventRecord>,
+    ) -> Self {
+        self.channel = Some(channel);
+        self
+    }
+
     /// Whether anyone listens; events that are costly to build are skipped otherwise.
     pub(crate) fn active(&self) -> bool {
-        self.observer.is_some() || !self.hooks.is_empty()
+        self.observer.is_some() || self.channel.is_some() || !self.hooks.is_empty()
     }
 
     pub(crate) fn elapsed_ms(&self) -> f64 {
@@ -174,14 +222,21 @@ impl Emitter {
 
     fn record(&mut self, event: RunEvent) {
         self.seq += 1;
+        if self.observer.is_none() && self.channel.is_none() {
+            return;
+        }
+        let record = EventRecord {
+            v: RUN_EVENT_VERSION,
+            seq: self.seq,
+            t_ms: self.elapsed_ms(),
+            event,
+        };
         if let Some(observer) = &self.observer {
-            let record = EventRecord {
-                v: RUN_EVENT_VERSION,
-                seq: self.seq,
-                t_ms: self.elapsed_ms(),
-                event,
-            };
             observer(&record);
+        }
+        if let Some(channel) = &self.channel {
+            // A closed channel means the consumer went away; the run is being dropped too.
+            let _ = channel.send(record);
         }
     }
 }

@@ -33,6 +33,7 @@ pub mod retry;
 pub mod schema;
 pub mod secret;
 pub mod sse;
+pub mod stream;
 pub mod template;
 pub mod usage;
 pub mod validate;
@@ -41,15 +42,20 @@ mod client;
 mod run;
 mod transport;
 
-pub use client::{CallOptions, Client, ClientBuilder, Resolved};
+pub use client::{
+    CallOptions, Canceller, Client, ClientBuilder, InvalidItem, IterItem, PartialItem, Resolved,
+    RunStream,
+};
 pub use error::{Error, ErrorInfo, ErrorKind, Exhausted, FailedAttempt};
-pub use events::{EventObserver, EventRecord, RUN_EVENT_VERSION, RunEvent};
+pub use events::{EventObserver, EventRecord, RUN_EVENT_VERSION, RunEvent, StreamStats};
 pub use hooks::{HookId, HookName, Hooks};
 pub use message::{Message, Part, Role, ToolCall};
 pub use mode::{Mode, ModeName};
+pub use partial::{Change, FieldState, FieldStates, Path, Snapshot};
 pub use request::{ExtractRequest, Sampling};
 pub use retry::TransportRetry;
 pub use run::Extraction;
 pub use schema::{ResponseSchema, SchemaError, Shape};
 pub use secret::{ApiKey, EnvKeys, KeySource};
+pub use stream::StreamKind;
 pub use usage::Usage;

@@ -1,20 +1,26 @@
-//! The attempt loop: render → request → parse → validate → re-ask, with transport retries
-//! inside each attempt and a total deadline over all of them. Every step is an event.
+//! The attempt loop: render → request → (stream) → parse → validate → re-ask, with transport
+//! retries inside each attempt, a total deadline over all of them, and cancellation. Every
+//! step is an event.
 
 use std::time::Instant;
 
+use bytes::Bytes;
 use serde_json::Value;
+use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Exhausted, FailedAttempt};
-use crate::events::{AttemptInfo, Emitter, RunEvent};
+use crate::events::{AttemptInfo, Emitter, RunEvent, StreamStats};
 use crate::extract::{Answer, extract};
 use crate::mode::Mode;
-use crate::provider::{CallSpec, Completion, Finish, Header, HttpRequest, Protocol};
+use crate::partial::Change;
+use crate::provider::{CallSpec, Completion, Finish, Header, HttpRequest, Protocol, StreamFailure};
 use crate::request::ExtractRequest;
-use crate::schema::ResponseSchema;
+use crate::schema::{ResponseSchema, Shape};
 use crate::secret::ApiKey;
+use crate::sse::SseReader;
+use crate::stream::{Feed, ItemOutcome, StreamKind};
 use crate::template::render_messages;
-use crate::transport::{self, SendError};
+use crate::transport::{self, Opened, SendError};
 use crate::usage::Usage;
 use crate::validate::{Issue, render_issues};
 
@@ -40,12 +46,30 @@ pub(crate) struct Run<'a> {
     pub request: &'a ExtractRequest,
     pub schema: &'a ResponseSchema,
     pub emitter: Emitter,
+    pub stream: Option<StreamKind>,
+    pub cancel: CancellationToken,
 }
 
 /// Why one attempt's answer was rejected.
 struct Rejection {
     text: String,
     issues: Vec<Issue>,
+}
+
+enum SendFailure {
+    Deadline,
+    Cancelled,
+    Error(Error),
+}
+
+/// One attempt's answer.
+struct Answered {
+    completion: Completion,
+    status: u16,
+    latency_ms: f64,
+    /// The raw body (plain answers) for the `completion:response` event.
+    body: Option<Bytes>,
+    stats: Option<StreamStats>,
 }
 
 impl Run<'_> {
@@ -93,6 +117,11 @@ impl Run<'_> {
         attempts: &mut u32,
         finish: &impl Fn(Value) -> Result<T, String>,
     ) -> Result<(Extraction<T>, Value), Error> {
+        if self.stream.is_some() && self.mode == Mode::ParallelTools {
+            return Err(Error::InvalidRequest(
+                "parallel_tools cannot be streamed; use tools, or do not stream".into(),
+            ));
+        }
         let deadline = self.request.timeout.map(|t| started + t);
         let mut messages = render_messages(&self.request.messages, &self.request.context)?;
         let prompt_len = messages.len();
@@ -120,6 +149,7 @@ impl Run<'_> {
                     schema: self.schema,
                     sampling: &self.request.sampling,
                     extra_body: &self.request.extra_body,
+                    stream: self.stream.is_some(),
                 },
                 self.key,
             );
@@ -130,38 +160,32 @@ impl Run<'_> {
                     secret: false,
                 }));
 
-            let (body, latency_ms, status) = match self.send(&http, info, deadline).await {
-                Ok(ok) => ok,
+            let answered = match self.answer(&http, info, deadline, *usage).await {
+                Ok(a) => a,
                 Err(SendFailure::Deadline) => return Err(timeout_error(&failed, *usage)),
+                Err(SendFailure::Cancelled) => {
+                    return Err(Error::Cancelled {
+                        partial: None,
+                        usage: *usage,
+                    });
+                }
                 Err(SendFailure::Error(e)) => return Err(e),
             };
-            latencies.push(latency_ms);
-
-            let completion = match self.protocol.parse(self.mode, &body) {
-                Ok(c) => c,
-                Err(detail) => {
-                    let e = Error::MalformedResponse {
-                        provider: self.protocol.name().to_string(),
-                        expected: "completion",
-                        detail,
-                        body: self.mask(&String::from_utf8_lossy(&body)),
-                    };
-                    self.emitter.emit(RunEvent::CompletionError {
-                        attempt: info,
-                        error: e.info(),
-                        retry_in_ms: None,
-                    });
-                    return Err(e);
-                }
-            };
+            let completion = answered.completion;
+            latencies.push(answered.latency_ms);
             *usage += completion.usage;
             if self.emitter.active() {
+                let body = match &answered.body {
+                    Some(bytes) => transport::body_value(bytes),
+                    None => completion_value(&completion),
+                };
                 self.emitter.emit(RunEvent::CompletionResponse {
                     attempt: info,
-                    status,
-                    latency_ms,
+                    status: answered.status,
+                    latency_ms: answered.latency_ms,
                     usage: completion.usage,
-                    body: transport::body_value(&body),
+                    body,
+                    stream: answered.stats,
                 });
             }
 
@@ -257,6 +281,10 @@ impl Run<'_> {
         })?;
         let value = match answer {
             Answer::One(mut value) => {
+                // A list schema is asked for as `{tasks: [...]}`; a bare list is accepted too.
+                if *self.schema.shape() == Shape::List && value.is_array() {
+                    value = serde_json::json!({ "tasks": value });
+                }
                 if self.protocol.sends_strict_schema(self.mode) {
                     self.schema.strip_strict_nulls(&mut value);
                 }
@@ -300,15 +328,60 @@ impl Run<'_> {
         }
     }
 
-    /// One attempt's HTTP exchange with transport retries.
-    async fn send(
+    /// One attempt's answer: the HTTP exchange (with transport retries), then the body parsed
+    /// or the stream read to its end.
+    async fn answer(
         &mut self,
         http: &HttpRequest,
         info: AttemptInfo,
         deadline: Option<Instant>,
-    ) -> Result<(bytes::Bytes, f64, u16), SendFailure> {
+        usage_so_far: Usage,
+    ) -> Result<Answered, SendFailure> {
+        let (opened, t0) = self.exchange(http, info, deadline).await?;
+        match (opened.stream, self.stream) {
+            (Some(response), Some(kind)) => {
+                self.read_stream(response, kind, info, t0, deadline, usage_so_far)
+                    .await
+            }
+            _ => {
+                let latency_ms = t0.elapsed().as_secs_f64() * 1e3;
+                match self.protocol.parse(self.mode, &opened.body) {
+                    Ok(completion) => Ok(Answered {
+                        completion,
+                        status: opened.status,
+                        latency_ms,
+                        body: Some(opened.body),
+                        stats: None,
+                    }),
+                    Err(detail) => {
+                        let e = Error::MalformedResponse {
+                            provider: self.protocol.name().to_string(),
+                            expected: "completion",
+                            detail,
+                            body: self.mask(&String::from_utf8_lossy(&opened.body)),
+                        };
+                        self.emitter.emit(RunEvent::CompletionError {
+                            attempt: info,
+                            error: e.info(),
+                            retry_in_ms: None,
+                        });
+                        Err(SendFailure::Error(e))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends until a 2xx arrives, retrying what is worth retrying.
+    async fn exchange(
+        &mut self,
+        http: &HttpRequest,
+        info: AttemptInfo,
+        deadline: Option<Instant>,
+    ) -> Result<(Opened, Instant), SendFailure> {
         let policy = self.request.transport;
         let provider = self.protocol.name().to_string();
+        let streaming = self.stream.is_some();
         let mut retries = 0;
         let first_send = Instant::now();
         loop {
@@ -326,12 +399,13 @@ impl Run<'_> {
                 None => policy.request_timeout,
             };
             let t0 = Instant::now();
-            let outcome = transport::send(self.http, http, timeout).await;
-            let latency_ms = t0.elapsed().as_secs_f64() * 1e3;
+            let outcome = tokio::select! {
+                biased;
+                _ = self.cancel.cancelled() => return Err(SendFailure::Cancelled),
+                r = transport::open(self.http, http, timeout, streaming) => r,
+            };
             let (error, retry_after, retryable) = match outcome {
-                Ok(r) if (200..300).contains(&r.status) => {
-                    return Ok((r.body, latency_ms, r.status));
-                }
+                Ok(r) if (200..300).contains(&r.status) => return Ok((r, t0)),
                 Ok(r) => {
                     let text = self.mask(&String::from_utf8_lossy(&r.body));
                     let failure = self.protocol.failure(r.status, &text);
@@ -391,18 +465,187 @@ impl Run<'_> {
             });
             match delay {
                 Some(d) => {
-                    tokio::time::sleep(d).await;
+                    tokio::select! {
+                        biased;
+                        _ = self.cancel.cancelled() => return Err(SendFailure::Cancelled),
+                        _ = tokio::time::sleep(d) => {}
+                    }
                     retries += 1;
                 }
                 None => return Err(SendFailure::Error(error)),
             }
         }
     }
+
+    /// Reads a streamed answer to its end marker, emitting partial changes and items.
+    async fn read_stream(
+        &mut self,
+        mut response: reqwest::Response,
+        kind: StreamKind,
+        info: AttemptInfo,
+        t0: Instant,
+        deadline: Option<Instant>,
+        usage_so_far: Usage,
+    ) -> Result<Answered, SendFailure> {
+        let strict = self.protocol.sends_strict_schema(self.mode);
+        let mut feed = Feed::new(self.mode, self.schema, strict, kind);
+        let mut sse = SseReader::new();
+        let (mut events, mut deltas) = (Vec::new(), Vec::new());
+        let (mut changes, mut items) = (Vec::new(), Vec::new());
+        let mut first_byte_ms = None;
+        let mut first_field_ms = None;
+        let ms = |t: Instant| t.elapsed().as_secs_f64() * 1e3;
+        let total = |feed: &Feed| {
+            let mut u = usage_so_far;
+            u += feed.acc.usage;
+            u
+        };
+        loop {
+            let next = tokio::select! {
+                biased;
+                _ = self.cancel.cancelled() => {
+                    return Err(SendFailure::Error(Error::Cancelled {
+                        partial: Some(feed.snapshot().clone()),
+                        usage: total(&feed),
+                    }));
+                }
+                c = response.chunk() => c,
+            };
+            let bytes = match next {
+                Ok(Some(b)) => b,
+                Ok(None) => break,
+                Err(e) => {
+                    if deadline.is_some_and(|d| Instant::now() >= d) {
+                        return Err(SendFailure::Deadline);
+                    }
+                    let reason = match transport::classify(e) {
+                        SendError::Timeout => "the request timed out".to_string(),
+                        SendError::Io(m) => self.mask(&m),
+                    };
+                    return Err(SendFailure::Error(self.incomplete(
+                        &feed,
+                        &sse,
+                        reason,
+                        total(&feed),
+                    )));
+                }
+            };
+            first_byte_ms.get_or_insert_with(|| ms(t0));
+            sse.feed(&bytes, &mut events);
+            for event in events.drain(..) {
+                deltas.clear();
+                if let Err(failure) = self.protocol.stream_deltas(self.mode, &event, &mut deltas) {
+                    let e = match failure {
+                        StreamFailure::Provider(message) => Error::StreamError {
+                            provider: self.protocol.name().to_string(),
+                            message: self.mask(&message),
+                            partial: feed.snapshot().clone(),
+                            usage: total(&feed),
+                        },
+                        StreamFailure::Malformed(detail) => Error::MalformedResponse {
+                            provider: self.protocol.name().to_string(),
+                            expected: "stream event",
+                            detail,
+                            body: self.mask(&event.data),
+                        },
+                    };
+                    self.emitter.emit(RunEvent::CompletionError {
+                        attempt: info,
+                        error: e.info(),
+                        retry_in_ms: None,
+                    });
+                    return Err(SendFailure::Error(e));
+                }
+                for delta in deltas.drain(..) {
+                    feed.push(delta, &mut changes, &mut items);
+                }
+            }
+            if first_field_ms.is_none() && changes.iter().any(closes) {
+                first_field_ms = Some(ms(t0));
+            }
+            self.flush(info, &mut changes, &mut items);
+            if feed.acc.done {
+                break;
+            }
+        }
+        feed.finish(&mut changes, &mut items);
+        self.flush(info, &mut changes, &mut items);
+        if !feed.acc.done {
+            let e = self.incomplete(&feed, &sse, "the connection closed".into(), total(&feed));
+            return Err(SendFailure::Error(e));
+        }
+        Ok(Answered {
+            completion: feed.acc.completion(),
+            status: 200,
+            latency_ms: ms(t0),
+            body: None,
+            stats: Some(StreamStats {
+                bytes: sse.bytes_fed(),
+                first_byte_ms,
+                first_field_ms,
+            }),
+        })
+    }
+
+    fn incomplete(&mut self, feed: &Feed, sse: &SseReader, reason: String, usage: Usage) -> Error {
+        Error::IncompleteStream {
+            provider: self.protocol.name().to_string(),
+            bytes: sse.bytes_fed(),
+            reason,
+            partial: feed.snapshot().clone(),
+            raw: feed.acc.completion().raw_output(),
+            usage,
+        }
+    }
+
+    fn flush(
+        &mut self,
+        info: AttemptInfo,
+        changes: &mut Vec<Change>,
+        items: &mut Vec<ItemOutcome>,
+    ) {
+        if !changes.is_empty() {
+            let changes = std::mem::take(changes);
+            if self.emitter.active() {
+                self.emitter.emit(RunEvent::Partial {
+                    attempt: info,
+                    changes,
+                });
+            }
+        }
+        for item in items.drain(..) {
+            self.emitter.emit(match item {
+                ItemOutcome::Valid { index, value } => RunEvent::Item {
+                    attempt: info,
+                    index,
+                    value,
+                },
+                ItemOutcome::Invalid { index, issues } => RunEvent::ItemInvalid {
+                    attempt: info,
+                    index,
+                    issues,
+                },
+            });
+        }
+    }
 }
 
-enum SendFailure {
-    Deadline,
-    Error(Error),
+fn closes(c: &Change) -> bool {
+    matches!(
+        c,
+        Change::Set { complete: true, .. } | Change::Complete { .. }
+    )
+}
+
+/// A streamed completion as JSON, for the `completion:response` event.
+fn completion_value(c: &Completion) -> Value {
+    serde_json::json!({
+        "text": c.text,
+        "tool_calls": c.tool_calls,
+        "refusal": c.refusal,
+        "finish": c.finish.as_ref().map(|f| format!("{f:?}")),
+        "usage": c.usage,
+    })
 }
 
 fn rejected(issues: Vec<Issue>) -> Rejection {

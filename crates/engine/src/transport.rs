@@ -9,10 +9,13 @@ use crate::events::RecordedRequest;
 use crate::provider::{Header, HttpRequest};
 use crate::retry::parse_retry_after;
 
-pub(crate) struct RawResponse {
+/// A response whose status arrived: the body read in full, or (a 2xx to a streamed
+/// request) the response left open for reading chunk by chunk.
+pub(crate) struct Opened {
     pub status: u16,
     pub retry_after: Option<Duration>,
     pub body: Bytes,
+    pub stream: Option<reqwest::Response>,
 }
 
 pub(crate) enum SendError {
@@ -22,11 +25,12 @@ pub(crate) enum SendError {
     Io(String),
 }
 
-pub(crate) async fn send(
+pub(crate) async fn open(
     http: &reqwest::Client,
     req: &HttpRequest,
     timeout: Duration,
-) -> Result<RawResponse, SendError> {
+    stream: bool,
+) -> Result<Opened, SendError> {
     // Serialize once to bytes; reqwest's `.json()` would do the same work.
     let body = serde_json::to_vec(&req.body).map_err(|e| SendError::Io(e.to_string()))?;
     let mut builder = http
@@ -34,6 +38,9 @@ pub(crate) async fn send(
         .timeout(timeout)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .body(body);
+    if stream {
+        builder = builder.header(reqwest::header::ACCEPT, "text/event-stream");
+    }
     for h in &req.headers {
         builder = builder.header(h.name.as_str(), h.value.as_str());
     }
@@ -50,15 +57,24 @@ pub(crate) async fn send(
         header("retry-after-ms").as_deref(),
         header("retry-after").as_deref(),
     );
+    if stream && (200..300).contains(&status) {
+        return Ok(Opened {
+            status,
+            retry_after,
+            body: Bytes::new(),
+            stream: Some(response),
+        });
+    }
     let body = response.bytes().await.map_err(classify)?;
-    Ok(RawResponse {
+    Ok(Opened {
         status,
         retry_after,
         body,
+        stream: None,
     })
 }
 
-fn classify(e: reqwest::Error) -> SendError {
+pub(crate) fn classify(e: reqwest::Error) -> SendError {
     if e.is_timeout() {
         return SendError::Timeout;
     }

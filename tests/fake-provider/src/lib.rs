@@ -11,7 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::Frame;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -39,6 +41,61 @@ pub enum Reply {
     Drop,
     /// Wait, then answer.
     Delay(Duration, Box<Reply>),
+    /// A `text/event-stream` answer.
+    Stream(StreamScript),
+}
+
+/// A scripted event stream: whole SSE events, optionally paced and re-cut into arbitrary
+/// byte pieces on the wire.
+#[derive(Debug, Clone)]
+pub struct StreamScript {
+    /// Each event's full SSE text (`data: …\n\n`).
+    pub events: Vec<String>,
+    /// Wait this long before each event.
+    pub pace: Option<Duration>,
+    /// Write the bytes in pieces of this size (splitting events, lines and UTF-8 characters).
+    pub rechunk: Option<usize>,
+}
+
+fn sse(data: &Value) -> String {
+    format!("data: {data}\n\n")
+}
+
+fn chunk(delta: Value, finish_reason: Option<&str>) -> Value {
+    json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1_700_000_000,
+           "model": "fake-model",
+           "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]})
+}
+
+/// Splits `text` into pieces of `n` characters (never inside a character).
+pub fn pieces(text: &str, n: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    chars.chunks(n.max(1)).map(|c| c.iter().collect()).collect()
+}
+
+impl StreamScript {
+    /// Chat Completions chunks: `first` delta, one delta per piece (built by `delta_for`),
+    /// the finish reason, a usage chunk (`stream_options.include_usage`) and `[DONE]`.
+    fn chat(
+        first: Value,
+        parts: Vec<String>,
+        delta_for: impl Fn(String) -> Value,
+        finish: &str,
+    ) -> Self {
+        let mut events = vec![sse(&chunk(first, None))];
+        events.extend(parts.into_iter().map(|p| sse(&chunk(delta_for(p), None))));
+        events.push(sse(&chunk(json!({}), Some(finish))));
+        events.push(sse(
+            &json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk",
+            "choices": [], "usage": usage()}),
+        ));
+        events.push("data: [DONE]\n\n".to_string());
+        StreamScript {
+            events,
+            pace: None,
+            rechunk: None,
+        }
+    }
 }
 
 fn usage() -> Value {
@@ -161,6 +218,91 @@ impl Reply {
         Reply::Delay(by, Box::new(self))
     }
 
+    /// A streamed tool call: the arguments arrive `n` characters per chunk.
+    pub fn stream_tool_call(name: &str, arguments: &str, n: usize) -> Reply {
+        let first = json!({"role": "assistant", "content": null, "tool_calls": [{"index": 0,
+            "id": "call_0", "type": "function", "function": {"name": name, "arguments": ""}}]});
+        Reply::Stream(StreamScript::chat(
+            first,
+            pieces(arguments, n),
+            |p| json!({"tool_calls": [{"index": 0, "function": {"arguments": p}}]}),
+            "tool_calls",
+        ))
+    }
+
+    /// Streamed message content, `n` characters per chunk.
+    pub fn stream_content(text: &str, n: usize) -> Reply {
+        Reply::Stream(StreamScript::chat(
+            json!({"role": "assistant", "content": ""}),
+            pieces(text, n),
+            |p| json!({"content": p}),
+            "stop",
+        ))
+    }
+
+    /// A streamed Responses API function call, `n` characters per delta.
+    pub fn stream_responses_call(name: &str, arguments: &str, n: usize) -> Reply {
+        let ev = |v: Value| format!("event: {}\ndata: {v}\n\n", v["type"].as_str().unwrap_or(""));
+        let item = json!({"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": name,
+                          "arguments": "", "status": "in_progress"});
+        let mut events = vec![
+            ev(
+                json!({"type": "response.created", "response": {"id": "resp_fake", "status": "in_progress"}}),
+            ),
+            ev(json!({"type": "response.output_item.added", "output_index": 0, "item": item})),
+        ];
+        for p in pieces(arguments, n) {
+            events.push(ev(json!({"type": "response.function_call_arguments.delta",
+                "output_index": 0, "item_id": "fc_1", "delta": p})));
+        }
+        events.push(ev(
+            json!({"type": "response.function_call_arguments.done", "output_index": 0,
+            "item_id": "fc_1", "arguments": arguments}),
+        ));
+        events.push(ev(json!({"type": "response.completed", "response": {"id": "resp_fake",
+            "status": "completed", "usage": {"input_tokens": 40, "output_tokens": 8, "total_tokens": 48}}})));
+        Reply::Stream(StreamScript {
+            events,
+            pace: None,
+            rechunk: None,
+        })
+    }
+
+    fn script(&mut self) -> &mut StreamScript {
+        match self {
+            Reply::Stream(s) => s,
+            _ => panic!("not a stream reply"),
+        }
+    }
+
+    /// Ends the stream after its first `n` events: no finish reason, no `[DONE]`.
+    pub fn cut_after(mut self, n: usize) -> Reply {
+        self.script().events.truncate(n);
+        self
+    }
+
+    /// Sends an error object as the event after the first `n`, and ends there.
+    pub fn error_after(mut self, n: usize, message: &str) -> Reply {
+        let s = self.script();
+        s.events.truncate(n);
+        s.events.push(sse(
+            &json!({"error": {"message": message, "type": "server_error", "code": null}}),
+        ));
+        self
+    }
+
+    /// Waits `d` before each event.
+    pub fn paced(mut self, d: Duration) -> Reply {
+        self.script().pace = Some(d);
+        self
+    }
+
+    /// Writes the stream in pieces of `n` bytes, cutting through lines and characters.
+    pub fn rechunked(mut self, n: usize) -> Reply {
+        self.script().rechunk = Some(n);
+        self
+    }
+
     /// Replaces the usage block of a JSON reply.
     pub fn with_usage(mut self, usage: Value) -> Reply {
         if let Reply::Json { body, .. } = &mut self {
@@ -279,10 +421,42 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
+type Body = BoxBody<Bytes, std::convert::Infallible>;
+
+fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into()).boxed()
+}
+
+/// A body that writes the script's events (or pieces of them) as they are due.
+fn event_stream(script: StreamScript) -> Body {
+    let mut writes: Vec<(Option<Duration>, Bytes)> = Vec::new();
+    match script.rechunk {
+        None => {
+            for e in script.events {
+                writes.push((script.pace, Bytes::from(e)));
+            }
+        }
+        Some(n) => {
+            let all: Vec<u8> = script.events.concat().into_bytes();
+            for piece in all.chunks(n.max(1)) {
+                writes.push((script.pace, Bytes::copy_from_slice(piece)));
+            }
+        }
+    }
+    let stream = futures_util::stream::unfold(writes.into_iter(), |mut it| async move {
+        let (pace, bytes) = it.next()?;
+        if let Some(d) = pace {
+            tokio::time::sleep(d).await;
+        }
+        Some((Ok(Frame::data(bytes)), it))
+    });
+    StreamBody::new(stream).boxed()
+}
+
 async fn handle(
     req: Request<Incoming>,
     state: Arc<Mutex<State>>,
-) -> Result<Response<Full<Bytes>>, Dropped> {
+) -> Result<Response<Body>, Dropped> {
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(str::to_string);
@@ -336,8 +510,14 @@ async fn handle(
                 for (n, v) in headers {
                     r = r.header(n, v);
                 }
-                return Ok(r
-                    .body(Full::new(Bytes::from(body.to_string())))
+                return Ok(r.body(full(body.to_string())).expect("valid response"));
+            }
+            Reply::Stream(script) => {
+                return Ok(Response::builder()
+                    .status(200)
+                    .header("content-type", "text/event-stream")
+                    .header("cache-control", "no-cache")
+                    .body(event_stream(script))
                     .expect("valid response"));
             }
             Reply::Raw {
@@ -348,7 +528,7 @@ async fn handle(
                 return Ok(Response::builder()
                     .status(status)
                     .header("content-type", content_type)
-                    .body(Full::new(Bytes::from(body)))
+                    .body(full(body))
                     .expect("valid response"));
             }
         }

@@ -18,6 +18,7 @@ use crate::mode::Mode;
 use crate::request::Sampling;
 use crate::schema::ResponseSchema;
 use crate::secret::ApiKey;
+use crate::sse::SseEvent;
 use crate::usage::Usage;
 
 /// One header; secret ones (auth) are redacted wherever the request is recorded.
@@ -46,6 +47,36 @@ pub struct CallSpec<'a> {
     pub schema: &'a ResponseSchema,
     pub sampling: &'a Sampling,
     pub extra_body: &'a Map<String, Value>,
+    /// Ask for a streamed (SSE) answer.
+    pub stream: bool,
+}
+
+/// One piece of a streamed answer, in provider-neutral form.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delta {
+    /// Answer text.
+    Text(String),
+    /// Arguments text of tool call `index`; `id` and `name` come with its first piece.
+    ToolArgs {
+        index: usize,
+        id: Option<String>,
+        name: Option<String>,
+        text: String,
+    },
+    Refusal(String),
+    Finish(Finish),
+    Usage(Usage),
+    /// The stream's terminator (`[DONE]`, `response.completed`).
+    Done,
+}
+
+/// What went wrong inside a stream.
+#[derive(Debug, Clone)]
+pub enum StreamFailure {
+    /// The provider sent an error object mid-stream.
+    Provider(String),
+    /// An event was not what the protocol promises.
+    Malformed(String),
 }
 
 /// Why the model stopped.
@@ -107,6 +138,14 @@ pub trait Protocol: Send + Sync + fmt::Debug {
 
     /// Parses a 2xx body. `Err` carries a description of what was wrong with it.
     fn parse(&self, mode: Mode, body: &[u8]) -> Result<Completion, String>;
+
+    /// Turns one SSE event of a streamed answer into deltas.
+    fn stream_deltas(
+        &self,
+        mode: Mode,
+        event: &SseEvent,
+        out: &mut Vec<Delta>,
+    ) -> Result<(), StreamFailure>;
 
     /// Reads an error body.
     fn failure(&self, status: u16, body: &str) -> ProviderFailure;

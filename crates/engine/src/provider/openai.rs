@@ -5,12 +5,16 @@ use serde_json::{Value, json};
 
 use super::body::{Body, Field};
 use super::presets::{Endpoint, JsonSchemaFormat, Preset, ToolChoice};
-use super::{CallSpec, Completion, Finish, Header, HttpRequest, Protocol, ProviderFailure};
+use super::{
+    CallSpec, Completion, Delta, Finish, Header, HttpRequest, Protocol, ProviderFailure,
+    StreamFailure,
+};
 use crate::message::{Message, Part, Role, ToolCall};
 use crate::mode::Mode;
 use crate::retry::is_quota_exhausted;
 use crate::schema::{ResponseSchema, ToolSpec};
 use crate::secret::ApiKey;
+use crate::sse::SseEvent;
 use crate::usage::Usage;
 
 #[derive(Debug)]
@@ -282,6 +286,11 @@ impl OpenAi {
         if !s.stop.is_empty() {
             body.set("stop", json!(s.stop));
         }
+        if call.stream {
+            body.set("stream", json!(true));
+            // Without this, streamed chat answers carry no token counts.
+            body.set("stream_options", json!({"include_usage": true}));
+        }
         for (k, v) in call.extra_body {
             body.set(k, v.clone());
         }
@@ -362,6 +371,9 @@ impl OpenAi {
         if let Some(p) = s.top_p {
             body.set("top_p", json!(p));
         }
+        if call.stream {
+            body.set("stream", json!(true));
+        }
         for (k, v) in extra {
             body.set(&k, v);
         }
@@ -400,6 +412,10 @@ fn responses_usage(v: &Value) -> Usage {
         cached_tokens: u(v, "/input_tokens_details/cached_tokens"),
         reasoning_tokens: u(v, "/output_tokens_details/reasoning_tokens"),
     }
+}
+
+fn clip(s: &str) -> String {
+    s.chars().take(200).collect()
 }
 
 fn string_at(v: &Value, key: &str) -> Option<String> {
@@ -514,6 +530,129 @@ fn parse_responses(root: &Value) -> Result<Completion, String> {
     })
 }
 
+fn chat_deltas(root: &Value, out: &mut Vec<Delta>) {
+    if let Some(usage) = root.get("usage").filter(|u| u.is_object()) {
+        out.push(Delta::Usage(chat_usage(usage)));
+    }
+    let Some(choice) = root.pointer("/choices/0") else {
+        return;
+    };
+    if let Some(delta) = choice.get("delta") {
+        if let Some(text) = delta.get("content").and_then(Value::as_str)
+            && !text.is_empty()
+        {
+            out.push(Delta::Text(text.to_string()));
+        }
+        if let Some(text) = delta.get("refusal").and_then(Value::as_str) {
+            out.push(Delta::Refusal(text.to_string()));
+        }
+        for (i, call) in delta
+            .get("tool_calls")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            out.push(Delta::ToolArgs {
+                index: call
+                    .get("index")
+                    .and_then(Value::as_u64)
+                    .map_or(i, |x| x as usize),
+                id: string_at(call, "id"),
+                name: call
+                    .pointer("/function/name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                text: arguments(call.pointer("/function/arguments")),
+            });
+        }
+        if let Some(fc) = delta.get("function_call").filter(|v| v.is_object()) {
+            out.push(Delta::ToolArgs {
+                index: 0,
+                id: None,
+                name: string_at(fc, "name"),
+                text: arguments(fc.get("arguments")),
+            });
+        }
+    }
+    if let Some(f) = finish(choice.get("finish_reason").and_then(Value::as_str)) {
+        out.push(Delta::Finish(f));
+    }
+}
+
+fn responses_deltas(root: &Value, out: &mut Vec<Delta>) -> Result<(), StreamFailure> {
+    let kind = root.get("type").and_then(Value::as_str).unwrap_or("");
+    let index = || {
+        root.get("output_index")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as usize
+    };
+    let text = |key: &str| {
+        root.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    match kind {
+        "response.output_text.delta" => out.push(Delta::Text(text("delta"))),
+        "response.refusal.delta" => out.push(Delta::Refusal(text("delta"))),
+        "response.function_call_arguments.delta" => out.push(Delta::ToolArgs {
+            index: index(),
+            id: None,
+            name: None,
+            text: text("delta"),
+        }),
+        "response.output_item.added" => {
+            if let Some(item) = root.get("item")
+                && item.get("type").and_then(Value::as_str) == Some("function_call")
+            {
+                out.push(Delta::ToolArgs {
+                    index: index(),
+                    id: string_at(item, "call_id").or_else(|| string_at(item, "id")),
+                    name: string_at(item, "name"),
+                    text: String::new(),
+                });
+            }
+        }
+        "response.completed" | "response.incomplete" => {
+            let response = root.get("response").unwrap_or(&Value::Null);
+            if let Some(usage) = response.get("usage").filter(|u| u.is_object()) {
+                out.push(Delta::Usage(responses_usage(usage)));
+            }
+            let f = if kind == "response.completed" {
+                Finish::Complete
+            } else {
+                finish(
+                    response
+                        .pointer("/incomplete_details/reason")
+                        .and_then(Value::as_str)
+                        .or(Some("incomplete")),
+                )
+                .unwrap_or(Finish::Length)
+            };
+            out.push(Delta::Finish(f));
+            out.push(Delta::Done);
+        }
+        "response.failed" => {
+            let message = root
+                .pointer("/response/error/message")
+                .and_then(Value::as_str)
+                .unwrap_or("the response failed");
+            return Err(StreamFailure::Provider(message.to_string()));
+        }
+        "error" => {
+            let message = root
+                .get("message")
+                .or_else(|| root.pointer("/error/message"))
+                .and_then(Value::as_str)
+                .unwrap_or("error event");
+            return Err(StreamFailure::Provider(message.to_string()));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 const TOOL_REASK: &str = "Call the function again with every one of these errors fixed.";
 const JSON_REASK: &str = "Reply again with corrected JSON only, fixing every one of these errors.";
 
@@ -563,6 +702,36 @@ impl Protocol for OpenAi {
             parse_responses(&root)
         } else {
             parse_chat(&root)
+        }
+    }
+
+    fn stream_deltas(
+        &self,
+        mode: Mode,
+        event: &SseEvent,
+        out: &mut Vec<Delta>,
+    ) -> Result<(), StreamFailure> {
+        let data = event.data.trim();
+        if data == "[DONE]" {
+            out.push(Delta::Done);
+            return Ok(());
+        }
+        let root: Value = serde_json::from_str(data).map_err(|e| {
+            StreamFailure::Malformed(format!("a stream event is not JSON ({e}): {}", clip(data)))
+        })?;
+        if let Some(err) = root.get("error").filter(|e| !e.is_null()) {
+            let message = err
+                .get("message")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .unwrap_or_else(|| err.to_string());
+            return Err(StreamFailure::Provider(message));
+        }
+        if mode.is_responses_api() {
+            responses_deltas(&root, out)
+        } else {
+            chat_deltas(&root, out);
+            Ok(())
         }
     }
 

@@ -1,0 +1,503 @@
+//! Streaming: how the pieces of a streamed answer become a partial object. The JSON source is
+//! picked per mode (the extraction tool's argument deltas, or the text with prose and fences
+//! stripped on the fly), fed to the incremental parser, applied to a snapshot, and every value
+//! is validated against its part of the schema the moment it closes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::message::ToolCall;
+use crate::mode::Mode;
+use crate::partial::{Change, PartialError, PartialParser, Path, Seg, Snapshot};
+use crate::provider::{Completion, Delta, Finish};
+use crate::schema::{ResponseSchema, Shape};
+use crate::validate::{Issue, Validator};
+
+/// What a streamed run reports as it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StreamKind {
+    /// The object as it fills in (changes with field states).
+    Partial,
+    /// Each list item as soon as it closes and validates.
+    Iterable,
+}
+
+/// A list item that closed during the stream.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItemOutcome {
+    Valid { index: usize, value: Value },
+    Invalid { index: usize, issues: Vec<Issue> },
+}
+
+/// Accumulates a streamed answer into the completion a non-streamed call would have returned
+/// (re-asks and error reports need it).
+#[derive(Debug, Default)]
+pub(crate) struct Accumulator {
+    pub text: String,
+    pub refusal: String,
+    calls: Vec<ToolCall>,
+    pub finish: Option<Finish>,
+    pub usage: crate::usage::Usage,
+    pub done: bool,
+}
+
+impl Accumulator {
+    pub fn completion(&self) -> Completion {
+        Completion {
+            text: (!self.text.is_empty()).then(|| self.text.clone()),
+            tool_calls: self.calls.clone(),
+            finish: self.finish.clone(),
+            refusal: (!self.refusal.is_empty()).then(|| self.refusal.clone()),
+            usage: self.usage,
+        }
+    }
+
+    fn call(&mut self, index: usize) -> &mut ToolCall {
+        while self.calls.len() <= index {
+            let i = self.calls.len();
+            self.calls.push(ToolCall {
+                id: format!("call_{i}"),
+                name: String::new(),
+                arguments: String::new(),
+            });
+        }
+        &mut self.calls[index]
+    }
+}
+
+/// Resolves and compiles the sub-schema for a path, once per schema location.
+struct SubSchemas {
+    root: Value,
+    defs: Map<String, Value>,
+    /// schema location → validator (None: no single schema applies there).
+    cache: HashMap<String, Option<Arc<Validator>>>,
+}
+
+impl SubSchemas {
+    fn new(root: Value) -> Self {
+        let defs = ["$defs", "definitions"]
+            .iter()
+            .filter_map(|k| root.get(*k).map(|v| (k.to_string(), v.clone())))
+            .collect();
+        SubSchemas {
+            root,
+            defs,
+            cache: HashMap::new(),
+        }
+    }
+
+    fn resolve<'a>(&'a self, mut s: &'a Value, loc: &mut String) -> &'a Value {
+        for _ in 0..32 {
+            let Some(r) = s.get("$ref").and_then(Value::as_str) else {
+                break;
+            };
+            let Some(target) = r.strip_prefix('#').and_then(|p| self.root.pointer(p)) else {
+                break;
+            };
+            *loc = r[1..].to_string();
+            s = target;
+        }
+        s
+    }
+
+    /// The schema location for `path`, or None when no single sub-schema applies.
+    fn location(&self, path: &[Seg]) -> Option<String> {
+        let mut loc = String::new();
+        let mut s = self.resolve(&self.root, &mut loc);
+        for seg in path {
+            s = self.step(s, seg, &mut loc)?;
+        }
+        Some(loc)
+    }
+
+    /// One step down the schema, extending `loc` with the sub-schema's location.
+    fn step<'a>(&'a self, s: &'a Value, seg: &Seg, loc: &mut String) -> Option<&'a Value> {
+        let direct = match seg {
+            Seg::Key(k) => s
+                .pointer("/properties")
+                .and_then(|p| p.get(k.as_ref()))
+                .map(|v| {
+                    (
+                        v,
+                        format!("/properties/{}", k.replace('~', "~0").replace('/', "~1")),
+                    )
+                })
+                .or_else(|| {
+                    s.get("additionalProperties")
+                        .filter(|v| v.is_object())
+                        .map(|v| (v, "/additionalProperties".to_string()))
+                }),
+            Seg::Index(i) => s
+                .get("prefixItems")
+                .and_then(|p| p.get(*i))
+                .map(|v| (v, format!("/prefixItems/{i}")))
+                .or_else(|| {
+                    s.get("items")
+                        .filter(|v| v.is_object())
+                        .map(|v| (v, "/items".to_string()))
+                }),
+        };
+        if let Some((next, suffix)) = direct {
+            loc.push_str(&suffix);
+            return Some(self.resolve(next, loc));
+        }
+        // A nullable object or a union: descend through the one branch where the step fits.
+        for key in ["anyOf", "oneOf"] {
+            let Some(branches) = s.get(key).and_then(Value::as_array) else {
+                continue;
+            };
+            let mut found = None;
+            for (i, branch) in branches.iter().enumerate() {
+                let mut branch_loc = format!("{loc}/{key}/{i}");
+                let branch = self.resolve(branch, &mut branch_loc);
+                if let Some(next) = self.step(branch, seg, &mut branch_loc) {
+                    if found.is_some() {
+                        return None; // more than one branch fits: no single schema applies
+                    }
+                    found = Some((next, branch_loc));
+                }
+            }
+            if let Some((next, branch_loc)) = found {
+                *loc = branch_loc;
+                return Some(next);
+            }
+        }
+        None
+    }
+
+    fn validator(&mut self, path: &[Seg]) -> Option<Arc<Validator>> {
+        let loc = self.location(path)?;
+        if let Some(v) = self.cache.get(&loc) {
+            return v.clone();
+        }
+        let compiled = self.root.pointer(&loc).and_then(|sub| {
+            let Value::Object(map) = sub else { return None };
+            let mut doc = map.clone();
+            for (k, v) in &self.defs {
+                doc.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+            Validator::new(&Value::Object(doc)).ok().map(Arc::new)
+        });
+        self.cache.insert(loc, compiled.clone());
+        compiled
+    }
+}
+
+/// Where the JSON text of the answer comes from.
+enum Source {
+    /// The extraction tool's arguments (tool call index chosen by name when it arrives).
+    Tool { name: String, index: Option<usize> },
+    /// The text, with anything before the first `{` or `[` and after the value skipped.
+    Text { started: bool },
+}
+
+/// Turns deltas into changes and items for one attempt.
+pub(crate) struct Feed {
+    source: Source,
+    parser: PartialParser,
+    snapshot: Snapshot,
+    schemas: SubSchemas,
+    /// Iterable runs report items at `/tasks/i` (or `/i` when the model sent a bare list).
+    iterable: bool,
+    list_shape: bool,
+    /// Set when the model's JSON broke; the final parse reports it (and re-asks).
+    pub broken: Option<PartialError>,
+    pub acc: Accumulator,
+    scratch: Vec<Change>,
+}
+
+impl Feed {
+    pub fn new(mode: Mode, schema: &ResponseSchema, strict: bool, kind: StreamKind) -> Self {
+        let tool = schema.tool();
+        let wire = if strict {
+            tool.strict_parameters.clone()
+        } else {
+            tool.parameters.clone()
+        };
+        Feed {
+            source: if mode.is_tool_mode() {
+                Source::Tool {
+                    name: tool.name.clone(),
+                    index: None,
+                }
+            } else {
+                Source::Text { started: false }
+            },
+            parser: PartialParser::new(),
+            snapshot: Snapshot::new(),
+            schemas: SubSchemas::new(wire),
+            iterable: kind == StreamKind::Iterable,
+            list_shape: *schema.shape() == Shape::List,
+            broken: None,
+            acc: Accumulator::default(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The partial object so far.
+    pub fn snapshot(&self) -> &Value {
+        self.snapshot.value()
+    }
+
+    /// Applies one delta; appends changes and closed items.
+    pub fn push(&mut self, delta: Delta, changes: &mut Vec<Change>, items: &mut Vec<ItemOutcome>) {
+        match delta {
+            Delta::Text(text) => {
+                self.acc.text.push_str(&text);
+                if let Source::Text { started } = &mut self.source {
+                    let mut piece = text.as_str();
+                    if !*started {
+                        match piece.find(['{', '[']) {
+                            Some(i) => {
+                                *started = true;
+                                piece = &piece[i..];
+                            }
+                            None => return,
+                        }
+                    }
+                    self.parse(piece, changes, items);
+                }
+            }
+            Delta::ToolArgs {
+                index,
+                id,
+                name,
+                text,
+            } => {
+                let call = self.acc.call(index);
+                if let Some(id) = id {
+                    call.id = id;
+                }
+                if let Some(name) = &name {
+                    call.name.push_str(name);
+                }
+                call.arguments.push_str(&text);
+                if let Source::Tool {
+                    name: wanted,
+                    index: chosen,
+                } = &mut self.source
+                {
+                    if chosen.is_none() && name.as_deref() == Some(wanted.as_str()) {
+                        *chosen = Some(index);
+                    }
+                    if *chosen == Some(index) {
+                        self.parse(&text, changes, items);
+                    }
+                }
+            }
+            Delta::Refusal(text) => self.acc.refusal.push_str(&text),
+            Delta::Finish(f) => self.acc.finish = Some(f),
+            Delta::Usage(u) => self.acc.usage = u,
+            Delta::Done => self.acc.done = true,
+        }
+    }
+
+    fn parse(&mut self, text: &str, changes: &mut Vec<Change>, items: &mut Vec<ItemOutcome>) {
+        if self.broken.is_some() || self.parser.is_done() || text.is_empty() {
+            return;
+        }
+        let mut bytes = text.as_bytes();
+        if self.parser.is_empty() {
+            bytes = text.trim_start().as_bytes();
+        }
+        self.scratch.clear();
+        let result = self.parser.feed(bytes, &mut self.scratch);
+        let mut scratch = std::mem::take(&mut self.scratch);
+        for change in scratch.drain(..) {
+            self.snapshot.apply(&change);
+            let closed = matches!(
+                change,
+                Change::Set { complete: true, .. } | Change::Complete { .. }
+            );
+            let path = closed.then(|| change.path().clone());
+            changes.push(change);
+            if let Some(path) = path {
+                self.closed(path, changes, items);
+            }
+        }
+        self.scratch = scratch;
+        if let Err(e) = result {
+            self.broken = Some(e);
+        }
+    }
+
+    /// A value closed: check it against its sub-schema, and report list items.
+    fn closed(&mut self, path: Path, changes: &mut Vec<Change>, items: &mut Vec<ItemOutcome>) {
+        // A bare list sent for a `{tasks: [...]}` schema is read as that list.
+        let bare_list = self.list_shape && self.snapshot.value().is_array();
+        let mut schema_path: Vec<Seg> = Vec::with_capacity(path.0.len() + 1);
+        if bare_list {
+            schema_path.push(Seg::Key(Arc::from("tasks")));
+        }
+        schema_path.extend(path.0.iter().cloned());
+        let verdict = self.schemas.validator(&schema_path).map(|v| {
+            let value = self.snapshot.get(&path).unwrap_or(&Value::Null);
+            v.validate(value)
+        });
+        let item_index = match (self.iterable, schema_path.as_slice()) {
+            (true, [Seg::Key(k), Seg::Index(i)]) if k.as_ref() == "tasks" => Some(*i),
+            _ => None,
+        };
+        match verdict {
+            Some(Ok(())) => {
+                changes.push(Change::Valid { path: path.clone() });
+                if let Some(index) = item_index {
+                    let value = self.snapshot.get(&path).cloned().unwrap_or(Value::Null);
+                    items.push(ItemOutcome::Valid { index, value });
+                }
+            }
+            Some(Err(issues)) => {
+                if let Some(index) = item_index {
+                    items.push(ItemOutcome::Invalid {
+                        index,
+                        issues: issues.clone(),
+                    });
+                }
+                changes.push(Change::Invalid { path, issues });
+            }
+            None => {
+                if let Some(index) = item_index {
+                    let value = self.snapshot.get(&path).cloned().unwrap_or(Value::Null);
+                    items.push(ItemOutcome::Valid { index, value });
+                }
+            }
+        }
+    }
+
+    /// Ends the input (a number at the root closes here).
+    pub fn finish(&mut self, changes: &mut Vec<Change>, items: &mut Vec<ItemOutcome>) {
+        if self.broken.is_some() || self.parser.is_empty() {
+            return;
+        }
+        let mut out = Vec::new();
+        match self.parser.finish(&mut out) {
+            Ok(_) => {
+                for change in out {
+                    self.snapshot.apply(&change);
+                    let path = change.path().clone();
+                    changes.push(change);
+                    self.closed(path, changes, items);
+                }
+            }
+            Err(e) => self.broken = Some(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn feed_all(feed: &mut Feed, deltas: Vec<Delta>) -> (Vec<Change>, Vec<ItemOutcome>) {
+        let (mut changes, mut items) = (Vec::new(), Vec::new());
+        for d in deltas {
+            feed.push(d, &mut changes, &mut items);
+        }
+        feed.finish(&mut changes, &mut items);
+        (changes, items)
+    }
+
+    #[test]
+    fn fields_are_validated_as_they_close() {
+        let schema = ResponseSchema::new(json!({"type": "object", "properties": {
+            "age": {"type": "integer", "minimum": 0},
+            "tags": {"type": "array", "items": {"type": "string", "maxLength": 3}}}}))
+        .unwrap();
+        let mut feed = Feed::new(Mode::Json, &schema, false, StreamKind::Partial);
+        let text = r#"Sure: {"age": -1, "tags": ["ok", "toolong"]} bye"#;
+        let deltas = text.chars().map(|c| Delta::Text(c.to_string())).collect();
+        let (changes, _) = feed_all(&mut feed, deltas);
+        let verdicts: Vec<(String, bool)> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Valid { path } => Some((path.pointer(), true)),
+                Change::Invalid { path, .. } => Some((path.pointer(), false)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("/age".to_string(), false),
+                ("/tags/0".to_string(), true),
+                ("/tags/1".to_string(), false),
+                ("/tags".to_string(), false),
+                ("".to_string(), false)
+            ]
+        );
+        assert_eq!(
+            feed.snapshot(),
+            &json!({"age": -1, "tags": ["ok", "toolong"]})
+        );
+    }
+
+    #[test]
+    fn refs_inside_nullable_unions_are_followed() {
+        let schema = ResponseSchema::new(json!({"type": "object", "properties": {
+            "address": {"anyOf": [{"$ref": "#/$defs/A"}, {"type": "null"}]}},
+            "$defs": {"A": {"type": "object", "properties": {
+                "country": {"type": "string", "pattern": "^[A-Z]{2}$"}}}}}))
+        .unwrap();
+        let mut feed = Feed::new(Mode::Json, &schema, false, StreamKind::Partial);
+        let (changes, _) = feed_all(
+            &mut feed,
+            vec![Delta::Text(r#"{"address": {"country": "Norway"}}"#.into())],
+        );
+        assert!(changes.iter().any(|c| matches!(c, Change::Invalid { path, .. } if path.pointer() == "/address/country")), "{changes:?}");
+    }
+
+    #[test]
+    fn iterable_items_from_tasks_or_a_bare_list() {
+        let schema = ResponseSchema::new(json!({"type": "array", "items": {
+            "type": "object", "properties": {"n": {"type": "integer", "maximum": 5}}, "required": ["n"]}}))
+        .unwrap();
+        for text in [
+            r#"{"tasks": [{"n": 1}, {"n": 9}, {"n": 2}]}"#,
+            r#"[{"n": 1}, {"n": 9}, {"n": 2}]"#,
+        ] {
+            let mut feed = Feed::new(Mode::Json, &schema, false, StreamKind::Iterable);
+            let (_, items) = feed_all(&mut feed, vec![Delta::Text(text.into())]);
+            assert_eq!(items.len(), 3, "{text}");
+            assert_eq!(
+                items[0],
+                ItemOutcome::Valid {
+                    index: 0,
+                    value: json!({"n": 1})
+                }
+            );
+            assert!(matches!(&items[1], ItemOutcome::Invalid { index: 1, .. }));
+        }
+    }
+
+    #[test]
+    fn only_the_extraction_tool_is_parsed() {
+        let schema = ResponseSchema::new(json!({"title": "P", "type": "object",
+            "properties": {"a": {"type": "integer"}}}))
+        .unwrap();
+        let mut feed = Feed::new(Mode::Tools, &schema, false, StreamKind::Partial);
+        let d = |index, name: Option<&str>, text: &str| Delta::ToolArgs {
+            index,
+            id: None,
+            name: name.map(str::to_string),
+            text: text.into(),
+        };
+        feed_all(
+            &mut feed,
+            vec![
+                d(0, Some("other"), "{\"x\":"),
+                d(1, Some("P"), "{\"a\": "),
+                d(0, None, "1}"),
+                d(1, None, "2}"),
+            ],
+        );
+        assert_eq!(feed.snapshot(), &json!({"a": 2}));
+        let c = feed.acc.completion();
+        assert_eq!(c.tool_calls[0].arguments, "{\"x\":1}");
+        assert_eq!(c.tool_calls[1].name, "P");
+    }
+}
