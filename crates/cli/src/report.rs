@@ -74,14 +74,13 @@ impl Failure {
                         u.prompt_tokens, u.completion_tokens, u.total_tokens
                     );
                 }
-                if let Error::IncompleteStream { partial, .. }
-                | Error::StreamError { partial, .. }
-                | Error::Cancelled {
-                    partial: Some(partial),
-                    ..
-                } = &**error
-                    && !partial.is_null()
-                {
+                // What arrived before a stream broke or was cancelled is kept, and shown.
+                let received = match &**error {
+                    Error::IncompleteStream(b) | Error::StreamError(b) => Some(&b.partial),
+                    Error::Cancelled { partial, .. } => partial.as_deref(),
+                    _ => None,
+                };
+                if let Some(partial) = received.filter(|p| !p.is_null()) {
                     let _ = writeln!(out, "  received: {}", clip(&partial.to_string(), 500));
                 }
                 if let Error::Http { body, .. } = &**error

@@ -49,6 +49,7 @@ fn per_call(c: &mut Criterion, which: &str) {
                         schema: &schema,
                         sampling: &sampling,
                         extra_body: &extra,
+                        stream: false,
                     },
                     None,
                 );

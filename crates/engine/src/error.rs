@@ -105,30 +105,15 @@ pub enum Error {
         usage: Usage,
     },
 
-    #[error(
-        "the stream from {provider} ended before its end marker, after {bytes} bytes: {reason}"
-    )]
-    IncompleteStream {
-        provider: String,
-        bytes: u64,
-        reason: String,
-        /// The partial object as it stood when the stream broke.
-        partial: Value,
-        raw: Option<String>,
-        usage: Usage,
-    },
+    #[error("the stream from {} ended before its end marker, after {} bytes: {}", .0.provider, .0.bytes, .0.reason)]
+    IncompleteStream(Box<BrokenStream>),
 
-    #[error("{provider} reported an error in the middle of the stream: {message}")]
-    StreamError {
-        provider: String,
-        message: String,
-        partial: Value,
-        usage: Usage,
-    },
+    #[error("{} reported an error in the middle of the stream: {}", .0.provider, .0.reason)]
+    StreamError(Box<BrokenStream>),
 
     #[error("the run was cancelled")]
     Cancelled {
-        partial: Option<Value>,
+        partial: Option<Box<Value>>,
         usage: Usage,
     },
 
@@ -137,6 +122,18 @@ pub enum Error {
 
     #[error("{}", exhausted_summary(.0))]
     RetriesExhausted(Box<Exhausted>),
+}
+
+/// A stream that ended before its end marker, and what had arrived.
+#[derive(Debug, Clone, Serialize)]
+pub struct BrokenStream {
+    pub provider: String,
+    pub bytes: u64,
+    pub reason: String,
+    /// The partial object as it stood when the stream broke.
+    pub partial: Value,
+    pub raw: Option<String>,
+    pub usage: Usage,
 }
 
 /// What a run that never produced valid output leaves behind.
@@ -178,8 +175,8 @@ impl Error {
             Error::Http { .. }
             | Error::Transport { .. }
             | Error::MalformedResponse { .. }
-            | Error::IncompleteStream { .. }
-            | Error::StreamError { .. }
+            | Error::IncompleteStream(_)
+            | Error::StreamError(_)
             | Error::Timeout { .. } => ErrorKind::Provider,
             Error::Cancelled { .. } => ErrorKind::Cancelled,
             Error::RetriesExhausted(_) => ErrorKind::Invalid,
@@ -206,8 +203,8 @@ impl Error {
             Error::Transport { .. } => "transport_error",
             Error::MalformedResponse { .. } => "malformed_response",
             Error::Timeout { .. } => "timeout",
-            Error::IncompleteStream { .. } => "incomplete_stream",
-            Error::StreamError { .. } => "provider_stream_error",
+            Error::IncompleteStream(_) => "incomplete_stream",
+            Error::StreamError(_) => "provider_stream_error",
             Error::Cancelled { .. } => "cancelled",
             Error::IncompleteOutput { .. } => "incomplete_output",
             Error::Refusal { .. } => "refusal",
@@ -253,10 +250,10 @@ impl Error {
                 "check that the base URL points at an OpenAI-compatible API (usually ending in /v1)".into()
             }
             Error::Timeout { .. } => "raise --timeout or use a faster model".into(),
-            Error::IncompleteStream { .. } => {
+            Error::IncompleteStream(_) => {
                 "the connection broke; run again (what arrived is kept in the error's details)".into()
             }
-            Error::StreamError { .. } => "the provider failed mid-answer; try again later".into(),
+            Error::StreamError(_) => "the provider failed mid-answer; try again later".into(),
             Error::Cancelled { .. } => "nothing to fix: the run was stopped on request".into(),
             Error::IncompleteOutput { .. } => {
                 "raise --max-tokens or make the schema smaller".into()
@@ -303,16 +300,10 @@ impl Error {
                 ..
             } => json!({"failed_attempts": failed_attempts, "usage": usage}),
             Error::IncompleteOutput { raw, usage, .. } => json!({"raw": raw, "usage": usage}),
-            Error::IncompleteStream {
-                bytes,
-                partial,
-                raw,
-                usage,
-                ..
-            } => json!({"bytes": bytes, "partial": partial, "raw": raw, "usage": usage}),
-            Error::StreamError { partial, usage, .. } => {
-                json!({"partial": partial, "usage": usage})
+            Error::IncompleteStream(b) => {
+                json!({"bytes": b.bytes, "partial": b.partial, "raw": b.raw, "usage": b.usage})
             }
+            Error::StreamError(b) => json!({"partial": b.partial, "usage": b.usage}),
             Error::Cancelled { partial, usage } => json!({"partial": partial, "usage": usage}),
             Error::Refusal { text, usage } => json!({"text": text, "usage": usage}),
             Error::RetriesExhausted(e) => serde_json::to_value(e).unwrap_or(Value::Null),
@@ -334,11 +325,10 @@ impl Error {
         match self {
             Error::Timeout { usage, .. }
             | Error::IncompleteOutput { usage, .. }
-            | Error::IncompleteStream { usage, .. }
-            | Error::StreamError { usage, .. }
             | Error::Cancelled { usage, .. }
             | Error::Refusal { usage, .. } => Some(usage),
             Error::RetriesExhausted(e) => Some(&e.usage),
+            Error::IncompleteStream(b) | Error::StreamError(b) => Some(&b.usage),
             _ => None,
         }
     }

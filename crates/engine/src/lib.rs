@@ -46,7 +46,7 @@ pub use client::{
     CallOptions, Canceller, Client, ClientBuilder, InvalidItem, IterItem, PartialItem, Resolved,
     RunStream,
 };
-pub use error::{Error, ErrorInfo, ErrorKind, Exhausted, FailedAttempt};
+pub use error::{BrokenStream, Error, ErrorInfo, ErrorKind, Exhausted, FailedAttempt};
 pub use events::{EventObserver, EventRecord, RUN_EVENT_VERSION, RunEvent, StreamStats};
 pub use hooks::{HookId, HookName, Hooks};
 pub use message::{Message, Part, Role, ToolCall};

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::error::{Error, Exhausted, FailedAttempt};
+use crate::error::{BrokenStream, Error, Exhausted, FailedAttempt};
 use crate::events::{AttemptInfo, Emitter, RunEvent, StreamStats};
 use crate::extract::{Answer, extract};
 use crate::mode::Mode;
@@ -505,7 +505,7 @@ impl Run<'_> {
                 biased;
                 _ = self.cancel.cancelled() => {
                     return Err(SendFailure::Error(Error::Cancelled {
-                        partial: Some(feed.snapshot().clone()),
+                        partial: Some(Box::new(feed.snapshot().clone())),
                         usage: total(&feed),
                     }));
                 }
@@ -536,12 +536,16 @@ impl Run<'_> {
                 deltas.clear();
                 if let Err(failure) = self.protocol.stream_deltas(self.mode, &event, &mut deltas) {
                     let e = match failure {
-                        StreamFailure::Provider(message) => Error::StreamError {
-                            provider: self.protocol.name().to_string(),
-                            message: self.mask(&message),
-                            partial: feed.snapshot().clone(),
-                            usage: total(&feed),
-                        },
+                        StreamFailure::Provider(message) => {
+                            Error::StreamError(Box::new(BrokenStream {
+                                provider: self.protocol.name().to_string(),
+                                bytes: sse.bytes_fed(),
+                                reason: self.mask(&message),
+                                partial: feed.snapshot().clone(),
+                                raw: feed.acc.completion().raw_output(),
+                                usage: total(&feed),
+                            }))
+                        }
                         StreamFailure::Malformed(detail) => Error::MalformedResponse {
                             provider: self.protocol.name().to_string(),
                             expected: "stream event",
@@ -588,14 +592,14 @@ impl Run<'_> {
     }
 
     fn incomplete(&mut self, feed: &Feed, sse: &SseReader, reason: String, usage: Usage) -> Error {
-        Error::IncompleteStream {
+        Error::IncompleteStream(Box::new(BrokenStream {
             provider: self.protocol.name().to_string(),
             bytes: sse.bytes_fed(),
             reason,
             partial: feed.snapshot().clone(),
             raw: feed.acc.completion().raw_output(),
             usage,
-        }
+        }))
     }
 
     fn flush(

@@ -60,6 +60,7 @@ fn recorder() -> (CallOptions, Arc<Mutex<Vec<EventRecord>>>) {
         observer: Some(Arc::new(move |e: &EventRecord| {
             sink.lock().unwrap().push(e.clone())
         })),
+        cancel: None,
     };
     (options, events)
 }

@@ -268,6 +268,15 @@ impl Reply {
         })
     }
 
+    /// A raw SSE text (a recorded stream), sent as is.
+    pub fn sse(text: &str) -> Reply {
+        Reply::Stream(StreamScript {
+            events: vec![text.to_string()],
+            pace: None,
+            rechunk: None,
+        })
+    }
+
     fn script(&mut self) -> &mut StreamScript {
         match self {
             Reply::Stream(s) => s,
