@@ -288,7 +288,18 @@ impl Run<'_> {
                 if self.protocol.sends_strict_schema(self.mode) {
                     self.schema.strip_strict_nulls(&mut value);
                 }
-                self.schema.validate(&value).map_err(rejected)?;
+                self.schema.validate(&value).map_err(|issues| {
+                    let mut r = rejected(issues);
+                    if echoes_schema(&value, &self.schema.tool().parameters) {
+                        // Small models often copy the schema shown to them; saying so helps
+                        // them (and the person reading the log) more than the missing fields.
+                        r.text = format!(
+                            "the answer is a JSON Schema, not data: return the object the schema describes, filled in from the input\n{}",
+                            r.text
+                        );
+                    }
+                    r
+                })?;
                 self.schema.unwrap(value)
             }
             Answer::Parallel(calls) => {
@@ -650,6 +661,24 @@ fn completion_value(c: &Completion) -> Value {
         "finish": c.finish.as_ref().map(|f| format!("{f:?}")),
         "usage": c.usage,
     })
+}
+
+/// True when `answer` looks like a JSON Schema (`type`/`properties` keywords) while the
+/// expected object has no fields of those names.
+fn echoes_schema(answer: &Value, expected: &Value) -> bool {
+    let Some(obj) = answer.as_object() else {
+        return false;
+    };
+    let declares = |k: &str| {
+        expected
+            .pointer("/properties")
+            .and_then(|p| p.get(k))
+            .is_some()
+    };
+    obj.get("properties").is_some_and(Value::is_object)
+        && (obj.contains_key("type") || obj.contains_key("required"))
+        && !declares("properties")
+        && !declares("type")
 }
 
 fn rejected(issues: Vec<Issue>) -> Rejection {

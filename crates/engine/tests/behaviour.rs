@@ -231,6 +231,34 @@ async fn exhausted_reasks_report_every_attempt() {
 }
 
 #[tokio::test]
+async fn an_answer_that_copies_the_schema_is_called_out() {
+    let echoed = serde_json::to_string(&person_schema()).unwrap();
+    let server = FakeServer::start(vec![
+        Reply::content(&format!("```json\n{echoed}\n```")),
+        Reply::content(PERSON_OK),
+    ])
+    .await
+    .unwrap();
+    let out = client()
+        .extract_value(&req(&server).mode("MD_JSON"), &schema())
+        .await
+        .unwrap();
+    assert_eq!(out.attempts, 2);
+    let msgs = server.requests()[1].body["messages"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let feedback = msgs.last().unwrap()["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        feedback.starts_with("the answer is a JSON Schema, not data"),
+        "{feedback}"
+    );
+}
+
+#[tokio::test]
 async fn no_tool_call_is_reasked_with_a_user_message() {
     let server = FakeServer::start(vec![
         Reply::content("Ada is 36."),
