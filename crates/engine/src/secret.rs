@@ -43,6 +43,16 @@ pub trait KeySource: Send + Sync {
     fn key(&self, provider: &str, env_var: &str) -> Option<ApiKey>;
 }
 
+/// Any `Fn(provider, env_var) -> Option<ApiKey>` is a key source.
+impl<F> KeySource for F
+where
+    F: Fn(&str, &str) -> Option<ApiKey> + Send + Sync,
+{
+    fn key(&self, provider: &str, env_var: &str) -> Option<ApiKey> {
+        self(provider, env_var)
+    }
+}
+
 /// Keys from environment variables.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct EnvKeys;

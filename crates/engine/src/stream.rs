@@ -75,6 +75,10 @@ struct SubSchemas {
     defs: Map<String, Value>,
     /// schema location → validator (None: no single schema applies there).
     cache: HashMap<String, Option<Arc<Validator>>>,
+    /// Path shape (indexes erased) → validator: the hot lookup, one per closed value. Only
+    /// sound without `prefixItems`, where every index of an array has the same schema.
+    by_shape: Option<HashMap<String, Option<Arc<Validator>>>>,
+    key: String,
 }
 
 impl SubSchemas {
@@ -83,10 +87,13 @@ impl SubSchemas {
             .iter()
             .filter_map(|k| root.get(*k).map(|v| (k.to_string(), v.clone())))
             .collect();
+        let by_shape = (!root.to_string().contains("\"prefixItems\"")).then(HashMap::new);
         SubSchemas {
             root,
             defs,
             cache: HashMap::new(),
+            by_shape,
+            key: String::new(),
         }
     }
 
@@ -170,6 +177,35 @@ impl SubSchemas {
     }
 
     fn validator(&mut self, path: &[Seg]) -> Option<Arc<Validator>> {
+        if self.by_shape.is_some() {
+            self.key.clear();
+            for seg in path {
+                match seg {
+                    Seg::Key(k) => {
+                        self.key.push('\u{1}');
+                        self.key.push_str(k);
+                    }
+                    Seg::Index(_) => self.key.push('\u{2}'),
+                }
+            }
+            if let Some(found) = self
+                .by_shape
+                .as_ref()
+                .and_then(|m| m.get(self.key.as_str()))
+            {
+                return found.clone();
+            }
+            let found = self.located(path);
+            let key = self.key.clone();
+            if let Some(m) = self.by_shape.as_mut() {
+                m.insert(key, found.clone());
+            }
+            return found;
+        }
+        self.located(path)
+    }
+
+    fn located(&mut self, path: &[Seg]) -> Option<Arc<Validator>> {
         let loc = self.location(path)?;
         if let Some(v) = self.cache.get(&loc) {
             return v.clone();

@@ -28,8 +28,15 @@ pub enum Seg {
 }
 
 /// Where a value sits in the document; serialized as a JSON Pointer (`/items/0/name`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Path(pub Vec<Seg>);
+/// Shared, so the many changes at one place (a growing string) share one allocation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Path(pub Arc<[Seg]>);
+
+impl Default for Path {
+    fn default() -> Self {
+        Path(Arc::from(Vec::new()))
+    }
+}
 
 impl Path {
     pub fn segs(&self) -> &[Seg] {
@@ -39,7 +46,7 @@ impl Path {
     /// The RFC 6901 pointer (`""` for the root).
     pub fn pointer(&self) -> String {
         let mut out = String::new();
-        for seg in &self.0 {
+        for seg in self.0.iter() {
             out.push('/');
             match seg {
                 Seg::Key(k) => {
@@ -71,7 +78,8 @@ impl Path {
                     Ok(i) if tok == i.to_string() => Seg::Index(i),
                     _ => Seg::Key(Arc::from(tok.replace("~1", "/").replace("~0", "~"))),
                 })
-                .collect(),
+                .collect::<Vec<_>>()
+                .into(),
         )
     }
 }

@@ -79,6 +79,8 @@ enum Token {
 pub struct PartialParser {
     stack: Vec<Frame>,
     path: Vec<Seg>,
+    /// `path` as a shared `Path`, made on first use and dropped when `path` changes.
+    shared: Option<Path>,
     token: Token,
     /// The root value has closed.
     done: bool,
@@ -123,6 +125,7 @@ impl PartialParser {
         PartialParser {
             stack: Vec::new(),
             path: Vec::new(),
+            shared: None,
             token: Token::None,
             done: false,
             max_depth,
@@ -146,8 +149,20 @@ impl PartialParser {
         !self.done && self.stack.is_empty() && matches!(self.token, Token::None)
     }
 
-    fn path(&self) -> Path {
-        Path(self.path.clone())
+    fn path(&mut self) -> Path {
+        self.shared
+            .get_or_insert_with(|| Path(Arc::from(self.path.as_slice())))
+            .clone()
+    }
+
+    fn push_seg(&mut self, seg: Seg) {
+        self.path.push(seg);
+        self.shared = None;
+    }
+
+    fn pop_seg(&mut self) {
+        self.path.pop();
+        self.shared = None;
     }
 
     fn fail(&mut self, at: u64, message: String) -> PartialError {
@@ -274,10 +289,8 @@ impl PartialParser {
             if valid > 0 {
                 let rest = buf.split_off(valid);
                 let text = String::from_utf8(std::mem::replace(buf, rest)).unwrap_or_default();
-                out.push(Change::Append {
-                    path: Path(self.path.clone()),
-                    text,
-                });
+                let path = self.path();
+                out.push(Change::Append { path, text });
             }
         }
         Ok(())
@@ -347,7 +360,8 @@ impl PartialParser {
                     let Some(Frame::Array(_, index)) = self.stack.last() else {
                         unreachable!()
                     };
-                    self.path.push(Seg::Index(*index));
+                    let index = *index;
+                    self.push_seg(Seg::Index(index));
                     self.start_value(b, at, out)
                 }
                 (Arr::CommaOrEnd, _) => {
@@ -427,7 +441,7 @@ impl PartialParser {
             Err(e) => return Err(self.fail(at, format!("invalid UTF-8 in a string ({e})"))),
         };
         if key {
-            self.path.push(Seg::Key(Arc::from(text)));
+            self.push_seg(Seg::Key(Arc::from(text)));
             if let Some(Frame::Object(state)) = self.stack.last_mut() {
                 *state = Obj::Colon;
             }
@@ -480,13 +494,13 @@ impl PartialParser {
         match self.stack.last_mut() {
             None => self.done = true,
             Some(Frame::Object(state)) => {
-                self.path.pop();
                 *state = Obj::CommaOrEnd;
+                self.pop_seg();
             }
             Some(Frame::Array(state, index)) => {
-                self.path.pop();
                 *index += 1;
                 *state = Arr::CommaOrEnd;
+                self.pop_seg();
             }
         }
     }

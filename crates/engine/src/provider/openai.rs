@@ -1,6 +1,8 @@
 //! The OpenAI protocol: Chat Completions for most modes and the Responses API for the
 //! `RESPONSES_*` modes, with the quirks of every OpenAI-compatible preset.
 
+use std::borrow::Cow;
+
 use serde_json::{Value, json};
 
 use super::body::{Body, Field};
@@ -530,54 +532,103 @@ fn parse_responses(root: &Value) -> Result<Completion, String> {
     })
 }
 
-fn chat_deltas(root: &Value, out: &mut Vec<Delta>) {
-    if let Some(usage) = root.get("usage").filter(|u| u.is_object()) {
+/// A Chat Completions stream chunk, read without building a JSON tree: strings are borrowed
+/// from the event text unless they contain escapes. Unknown fields are skipped.
+#[derive(serde::Deserialize)]
+struct WireChunk<'a> {
+    #[serde(default, borrow)]
+    choices: Vec<WireChoice<'a>>,
+    #[serde(default)]
+    usage: Option<Value>,
+    #[serde(default)]
+    error: Option<Value>,
+}
+
+#[derive(serde::Deserialize)]
+struct WireChoice<'a> {
+    #[serde(default, borrow)]
+    delta: Option<WireDelta<'a>>,
+    #[serde(default, borrow)]
+    finish_reason: Option<Cow<'a, str>>,
+}
+
+#[derive(serde::Deserialize)]
+struct WireDelta<'a> {
+    #[serde(default, borrow)]
+    content: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    refusal: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    tool_calls: Option<Vec<WireToolCall<'a>>>,
+    #[serde(default, borrow)]
+    function_call: Option<WireFunction<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct WireToolCall<'a> {
+    #[serde(default)]
+    index: Option<usize>,
+    #[serde(default, borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    function: Option<WireFunction<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct WireFunction<'a> {
+    #[serde(default, borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    arguments: Option<Cow<'a, str>>,
+}
+
+fn chat_deltas(chunk: WireChunk<'_>, out: &mut Vec<Delta>) {
+    if let Some(usage) = chunk.usage.as_ref().filter(|u| u.is_object()) {
         out.push(Delta::Usage(chat_usage(usage)));
     }
-    let Some(choice) = root.pointer("/choices/0") else {
+    let Some(choice) = chunk.choices.into_iter().next() else {
         return;
     };
-    if let Some(delta) = choice.get("delta") {
-        if let Some(text) = delta.get("content").and_then(Value::as_str)
-            && !text.is_empty()
-        {
-            out.push(Delta::Text(text.to_string()));
+    if let Some(delta) = choice.delta {
+        if let Some(text) = delta.content.filter(|t| !t.is_empty()) {
+            out.push(Delta::Text(text.into_owned()));
         }
-        if let Some(text) = delta.get("refusal").and_then(Value::as_str) {
-            out.push(Delta::Refusal(text.to_string()));
+        if let Some(text) = delta.refusal {
+            out.push(Delta::Refusal(text.into_owned()));
         }
-        for (i, call) in delta
-            .get("tool_calls")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+        for (i, call) in delta.tool_calls.into_iter().flatten().enumerate() {
+            let (name, text) = match call.function {
+                Some(f) => (f.name, f.arguments),
+                None => (None, None),
+            };
             out.push(Delta::ToolArgs {
-                index: call
-                    .get("index")
-                    .and_then(Value::as_u64)
-                    .map_or(i, |x| x as usize),
-                id: string_at(call, "id"),
-                name: call
-                    .pointer("/function/name")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                text: arguments(call.pointer("/function/arguments")),
+                index: call.index.unwrap_or(i),
+                id: call.id.map(Cow::into_owned),
+                name: name.map(Cow::into_owned),
+                text: text.map(Cow::into_owned).unwrap_or_default(),
             });
         }
-        if let Some(fc) = delta.get("function_call").filter(|v| v.is_object()) {
+        if let Some(fc) = delta.function_call {
             out.push(Delta::ToolArgs {
                 index: 0,
                 id: None,
-                name: string_at(fc, "name"),
-                text: arguments(fc.get("arguments")),
+                name: fc.name.map(Cow::into_owned),
+                text: fc.arguments.map(Cow::into_owned).unwrap_or_default(),
             });
         }
     }
-    if let Some(f) = finish(choice.get("finish_reason").and_then(Value::as_str)) {
+    if let Some(f) = finish(choice.finish_reason.as_deref()) {
         out.push(Delta::Finish(f));
     }
+}
+
+fn stream_error(err: &Value) -> StreamFailure {
+    let message = err
+        .get("message")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| err.to_string());
+    StreamFailure::Provider(message)
 }
 
 fn responses_deltas(root: &Value, out: &mut Vec<Delta>) -> Result<(), StreamFailure> {
@@ -716,23 +767,22 @@ impl Protocol for OpenAi {
             out.push(Delta::Done);
             return Ok(());
         }
-        let root: Value = serde_json::from_str(data).map_err(|e| {
+        let malformed = |e: serde_json::Error| {
             StreamFailure::Malformed(format!("a stream event is not JSON ({e}): {}", clip(data)))
-        })?;
-        if let Some(err) = root.get("error").filter(|e| !e.is_null()) {
-            let message = err
-                .get("message")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .unwrap_or_else(|| err.to_string());
-            return Err(StreamFailure::Provider(message));
-        }
+        };
         if mode.is_responses_api() {
-            responses_deltas(&root, out)
-        } else {
-            chat_deltas(&root, out);
-            Ok(())
+            let root: Value = serde_json::from_str(data).map_err(malformed)?;
+            if let Some(err) = root.get("error").filter(|e| !e.is_null()) {
+                return Err(stream_error(err));
+            }
+            return responses_deltas(&root, out);
         }
+        let chunk: WireChunk<'_> = serde_json::from_str(data).map_err(malformed)?;
+        if let Some(err) = chunk.error.as_ref().filter(|e| !e.is_null()) {
+            return Err(stream_error(err));
+        }
+        chat_deltas(chunk, out);
+        Ok(())
     }
 
     fn failure(&self, _status: u16, body: &str) -> ProviderFailure {
