@@ -11,6 +11,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+// Streaming and validation allocate many small, short-lived values; mimalloc serves them
+// measurably faster than the system allocator (README, Benchmarks).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "quarry",

@@ -12,6 +12,10 @@ use quarry_engine::provider::{CallSpec, Protocol};
 use quarry_engine::{Message, Mode, ResponseSchema, Sampling};
 use serde_json::{Map, Value};
 
+// The allocator the quarry binaries ship with.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!(
         "{}/../../bench/fixtures/{name}",

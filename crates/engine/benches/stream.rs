@@ -16,6 +16,10 @@ use quarry_engine::{CallOptions, Client, ExtractRequest, ResponseSchema, RunEven
 use quarry_fake_provider::{FakeServer, Reply};
 use serde_json::{Value, json};
 
+// The allocator the quarry binaries ship with.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn thread_cpu() -> Duration {
     clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID)
         .map(Duration::from)
@@ -90,7 +94,12 @@ fn main() {
         "records", "bytes", "events", "cpu ms (min)", "cpu ms (med)", "µs/record"
     );
     let mut per_size = Vec::new();
-    for (n, reps) in [(50usize, 40usize), (400, 15), (5_000, 3), (20_000, 3)] {
+    let sizes: Vec<(usize, usize)> = match std::env::var("QUARRY_BENCH_ONLY") {
+        // One size, for profiling: QUARRY_BENCH_ONLY=20000
+        Ok(n) => vec![(n.parse().expect("a record count"), 3)],
+        Err(_) => vec![(50, 40), (400, 15), (5_000, 3), (20_000, 3)],
+    };
+    for (n, reps) in sizes {
         let doc = document(n);
         let url = serve(doc.clone());
         let mut cpu = Vec::new();

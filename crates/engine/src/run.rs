@@ -65,6 +65,8 @@ enum SendFailure {
 /// One attempt's answer.
 struct Answered {
     completion: Completion,
+    /// The answer's JSON already parsed while streaming.
+    parsed: Option<Value>,
     status: u16,
     latency_ms: f64,
     /// The raw body (plain answers) for the `completion:response` event.
@@ -172,6 +174,7 @@ impl Run<'_> {
                 Err(SendFailure::Error(e)) => return Err(e),
             };
             let completion = answered.completion;
+            let parsed = answered.parsed;
             latencies.push(answered.latency_ms);
             *usage += completion.usage;
             if self.emitter.active() {
@@ -215,7 +218,7 @@ impl Run<'_> {
                 _ => {}
             }
 
-            match self.accept(&completion, finish) {
+            match self.accept(&completion, parsed, finish) {
                 Ok((value, json)) => {
                     return Ok((
                         Extraction {
@@ -273,12 +276,16 @@ impl Run<'_> {
     fn accept<T>(
         &self,
         completion: &Completion,
+        parsed: Option<Value>,
         finish: &impl Fn(Value) -> Result<T, String>,
     ) -> Result<(T, Value), Rejection> {
-        let answer = extract(self.mode, completion, self.schema).map_err(|e| Rejection {
-            text: e.to_string(),
-            issues: Vec::new(),
-        })?;
+        let answer = match parsed {
+            Some(value) => Answer::One(value),
+            None => extract(self.mode, completion, self.schema).map_err(|e| Rejection {
+                text: e.to_string(),
+                issues: Vec::new(),
+            })?,
+        };
         let value = match answer {
             Answer::One(mut value) => {
                 // A list schema is asked for as `{tasks: [...]}`; a bare list is accepted too.
@@ -359,6 +366,7 @@ impl Run<'_> {
                 match self.protocol.parse(self.mode, &opened.body) {
                     Ok(completion) => Ok(Answered {
                         completion,
+                        parsed: None,
                         status: opened.status,
                         latency_ms,
                         body: Some(opened.body),
@@ -501,7 +509,6 @@ impl Run<'_> {
         let strict = self.protocol.sends_strict_schema(self.mode);
         let mut feed = Feed::new(self.mode, self.schema, strict, kind);
         let mut sse = SseReader::new();
-        let (mut events, mut deltas) = (Vec::new(), Vec::new());
         let (mut changes, mut items) = (Vec::new(), Vec::new());
         let mut first_byte_ms = None;
         let mut first_field_ms = None;
@@ -542,63 +549,76 @@ impl Run<'_> {
                 }
             };
             first_byte_ms.get_or_insert_with(|| ms(t0));
-            sse.feed(&bytes, &mut events);
-            for event in events.drain(..) {
-                deltas.clear();
-                if let Err(failure) = self.protocol.stream_deltas(self.mode, &event, &mut deltas) {
-                    let e = match failure {
-                        StreamFailure::Provider(message) => {
-                            Error::StreamError(Box::new(BrokenStream {
-                                provider: self.protocol.name().to_string(),
-                                bytes: sse.bytes_fed(),
-                                reason: self.mask(&message),
-                                partial: feed.snapshot().clone(),
-                                raw: feed.acc.completion().raw_output(),
-                                usage: total(&feed),
-                            }))
-                        }
-                        StreamFailure::Malformed(detail) => Error::MalformedResponse {
-                            provider: self.protocol.name().to_string(),
-                            expected: "stream event",
-                            detail,
-                            body: self.mask(&event.data),
-                        },
-                    };
-                    self.emitter.emit(RunEvent::CompletionError {
-                        attempt: info,
-                        error: e.info(),
-                        retry_in_ms: None,
-                    });
-                    return Err(SendFailure::Error(e));
+            let (protocol, mode) = (self.protocol, self.mode);
+            let mut failed: Option<(StreamFailure, String)> = None;
+            sse.feed(&bytes, |event| {
+                if failed.is_some() {
+                    return;
                 }
-                for delta in deltas.drain(..) {
+                let result = protocol.stream_deltas(mode, event, &mut |delta| {
                     feed.push(delta, &mut changes, &mut items);
+                });
+                if let Err(failure) = result {
+                    failed = Some((failure, event.data.clone()));
                 }
+            });
+            if let Some((failure, data)) = failed {
+                let e = match failure {
+                    StreamFailure::Provider(message) => {
+                        Error::StreamError(Box::new(BrokenStream {
+                            provider: self.protocol.name().to_string(),
+                            bytes: sse.bytes_fed(),
+                            reason: self.mask(&message),
+                            partial: feed.snapshot().clone(),
+                            raw: feed.acc.completion().raw_output(),
+                            usage: total(&feed),
+                        }))
+                    }
+                    StreamFailure::Malformed(detail) => Error::MalformedResponse {
+                        provider: self.protocol.name().to_string(),
+                        expected: "stream event",
+                        detail,
+                        body: self.mask(&data),
+                    },
+                };
+                self.emitter.emit(RunEvent::CompletionError {
+                    attempt: info,
+                    error: e.info(),
+                    retry_in_ms: None,
+                });
+                return Err(SendFailure::Error(e));
             }
             if first_field_ms.is_none() && changes.iter().any(closes) {
                 first_field_ms = Some(ms(t0));
             }
-            self.flush(info, &mut changes, &mut items);
+            if self.flush(info, &mut changes, &mut items) {
+                // Let the consumer take the update before the next chunk: a reader that keeps
+                // up keeps memory flat (and warm) instead of queueing the whole stream.
+                tokio::task::yield_now().await;
+            }
             if feed.acc.done {
                 break;
             }
         }
         feed.finish(&mut changes, &mut items);
-        self.flush(info, &mut changes, &mut items);
+        let _ = self.flush(info, &mut changes, &mut items);
         if !feed.acc.done {
             let e = self.incomplete(&feed, &sse, "the connection closed".into(), total(&feed));
             return Err(SendFailure::Error(e));
         }
+        let completion = feed.acc.completion();
+        let stats = StreamStats {
+            bytes: sse.bytes_fed(),
+            first_byte_ms,
+            first_field_ms,
+        };
         Ok(Answered {
-            completion: feed.acc.completion(),
+            completion,
+            parsed: feed.parsed(self.mode),
             status: 200,
             latency_ms: ms(t0),
             body: None,
-            stats: Some(StreamStats {
-                bytes: sse.bytes_fed(),
-                first_byte_ms,
-                first_field_ms,
-            }),
+            stats: Some(stats),
         })
     }
 
@@ -613,12 +633,14 @@ impl Run<'_> {
         }))
     }
 
+    /// Emits the pending changes and items; true when anything was emitted.
     fn flush(
         &mut self,
         info: AttemptInfo,
         changes: &mut Vec<Change>,
         items: &mut Vec<ItemOutcome>,
-    ) {
+    ) -> bool {
+        let emitted = !changes.is_empty() || !items.is_empty();
         if !changes.is_empty() {
             let changes = std::mem::take(changes);
             if self.emitter.active() {
@@ -642,6 +664,7 @@ impl Run<'_> {
                 },
             });
         }
+        emitted
     }
 }
 

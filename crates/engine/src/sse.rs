@@ -5,7 +5,7 @@
 //! Work is linear in the bytes fed: each byte is looked at once.
 
 /// One dispatched event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SseEvent {
     /// The `event:` field (`None` means the default type, "message").
     pub event: Option<String>,
@@ -18,10 +18,10 @@ pub struct SseReader {
     /// The current line's bytes (decoded only when the line is complete, so a UTF-8 character
     /// split across chunks is whole by then).
     line: Vec<u8>,
-    data: String,
+    /// The event being assembled; handed out by reference and reused, so a steady stream
+    /// allocates nothing per event.
+    pending: SseEvent,
     has_data: bool,
-    event: Option<String>,
-    id: Option<String>,
     /// The previous chunk ended with CR: a LF starting this chunk belongs to it.
     after_cr: bool,
     /// Bytes fed so far.
@@ -43,8 +43,8 @@ impl SseReader {
         !self.line.is_empty() || self.has_data
     }
 
-    /// Feeds a chunk, appending dispatched events to `out`.
-    pub fn feed(&mut self, mut bytes: &[u8], out: &mut Vec<SseEvent>) {
+    /// Feeds a chunk, calling `on_event` for each event it completes.
+    pub fn feed(&mut self, mut bytes: &[u8], mut on_event: impl FnMut(&SseEvent)) {
         if bytes.is_empty() {
             return;
         }
@@ -72,27 +72,23 @@ impl SseReader {
                             None => self.after_cr = true,
                         }
                     }
-                    self.end_line(out);
+                    self.end_line(&mut on_event);
                 }
             }
         }
     }
 
-    fn end_line(&mut self, out: &mut Vec<SseEvent>) {
+    fn end_line(&mut self, on_event: &mut impl FnMut(&SseEvent)) {
         let line = std::mem::take(&mut self.line);
         if line.is_empty() {
             if self.has_data {
-                let mut data = std::mem::take(&mut self.data);
-                data.pop(); // the "\n" after the last data line
-                out.push(SseEvent {
-                    event: self.event.take(),
-                    data,
-                    id: self.id.clone(),
-                });
+                self.pending.data.pop(); // the "\n" after the last data line
+                on_event(&self.pending);
+                self.pending.data.clear();
                 self.has_data = false;
-            } else {
-                self.event = None;
             }
+            // The event type lasts one event; the id lasts until replaced.
+            self.pending.event = None;
             self.line = line;
             return;
         }
@@ -114,12 +110,12 @@ impl SseReader {
         };
         match field {
             "data" => {
-                self.data.push_str(value);
-                self.data.push('\n');
+                self.pending.data.push_str(value);
+                self.pending.data.push('\n');
                 self.has_data = true;
             }
-            "event" => self.event = Some(value.to_string()),
-            "id" if !value.contains('\0') => self.id = Some(value.to_string()),
+            "event" => self.pending.event = Some(value.to_string()),
+            "id" if !value.contains('\0') => self.pending.id = Some(value.to_string()),
             _ => {}
         }
         // Reuse the line's allocation.
@@ -137,7 +133,7 @@ mod tests {
         let mut r = SseReader::new();
         let mut out = Vec::new();
         for c in chunks {
-            r.feed(c, &mut out);
+            r.feed(c, |e| out.push(e.clone()));
         }
         out
     }
@@ -173,7 +169,7 @@ mod tests {
     fn a_cut_stream_leaves_pending_bytes() {
         let mut r = SseReader::new();
         let mut out = Vec::new();
-        r.feed(b"data: {\"a\": 1}\n\ndata: {\"b\"", &mut out);
+        r.feed(b"data: {\"a\": 1}\n\ndata: {\"b\"", |e| out.push(e.clone()));
         assert_eq!(out.len(), 1);
         assert!(r.has_pending());
         assert_eq!(r.bytes_fed(), 26);

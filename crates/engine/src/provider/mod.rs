@@ -9,6 +9,7 @@ pub mod body;
 pub mod openai;
 pub mod presets;
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde_json::{Map, Value};
@@ -51,19 +52,20 @@ pub struct CallSpec<'a> {
     pub stream: bool,
 }
 
-/// One piece of a streamed answer, in provider-neutral form.
+/// One piece of a streamed answer, in provider-neutral form, borrowing from the event it
+/// came from.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Delta {
+pub enum Delta<'a> {
     /// Answer text.
-    Text(String),
+    Text(Cow<'a, str>),
     /// Arguments text of tool call `index`; `id` and `name` come with its first piece.
     ToolArgs {
         index: usize,
-        id: Option<String>,
-        name: Option<String>,
-        text: String,
+        id: Option<Cow<'a, str>>,
+        name: Option<Cow<'a, str>>,
+        text: Cow<'a, str>,
     },
-    Refusal(String),
+    Refusal(Cow<'a, str>),
     Finish(Finish),
     Usage(Usage),
     /// The stream's terminator (`[DONE]`, `response.completed`).
@@ -139,12 +141,12 @@ pub trait Protocol: Send + Sync + fmt::Debug {
     /// Parses a 2xx body. `Err` carries a description of what was wrong with it.
     fn parse(&self, mode: Mode, body: &[u8]) -> Result<Completion, String>;
 
-    /// Turns one SSE event of a streamed answer into deltas.
+    /// Turns one SSE event of a streamed answer into deltas, handed to `on_delta`.
     fn stream_deltas(
         &self,
         mode: Mode,
         event: &SseEvent,
-        out: &mut Vec<Delta>,
+        on_delta: &mut dyn FnMut(Delta<'_>),
     ) -> Result<(), StreamFailure>;
 
     /// Reads an error body.

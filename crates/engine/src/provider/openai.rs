@@ -582,43 +582,43 @@ struct WireFunction<'a> {
     arguments: Option<Cow<'a, str>>,
 }
 
-fn chat_deltas(chunk: WireChunk<'_>, out: &mut Vec<Delta>) {
+fn chat_deltas(chunk: WireChunk<'_>, out: &mut dyn FnMut(Delta<'_>)) {
     if let Some(usage) = chunk.usage.as_ref().filter(|u| u.is_object()) {
-        out.push(Delta::Usage(chat_usage(usage)));
+        out(Delta::Usage(chat_usage(usage)));
     }
     let Some(choice) = chunk.choices.into_iter().next() else {
         return;
     };
     if let Some(delta) = choice.delta {
         if let Some(text) = delta.content.filter(|t| !t.is_empty()) {
-            out.push(Delta::Text(text.into_owned()));
+            out(Delta::Text(text));
         }
         if let Some(text) = delta.refusal {
-            out.push(Delta::Refusal(text.into_owned()));
+            out(Delta::Refusal(text));
         }
         for (i, call) in delta.tool_calls.into_iter().flatten().enumerate() {
             let (name, text) = match call.function {
                 Some(f) => (f.name, f.arguments),
                 None => (None, None),
             };
-            out.push(Delta::ToolArgs {
+            out(Delta::ToolArgs {
                 index: call.index.unwrap_or(i),
-                id: call.id.map(Cow::into_owned),
-                name: name.map(Cow::into_owned),
-                text: text.map(Cow::into_owned).unwrap_or_default(),
+                id: call.id,
+                name,
+                text: text.unwrap_or_default(),
             });
         }
         if let Some(fc) = delta.function_call {
-            out.push(Delta::ToolArgs {
+            out(Delta::ToolArgs {
                 index: 0,
                 id: None,
-                name: fc.name.map(Cow::into_owned),
-                text: fc.arguments.map(Cow::into_owned).unwrap_or_default(),
+                name: fc.name,
+                text: fc.arguments.unwrap_or_default(),
             });
         }
     }
     if let Some(f) = finish(choice.finish_reason.as_deref()) {
-        out.push(Delta::Finish(f));
+        out(Delta::Finish(f));
     }
 }
 
@@ -631,23 +631,18 @@ fn stream_error(err: &Value) -> StreamFailure {
     StreamFailure::Provider(message)
 }
 
-fn responses_deltas(root: &Value, out: &mut Vec<Delta>) -> Result<(), StreamFailure> {
+fn responses_deltas(root: &Value, out: &mut dyn FnMut(Delta<'_>)) -> Result<(), StreamFailure> {
     let kind = root.get("type").and_then(Value::as_str).unwrap_or("");
     let index = || {
         root.get("output_index")
             .and_then(Value::as_u64)
             .unwrap_or(0) as usize
     };
-    let text = |key: &str| {
-        root.get(key)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
+    let text = |key: &str| Cow::Borrowed(root.get(key).and_then(Value::as_str).unwrap_or(""));
     match kind {
-        "response.output_text.delta" => out.push(Delta::Text(text("delta"))),
-        "response.refusal.delta" => out.push(Delta::Refusal(text("delta"))),
-        "response.function_call_arguments.delta" => out.push(Delta::ToolArgs {
+        "response.output_text.delta" => out(Delta::Text(text("delta"))),
+        "response.refusal.delta" => out(Delta::Refusal(text("delta"))),
+        "response.function_call_arguments.delta" => out(Delta::ToolArgs {
             index: index(),
             id: None,
             name: None,
@@ -657,18 +652,20 @@ fn responses_deltas(root: &Value, out: &mut Vec<Delta>) -> Result<(), StreamFail
             if let Some(item) = root.get("item")
                 && item.get("type").and_then(Value::as_str) == Some("function_call")
             {
-                out.push(Delta::ToolArgs {
+                out(Delta::ToolArgs {
                     index: index(),
-                    id: string_at(item, "call_id").or_else(|| string_at(item, "id")),
-                    name: string_at(item, "name"),
-                    text: String::new(),
+                    id: string_at(item, "call_id")
+                        .or_else(|| string_at(item, "id"))
+                        .map(Cow::Owned),
+                    name: string_at(item, "name").map(Cow::Owned),
+                    text: Cow::Borrowed(""),
                 });
             }
         }
         "response.completed" | "response.incomplete" => {
             let response = root.get("response").unwrap_or(&Value::Null);
             if let Some(usage) = response.get("usage").filter(|u| u.is_object()) {
-                out.push(Delta::Usage(responses_usage(usage)));
+                out(Delta::Usage(responses_usage(usage)));
             }
             let f = if kind == "response.completed" {
                 Finish::Complete
@@ -681,8 +678,8 @@ fn responses_deltas(root: &Value, out: &mut Vec<Delta>) -> Result<(), StreamFail
                 )
                 .unwrap_or(Finish::Length)
             };
-            out.push(Delta::Finish(f));
-            out.push(Delta::Done);
+            out(Delta::Finish(f));
+            out(Delta::Done);
         }
         "response.failed" => {
             let message = root
@@ -760,11 +757,11 @@ impl Protocol for OpenAi {
         &self,
         mode: Mode,
         event: &SseEvent,
-        out: &mut Vec<Delta>,
+        out: &mut dyn FnMut(Delta<'_>),
     ) -> Result<(), StreamFailure> {
         let data = event.data.trim();
         if data == "[DONE]" {
-            out.push(Delta::Done);
+            out(Delta::Done);
             return Ok(());
         }
         let malformed = |e: serde_json::Error| {
