@@ -9,11 +9,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&cut, input)) = data.split_first() else { return };
     let size = usize::from(cut % 32) + 1;
     let mut whole = Vec::new();
-    SseReader::new().feed(input, &mut whole);
+    SseReader::new().feed(input, |e| whole.push(e.clone()));
     let mut pieces = Vec::new();
     let mut reader = SseReader::new();
     for chunk in input.chunks(size) {
-        reader.feed(chunk, &mut pieces);
+        reader.feed(chunk, |e| pieces.push(e.clone()));
     }
     assert_eq!(whole, pieces);
 });
