@@ -38,7 +38,8 @@ pub async fn stream(
     options: CallOptions,
     view: View,
 ) -> Result<Value, Failure> {
-    let mut run = client.stream(req, Arc::new(schema), kind, options)?;
+    let schema = Arc::new(schema);
+    let mut run = client.stream(req, schema.clone(), kind, options)?;
     let canceller = run.canceller();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -47,7 +48,7 @@ pub async fn stream(
     });
     let mut out = std::io::stdout().lock();
     let mut snapshot = Snapshot::new();
-    let mut states = FieldStates::new();
+    let mut states = FieldStates::for_schema(&schema);
     let mut attempt = 0;
     let mut last_frame: Option<Instant> = None;
     while let Some(record) = run.next_event().await {
@@ -56,12 +57,18 @@ pub async fn stream(
                 attempt: a,
                 changes,
             } if kind == StreamKind::Partial => {
+                let mut changed = Map::new();
                 if a.attempt != attempt {
                     attempt = a.attempt;
                     snapshot = Snapshot::new();
-                    states = FieldStates::new();
+                    states = FieldStates::for_schema(&schema);
+                    // The first update of an attempt also lists what has not arrived yet.
+                    let mut pending: Vec<&str> = states.pending().collect();
+                    pending.sort_unstable();
+                    for p in pending {
+                        changed.insert(p.to_string(), json!(FieldState::Pending));
+                    }
                 }
-                let mut changed = Map::new();
                 for c in &changes {
                     snapshot.apply(c);
                     let (pointer, state) = states.apply(c);
@@ -121,6 +128,11 @@ fn draw(out: &mut impl Write, snapshot: &Snapshot, states: &FieldStates, attempt
     ));
     render(&mut text, snapshot.value(), "", 0, states);
     text.push('\n');
+    let mut pending: Vec<&str> = states.pending().collect();
+    if !pending.is_empty() {
+        pending.sort_unstable();
+        text.push_str(&format!("\x1b[2mpending: {}\x1b[0m\n", pending.join(", ")));
+    }
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
 }

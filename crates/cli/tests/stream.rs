@@ -60,7 +60,13 @@ async fn partial_prints_changes_with_field_states_then_the_result() {
         .iter()
         .filter_map(|u| u["states"]["/name"].as_str())
         .collect();
-    assert_eq!(name_states.first(), Some(&"streaming"));
+    assert_eq!(
+        updates[0]["states"]["/address/city"], "pending",
+        "{}",
+        updates[0]
+    );
+    assert_eq!(name_states.first(), Some(&"pending"));
+    assert_eq!(name_states.get(1), Some(&"streaming"));
     assert_eq!(name_states.last(), Some(&"valid"));
 }
 
@@ -170,7 +176,7 @@ async fn ctrl_c_cancels_and_keeps_what_arrived() {
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     // Wait for the name to start arriving, then press Ctrl-C.
-    while stdout.read_line(&mut line).unwrap() > 0 && !line.contains("/name") {
+    while stdout.read_line(&mut line).unwrap() > 0 && !line.contains("\"path\":\"/name\"") {
         line.clear();
     }
     interrupt(child.id());

@@ -499,10 +499,52 @@ impl ResponseSchema {
         }
     }
 
+    /// JSON Pointers of the fields the answer is expected to have: object properties,
+    /// followed through `$ref`s and nullable unions (array items have no fixed pointer).
+    pub fn field_pointers(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let root = &self.tool.parameters;
+        collect_fields(root, root, String::new(), 0, &mut out);
+        out
+    }
+
     /// In strict modes optional fields were made nullable; drop the nulls the model sent for
     /// fields the user's schema does not allow to be null, so the user's schema validates.
     pub fn strip_strict_nulls(&self, value: &mut Value) {
         strip_nulls(value, &self.tool.parameters, &self.tool.parameters, 0);
+    }
+}
+
+fn collect_fields(schema: &Value, root: &Value, at: String, depth: usize, out: &mut Vec<String>) {
+    if depth > 8 {
+        return;
+    }
+    let mut s = schema;
+    for _ in 0..16 {
+        match s
+            .get("$ref")
+            .and_then(Value::as_str)
+            .map(|r| resolve_ref(r, root))
+        {
+            Some(Ok(target)) => s = target,
+            _ => break,
+        }
+    }
+    if let Some(Value::Object(props)) = s.get("properties") {
+        for (k, v) in props {
+            let p = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+            out.push(p.clone());
+            collect_fields(v, root, p, depth + 1, out);
+        }
+    } else if let Some(Value::Array(branches)) = s.get("anyOf").or_else(|| s.get("oneOf")) {
+        // A nullable object: its fields, if it arrives.
+        let objects: Vec<&Value> = branches
+            .iter()
+            .filter(|b| !allows_null(b) || b.get("$ref").is_some())
+            .collect();
+        if let [only] = objects.as_slice() {
+            collect_fields(only, root, at, depth + 1, out);
+        }
     }
 }
 
@@ -783,6 +825,17 @@ mod tests {
                 .validate(&json!({"city": "Oslo"}))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn field_pointers_follow_refs_and_nullable_objects() {
+        let s = ResponseSchema::new(json!({"type": "object", "properties": {
+            "a": {"type": "string"},
+            "addr": {"anyOf": [{"$ref": "#/$defs/A"}, {"type": "null"}]},
+            "list": {"type": "array", "items": {"type": "object", "properties": {"x": {}}}}},
+            "$defs": {"A": {"type": "object", "properties": {"city": {"type": "string"}}}}}))
+        .unwrap();
+        assert_eq!(s.field_pointers(), ["/a", "/addr", "/addr/city", "/list"]);
     }
 
     #[test]

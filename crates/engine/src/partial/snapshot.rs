@@ -124,6 +124,23 @@ impl FieldStates {
         Self::default()
     }
 
+    /// States for a new answer to `schema`: every field it promises starts pending.
+    pub fn for_schema(schema: &crate::schema::ResponseSchema) -> Self {
+        let mut states = Self::new();
+        for pointer in schema.field_pointers() {
+            states.expect(pointer);
+        }
+        states
+    }
+
+    /// The fields not arrived yet.
+    pub fn pending(&self) -> impl Iterator<Item = &str> {
+        self.states
+            .iter()
+            .filter(|(_, s)| **s == FieldState::Pending)
+            .map(|(k, _)| k.as_str())
+    }
+
     /// Marks fields the schema promises as pending (before anything arrives).
     pub fn expect(&mut self, pointer: impl Into<String>) {
         self.states
