@@ -51,6 +51,14 @@ async fn fails(replies: Vec<Reply>) -> (Error, FakeServer) {
     (err, server)
 }
 
+/// The messages of the `i`-th request the server received.
+fn messages_sent(server: &FakeServer, i: usize) -> Vec<Value> {
+    server.requests()[i].body["messages"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
 /// Collects every event of a call.
 fn recorder() -> (CallOptions, Arc<Mutex<Vec<EventRecord>>>) {
     let events = Arc::new(Mutex::new(Vec::new()));
@@ -157,10 +165,7 @@ async fn json_modes_reask_with_a_user_message() {
         .await
         .unwrap();
     assert_eq!(out.attempts, 2);
-    let msgs = server.requests()[1].body["messages"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let msgs = messages_sent(&server, 1);
     let n = msgs.len();
     assert_eq!(msgs[n - 2]["role"], "assistant");
     assert_eq!(msgs[n - 1]["role"], "user");
@@ -244,10 +249,7 @@ async fn an_answer_that_copies_the_schema_is_called_out() {
         .await
         .unwrap();
     assert_eq!(out.attempts, 2);
-    let msgs = server.requests()[1].body["messages"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let msgs = messages_sent(&server, 1);
     let feedback = msgs.last().unwrap()["content"]
         .as_str()
         .unwrap()
@@ -270,10 +272,7 @@ async fn no_tool_call_is_reasked_with_a_user_message() {
         .extract_value(&req(&server), &schema())
         .await
         .unwrap();
-    let msgs = server.requests()[1].body["messages"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let msgs = messages_sent(&server, 1);
     assert_eq!(
         msgs[1],
         json!({"role": "assistant", "content": "Ada is 36."})
@@ -707,10 +706,7 @@ async fn parallel_tools_return_a_list_and_validate_each_call() {
         .await
         .unwrap();
     assert_eq!(out.value, json!([{"city": "Oslo"}, {"query": "x"}]));
-    let msgs = server.requests()[1].body["messages"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let msgs = messages_sent(&server, 1);
     assert_eq!(
         msgs.iter().filter(|m| m["role"] == "tool").count(),
         2,
