@@ -284,8 +284,10 @@ impl Feed {
     /// would give (the property tests hold the parser to that), so the final check need not
     /// parse it again.
     pub fn parsed(self, mode: Mode) -> Option<Value> {
+        // Text that had prose before the value goes through the fence-aware parse instead.
         let reusable = matches!(self.source, Source::Tool { index: Some(_), .. })
-            || matches!(mode, Mode::Json | Mode::JsonSchema | Mode::JsonO1);
+            || (matches!(mode, Mode::Json | Mode::JsonSchema | Mode::JsonO1)
+                && self.acc.text.trim_start().starts_with(['{', '[']));
         (reusable && self.parser.is_done() && self.broken.is_none())
             .then(|| self.snapshot.into_value())
     }
