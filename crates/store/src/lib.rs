@@ -1,0 +1,16 @@
+//! # quarry-store
+//!
+//! Quarry's run history in SQLite: embedded migrations, versioned schemas and prompts, runs
+//! with their attempts, results and the complete event log, written while a run streams so a
+//! crash loses nothing already received.
+
+mod db;
+mod error;
+mod owner;
+mod recorder;
+mod runs;
+
+pub use db::{Store, default_path};
+pub use error::StoreError;
+pub use recorder::Recorder;
+pub use runs::{AttemptRow, EventRow, NewRun, RunDetail, RunId, RunStatus, RunSummary};

@@ -1,0 +1,324 @@
+//! Runs: creating one with its versioned schema and prompt, and reading runs back.
+
+use quarry_engine::{ExtractRequest, StreamKind, Usage};
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::db::Store;
+use crate::error::StoreError;
+
+pub type RunId = i64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+    Interrupted,
+}
+
+impl RunStatus {
+    fn parse(s: &str) -> RunStatus {
+        match s {
+            "succeeded" => RunStatus::Succeeded,
+            "failed" => RunStatus::Failed,
+            "cancelled" => RunStatus::Cancelled,
+            "interrupted" => RunStatus::Interrupted,
+            _ => RunStatus::Running,
+        }
+    }
+}
+
+/// What a new run is: the request as given (templates and variables, no key), and the
+/// schema it extracts.
+pub struct NewRun<'a> {
+    pub project: &'a str,
+    pub schema_name: &'a str,
+    /// The schema's JSON text, as written.
+    pub schema_body: &'a str,
+    pub prompt_name: &'a str,
+    pub request: &'a ExtractRequest,
+    pub stream: Option<StreamKind>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunSummary {
+    pub id: RunId,
+    pub status: RunStatus,
+    pub provider: String,
+    pub model: String,
+    pub mode: Option<String>,
+    pub schema: String,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+    pub latency_ms: Option<f64>,
+    pub attempts: u32,
+    pub usage: Usage,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttemptRow {
+    pub number: u32,
+    pub latency_ms: Option<f64>,
+    pub usage: Usage,
+    pub error: Option<String>,
+    pub raw: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventRow {
+    pub seq: u64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub t_ms: f64,
+    pub body: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunDetail {
+    #[serde(flatten)]
+    pub summary: RunSummary,
+    pub spec: Value,
+    pub schema_body: Value,
+    pub attempts: Vec<AttemptRow>,
+    pub events: Vec<EventRow>,
+    pub result: Option<Value>,
+}
+
+const SUMMARY_COLUMNS: &str = "r.id, r.status, r.provider, r.model, r.mode, s.name, r.created_at,
+    r.finished_at, r.latency_ms, r.attempts, r.prompt_tokens, r.completion_tokens,
+    r.total_tokens, r.cached_tokens, r.reasoning_tokens, r.error_code, r.error_message";
+
+const SUMMARY_FROM: &str = "FROM runs r
+    JOIN schema_versions sv ON sv.id = r.schema_version_id
+    JOIN schemas s ON s.id = sv.schema_id";
+
+/// SQLite integers are i64; token counts are never negative.
+fn tokens(n: i64) -> u64 {
+    n.max(0) as u64
+}
+
+fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunSummary> {
+    let status: String = r.get(1)?;
+    Ok(RunSummary {
+        id: r.get(0)?,
+        status: RunStatus::parse(&status),
+        provider: r.get(2)?,
+        model: r.get(3)?,
+        mode: r.get(4)?,
+        schema: r.get(5)?,
+        created_at: r.get(6)?,
+        finished_at: r.get(7)?,
+        latency_ms: r.get(8)?,
+        attempts: r.get(9)?,
+        usage: Usage {
+            prompt_tokens: tokens(r.get(10)?),
+            completion_tokens: tokens(r.get(11)?),
+            total_tokens: tokens(r.get(12)?),
+            cached_tokens: r.get::<_, Option<i64>>(13)?.map(tokens),
+            reasoning_tokens: r.get::<_, Option<i64>>(14)?.map(tokens),
+        },
+        error_code: r.get(15)?,
+        error_message: r.get(16)?,
+    })
+}
+
+/// The id of `name` in `table` under `project`, created if missing.
+fn named(tx: &Transaction<'_>, table: &str, project: i64, name: &str) -> Result<i64, StoreError> {
+    tx.execute(
+        &format!(
+            "INSERT OR IGNORE INTO {table} (project_id, name, created_at)
+             VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+        ),
+        params![project, name],
+    )?;
+    Ok(tx.query_row(
+        &format!("SELECT id FROM {table} WHERE project_id = ?1 AND name = ?2"),
+        params![project, name],
+        |r| r.get(0),
+    )?)
+}
+
+/// The id of the version of `parent` whose `column` is `body`: the latest version when it is
+/// the same text, else a new version.
+fn version(
+    tx: &Transaction<'_>,
+    table: &str,
+    parent_column: &str,
+    column: &str,
+    parent: i64,
+    body: &str,
+) -> Result<i64, StoreError> {
+    let latest: Option<(i64, i64, String)> = tx
+        .query_row(
+            &format!(
+                "SELECT id, version, {column} FROM {table} WHERE {parent_column} = ?1
+                 ORDER BY version DESC LIMIT 1"
+            ),
+            [parent],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    if let Some((id, _, existing)) = &latest
+        && existing == body
+    {
+        return Ok(*id);
+    }
+    let next = latest.map_or(1, |(_, v, _)| v + 1);
+    tx.execute(
+        &format!(
+            "INSERT INTO {table} ({parent_column}, version, {column}, created_at)
+             VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+        ),
+        params![parent, next, body],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+impl Store {
+    /// Records a new run as `running`, owned by this process.
+    pub fn start_run(&mut self, new: &NewRun<'_>) -> Result<RunId, StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT OR IGNORE INTO projects (name, created_at)
+             VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+            [new.project],
+        )?;
+        let project: i64 = tx.query_row(
+            "SELECT id FROM projects WHERE name = ?1",
+            [new.project],
+            |r| r.get(0),
+        )?;
+        let schema = named(&tx, "schemas", project, new.schema_name)?;
+        let schema_version = version(
+            &tx,
+            "schema_versions",
+            "schema_id",
+            "body",
+            schema,
+            new.schema_body,
+        )?;
+        let prompt = named(&tx, "prompts", project, new.prompt_name)?;
+        let messages = serde_json::to_string(&new.request.messages)?;
+        let prompt_version = version(
+            &tx,
+            "prompt_versions",
+            "prompt_id",
+            "messages",
+            prompt,
+            &messages,
+        )?;
+        let (pid, start) = crate::owner::current();
+        let stream = new.stream.map(|k| match k {
+            StreamKind::Partial => "partial",
+            StreamKind::Iterable => "iterable",
+        });
+        tx.execute(
+            "INSERT INTO runs (project_id, schema_version_id, prompt_version_id, provider, model,
+                 mode, spec, stream, status, owner_pid, owner_start, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'running', ?9, ?10,
+                 strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+            params![
+                project,
+                schema_version,
+                prompt_version,
+                new.request.provider,
+                new.request.model,
+                new.request.mode,
+                serde_json::to_string(new.request)?,
+                stream,
+                pid,
+                start.map(|s| s as i64),
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Runs, newest first.
+    pub fn list_runs(&self, limit: u32, offset: u32) -> Result<Vec<RunSummary>, StoreError> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} {SUMMARY_FROM} ORDER BY r.id DESC LIMIT ?1 OFFSET ?2"
+        );
+        let rows = self
+            .conn
+            .prepare(&sql)?
+            .query_map(params![limit, offset], summary)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// One run with its spec, schema, attempts, events and result.
+    pub fn show_run(&self, id: RunId) -> Result<RunDetail, StoreError> {
+        let sql =
+            format!("SELECT {SUMMARY_COLUMNS}, r.spec, sv.body {SUMMARY_FROM} WHERE r.id = ?1");
+        let (summary, spec, schema_body): (RunSummary, String, String) = self
+            .conn
+            .query_row(&sql, [id], |r| Ok((summary(r)?, r.get(17)?, r.get(18)?)))
+            .optional()?
+            .ok_or(StoreError::NoSuchRun(id))?;
+        let attempts = self
+            .conn
+            .prepare(
+                "SELECT number, latency_ms, prompt_tokens, completion_tokens, total_tokens, error, raw
+                 FROM attempts WHERE run_id = ?1 ORDER BY number",
+            )?
+            .query_map([id], |r| {
+                Ok(AttemptRow {
+                    number: r.get(0)?,
+                    latency_ms: r.get(1)?,
+                    usage: Usage {
+                        prompt_tokens: tokens(r.get(2)?),
+                        completion_tokens: tokens(r.get(3)?),
+                        total_tokens: tokens(r.get(4)?),
+                        cached_tokens: None,
+                        reasoning_tokens: None,
+                    },
+                    error: r.get(5)?,
+                    raw: r.get(6)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let events = self
+            .conn
+            .prepare("SELECT seq, type, t_ms, body FROM events WHERE run_id = ?1 ORDER BY seq")?
+            .query_map([id], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })?
+            .map(|row| {
+                let (seq, kind, t_ms, body) = row?;
+                Ok(EventRow {
+                    seq: seq as u64,
+                    kind,
+                    t_ms,
+                    body: serde_json::from_str(&body)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let result: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM results WHERE run_id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(RunDetail {
+            summary,
+            spec: serde_json::from_str(&spec)?,
+            schema_body: serde_json::from_str(&schema_body).unwrap_or(Value::String(schema_body)),
+            attempts,
+            events,
+            result: result.map(|r| serde_json::from_str(&r)).transpose()?,
+        })
+    }
+}

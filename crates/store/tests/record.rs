@@ -1,0 +1,186 @@
+//! Recording real engine runs (against the fake provider) and reading them back.
+
+use std::sync::Arc;
+
+use quarry_engine::{ApiKey, CallOptions, Client, ExtractRequest, ResponseSchema, StreamKind};
+use quarry_fake_provider::{FakeServer, Reply};
+use quarry_store::{NewRun, Recorder, RunStatus, Store};
+use rusqlite::Connection;
+
+const SCHEMA: &str = r#"{"title": "Person", "type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer", "minimum": 0}}, "required": ["name", "age"]}"#;
+const KEY: &str = "sk-store-test-0123456789abcdef";
+
+fn client() -> Client {
+    Client::builder()
+        .keys(Arc::new(|_: &str, _: &str| Some(ApiKey::new(KEY))))
+        .build()
+}
+
+fn request(server: &FakeServer) -> ExtractRequest {
+    ExtractRequest::new("openai/gpt-4o-mini")
+        .base_url(server.base_url())
+        .user("Extract: {{ text }}")
+        .var("text", "Ada, 36")
+        .max_retries(1)
+}
+
+async fn record(store: Store, req: &ExtractRequest, stream: Option<StreamKind>) -> (Store, i64) {
+    let mut store = store;
+    let id = store
+        .start_run(&NewRun {
+            project: "default",
+            schema_name: "person",
+            schema_body: SCHEMA,
+            prompt_name: "adhoc",
+            request: req,
+            stream,
+        })
+        .unwrap();
+    let recorder = Recorder::spawn(store, id);
+    let options = CallOptions {
+        observer: Some(recorder.observer()),
+        ..Default::default()
+    };
+    let schema = Arc::new(ResponseSchema::from_json_str(SCHEMA).unwrap());
+    match stream {
+        None => {
+            let _ = client().extract_value_with(req, &schema, &options).await;
+        }
+        Some(kind) => {
+            let run = client().stream(req.clone(), schema, kind, options).unwrap();
+            let _ = run.finish().await;
+        }
+    }
+    (recorder.finish().unwrap(), id)
+}
+
+#[tokio::test]
+async fn a_reasked_run_is_kept_with_attempts_events_and_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    let server = FakeServer::start(vec![
+        Reply::tool_call("Person", r#"{"name": "Ada", "age": -1}"#),
+        Reply::tool_call("Person", r#"{"name": "Ada", "age": 36}"#),
+    ])
+    .await
+    .unwrap();
+    let (store, id) = record(Store::open(&path).unwrap(), &request(&server), None).await;
+    let run = store.show_run(id).unwrap();
+    assert_eq!(run.summary.status, RunStatus::Succeeded);
+    assert_eq!(run.summary.attempts, 2);
+    assert_eq!(run.summary.usage.total_tokens, 120);
+    assert_eq!(
+        run.result,
+        Some(serde_json::json!({"name": "Ada", "age": 36}))
+    );
+    assert_eq!(run.attempts.len(), 2);
+    assert!(
+        run.attempts[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("at /age: -1 is less than the minimum of 0")
+    );
+    assert_eq!(
+        run.attempts[0].raw.as_deref(),
+        Some(r#"{"name": "Ada", "age": -1}"#)
+    );
+    let kinds: Vec<&str> = run.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds.first(), Some(&"run_started"));
+    assert_eq!(kinds.last(), Some(&"run_succeeded"));
+    assert!(run.events.windows(2).all(|w| w[1].seq == w[0].seq + 1));
+    assert_eq!(run.spec["context"]["text"], "Ada, 36");
+    assert_eq!(run.schema_body["title"], "Person");
+    let listed = store.list_runs(10, 0).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].schema, "person");
+
+    // The key is nowhere in the file.
+    drop(store);
+    let bytes = std::fs::read(&path).unwrap();
+    let wal = std::fs::read(dir.path().join("q.db-wal")).unwrap_or_default();
+    for hay in [&bytes, &wal] {
+        assert!(
+            !hay.windows(10).any(|w| w == &KEY.as_bytes()[..10]),
+            "the key reached the database"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_same_schema_and_prompt_are_one_version_and_a_change_is_a_new_one() {
+    let server = FakeServer::start(vec![Reply::tool_call(
+        "Person",
+        r#"{"name": "Ada", "age": 36}"#,
+    )])
+    .await
+    .unwrap();
+    let (store, _) = record(Store::open_in_memory().unwrap(), &request(&server), None).await;
+    let (store, _) = record(store, &request(&server), None).await;
+    let changed = request(&server).user("And again: {{ text }}");
+    let (store, _) = record(store, &changed, None).await;
+    let count = |sql: &str| store.query_i64(sql).unwrap();
+    assert_eq!(count("SELECT COUNT(*) FROM schema_versions"), 1);
+    assert_eq!(count("SELECT COUNT(*) FROM prompt_versions"), 2);
+    assert_eq!(count("SELECT MAX(version) FROM prompt_versions"), 2);
+}
+
+#[tokio::test]
+async fn streamed_runs_keep_their_partial_events() {
+    let server = FakeServer::start(vec![Reply::stream_tool_call(
+        "Person",
+        r#"{"name": "Ada Lovelace", "age": 36}"#,
+        4,
+    )])
+    .await
+    .unwrap();
+    let (store, id) = record(
+        Store::open_in_memory().unwrap(),
+        &request(&server),
+        Some(StreamKind::Partial),
+    )
+    .await;
+    let run = store.show_run(id).unwrap();
+    assert_eq!(run.summary.status, RunStatus::Succeeded);
+    let partials = run.events.iter().filter(|e| e.kind == "partial").count();
+    assert!(partials > 5, "{partials}");
+}
+
+#[test]
+fn runs_of_dead_processes_become_interrupted_and_live_ones_stay() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    let server_req = ExtractRequest::new("openai/m").user("x");
+    let mut store = Store::open(&path).unwrap();
+    let new = NewRun {
+        project: "default",
+        schema_name: "person",
+        schema_body: SCHEMA,
+        prompt_name: "adhoc",
+        request: &server_req,
+        stream: None,
+    };
+    let live = store.start_run(&new).unwrap();
+    let dead = store.start_run(&new).unwrap();
+    drop(store);
+    // Hand the second run to a process that has exited.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE runs SET owner_pid = ?1, owner_start = 1 WHERE id = ?2",
+            (pid, dead),
+        )
+        .unwrap();
+    let store = Store::open(&path).unwrap();
+    assert_eq!(
+        store.show_run(dead).unwrap().summary.status,
+        RunStatus::Interrupted
+    );
+    assert_eq!(
+        store.show_run(live).unwrap().summary.status,
+        RunStatus::Running
+    );
+}
