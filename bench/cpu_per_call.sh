@@ -30,7 +30,7 @@ for which in small wide; do
   url=$(cat "target/bench-$which.url")
   line=$(BENCH_KEY=sk-bench "$bin/quarry" extract --provider openai/bench --base-url "$url" \
       --api-key-env BENCH_KEY --schema "bench/fixtures/$which.schema.json" --prompt "Extract the data." \
-      --mode tools --repeat "$CALLS" --compact 2>&1 >/dev/null | tail -n 1)
+      --mode tools --repeat "$CALLS" --compact --no-save 2>&1 >/dev/null | tail -n 1)
   cpu=$(sed -E 's/.*cpu ([0-9.]+) µs\/call.*/\1/' <<<"$line")
   p50=$(sed -E 's/.*p50 ([0-9.]+) ms.*/\1/' <<<"$line")
   printf '%-28s %-6s %8s %14s %14s\n' "quarry $(git describe --always --dirty 2>/dev/null || echo dev)" "$which" "$CALLS" "$cpu" "$p50"

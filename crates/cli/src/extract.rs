@@ -12,6 +12,8 @@ use quarry_engine::{
 };
 use serde_json::Value;
 
+use quarry_store::{NewRun, Recorder, Store};
+
 use crate::examples;
 use crate::report::Failure;
 use crate::stats::{Summary, cpu_time};
@@ -91,6 +93,11 @@ pub struct ExtractArgs {
     /// state (yellow arriving, green valid, red invalid).
     #[arg(long)]
     live: bool,
+    #[command(flatten)]
+    db: crate::runs::DbArgs,
+    /// Do not record the run.
+    #[arg(long)]
+    no_save: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -153,7 +160,15 @@ fn image_url(arg: &str) -> Result<String, Failure> {
     ))
 }
 
-fn load_schema(arg: &str) -> Result<(ResponseSchema, Option<&'static examples::Example>), Failure> {
+/// A schema with what the run history records of it.
+struct LoadedSchema {
+    schema: ResponseSchema,
+    example: Option<&'static examples::Example>,
+    name: String,
+    body: String,
+}
+
+fn load_schema(arg: &str) -> Result<LoadedSchema, Failure> {
     let path = Path::new(arg);
     if path.exists() {
         let text = std::fs::read_to_string(path).map_err(|e| {
@@ -166,7 +181,21 @@ fn load_schema(arg: &str) -> Result<(ResponseSchema, Option<&'static examples::E
             error: Box::new(Error::Schema(e)),
             at: Some(arg.to_string()),
         })?;
-        return Ok((schema, None));
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(|n| {
+                n.trim_end_matches(".json")
+                    .trim_end_matches(".schema")
+                    .to_string()
+            })
+            .unwrap_or_else(|| arg.to_string());
+        return Ok(LoadedSchema {
+            schema,
+            example: None,
+            name,
+            body: text,
+        });
     }
     if let Some(example) = examples::find(arg) {
         let schema = ResponseSchema::from_json_str(example.schema).map_err(|e: SchemaError| {
@@ -175,7 +204,12 @@ fn load_schema(arg: &str) -> Result<(ResponseSchema, Option<&'static examples::E
                 at: Some(format!("example `{arg}`")),
             }
         })?;
-        return Ok((schema, Some(example)));
+        return Ok(LoadedSchema {
+            schema,
+            example: Some(example),
+            name: example.name.to_string(),
+            body: example.schema.to_string(),
+        });
     }
     Err(Failure::input(
         format!("--schema `{arg}` is neither a file nor an example schema"),
@@ -186,8 +220,9 @@ fn load_schema(arg: &str) -> Result<(ResponseSchema, Option<&'static examples::E
     ))
 }
 
-fn build_request(args: &ExtractArgs) -> Result<(ExtractRequest, ResponseSchema), Failure> {
-    let (schema, example) = load_schema(&args.schema)?;
+fn build_request(args: &ExtractArgs) -> Result<(ExtractRequest, LoadedSchema), Failure> {
+    let loaded = load_schema(&args.schema)?;
+    let example = loaded.example;
     let mut req = ExtractRequest::new(&args.provider).max_retries(args.max_retries);
     if !args.provider.contains('/') {
         return Err(Failure::input(
@@ -287,7 +322,7 @@ fn build_request(args: &ExtractArgs) -> Result<(ExtractRequest, ResponseSchema),
         user = user.with_image(image_url(image)?);
     }
     req.messages.push(user);
-    Ok((req, schema))
+    Ok((req, loaded))
 }
 
 pub fn run(args: ExtractArgs) -> i32 {
@@ -310,20 +345,90 @@ fn print_value(value: &Value, compact: bool) {
     println!("{text}");
 }
 
+/// Records runs unless `--no-save`: each run gets a row and a recorder for its events.
+struct History {
+    store: Option<Store>,
+    schema_name: String,
+    schema_body: String,
+}
+
+impl History {
+    /// Starts recording a run; returns the recorder whose observer goes into the call.
+    fn begin(
+        &mut self,
+        req: &ExtractRequest,
+        stream: Option<StreamKind>,
+    ) -> Result<Option<Recorder>, Failure> {
+        let Some(mut store) = self.store.take() else {
+            return Ok(None);
+        };
+        let id = store
+            .start_run(&NewRun {
+                project: "default",
+                schema_name: &self.schema_name,
+                schema_body: &self.schema_body,
+                prompt_name: "cli",
+                request: req,
+                stream,
+            })
+            .map_err(crate::runs::store_failure)?;
+        Ok(Some(Recorder::spawn(store, id)))
+    }
+
+    fn end(&mut self, recorder: Option<Recorder>) -> Result<(), Failure> {
+        if let Some(r) = recorder {
+            self.store = Some(r.finish().map_err(crate::runs::store_failure)?);
+        }
+        Ok(())
+    }
+}
+
+/// Calls every observer given.
+fn fan_out(observers: Vec<quarry_engine::EventObserver>) -> Option<quarry_engine::EventObserver> {
+    match observers.len() {
+        0 => None,
+        1 => observers.into_iter().next(),
+        _ => Some(Arc::new(move |e: &EventRecord| {
+            for o in &observers {
+                o(e);
+            }
+        })),
+    }
+}
+
 fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
-    let (req, schema) = build_request(args)?;
+    let (req, loaded) = build_request(args)?;
+    let LoadedSchema {
+        schema, name, body, ..
+    } = loaded;
     let client = Client::new();
     // Fail on provider, mode and key before the first call, so bad input is exit 2 even
     // with --repeat.
     client.resolve(&req)?;
-    let options = CallOptions {
-        observer: args.events.then(|| {
-            Arc::new(|e: &EventRecord| {
-                if let Ok(line) = serde_json::to_string(e) {
-                    let _ = writeln!(std::io::stderr().lock(), "{line}");
-                }
-            }) as quarry_engine::EventObserver
-        }),
+    let printer = args.events.then(|| {
+        Arc::new(|e: &EventRecord| {
+            if let Ok(line) = serde_json::to_string(e) {
+                let _ = writeln!(std::io::stderr().lock(), "{line}");
+            }
+        }) as quarry_engine::EventObserver
+    });
+    let mut history = History {
+        store: if args.no_save {
+            None
+        } else {
+            Some(args.db.open()?)
+        },
+        schema_name: name,
+        schema_body: body,
+    };
+    let options_for = |recorder: &Option<Recorder>| CallOptions {
+        observer: fan_out(
+            printer
+                .iter()
+                .cloned()
+                .chain(recorder.as_ref().map(Recorder::observer))
+                .collect(),
+        ),
         ..Default::default()
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -347,10 +452,13 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
             StreamArg::Iterable => StreamKind::Iterable,
         };
         let view = crate::live::View::new(args.snapshots, args.live);
-        let value = runtime.block_on(crate::live::stream(
+        let recorder = history.begin(&req, Some(kind))?;
+        let options = options_for(&recorder);
+        let result = runtime.block_on(crate::live::stream(
             &client, req, schema, kind, options, view,
-        ))?;
-        print_value(&value, args.compact);
+        ));
+        history.end(recorder)?;
+        print_value(&result?, args.compact);
         return Ok(0);
     }
 
@@ -361,9 +469,13 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
     let mut ok = 0;
     let cpu0 = cpu_time();
     for _ in 0..repeat {
+        let recorder = history.begin(&req, None)?;
+        let options = options_for(&recorder);
         let t0 = Instant::now();
         let result = runtime.block_on(client.extract_value_with(&req, &schema, &options));
         latencies.push(t0.elapsed().as_secs_f64() * 1e3);
+        drop(options);
+        history.end(recorder)?;
         match result {
             Ok(extraction) => {
                 ok += 1;

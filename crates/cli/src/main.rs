@@ -4,6 +4,7 @@ mod examples;
 mod extract;
 mod live;
 mod report;
+mod runs;
 mod stats;
 mod tables;
 
@@ -40,6 +41,9 @@ enum Command {
     Modes,
     /// List the example schemas built into quarry.
     Schemas,
+    /// The run history: list runs, show one.
+    #[command(subcommand)]
+    Runs(runs::RunsCommand),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +58,7 @@ fn main() -> ExitCode {
             print!("{}", tables::modes());
             0
         }
+        Command::Runs(cmd) => runs::run(cmd),
         Command::Schemas => {
             for e in examples::EXAMPLES {
                 println!("{:<16} {}", e.name, tables::schema_title(e.schema));

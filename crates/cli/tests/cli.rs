@@ -15,7 +15,12 @@ fn quarry() -> Command {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("quarry"));
     cmd.env_remove("OPENAI_API_KEY")
         .env_remove("AZURE_OPENAI_ENDPOINT")
-        .env("QUARRY_TEST_KEY", KEY);
+        .env("QUARRY_TEST_KEY", KEY)
+        // Never the developer's own history.
+        .env(
+            "QUARRY_DB",
+            std::env::temp_dir().join(format!("quarry-cli-{}.db", std::process::id())),
+        );
     cmd
 }
 

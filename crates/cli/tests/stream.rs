@@ -12,6 +12,10 @@ const PERSON: &str = r#"{"name": "Ada Lovelace", "age": 36, "email": null, "phon
 fn quarry(server: &FakeServer, extra: &[&str]) -> Command {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("quarry"));
     cmd.env("QUARRY_TEST_KEY", "sk-stream-test")
+        .env(
+            "QUARRY_DB",
+            std::env::temp_dir().join(format!("quarry-stream-{}.db", std::process::id())),
+        )
         .args([
             "extract",
             "--provider",

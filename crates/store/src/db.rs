@@ -54,11 +54,13 @@ impl Store {
     }
 
     fn prepare(&mut self) -> Result<(), StoreError> {
-        // WAL lets readers (another CLI, the desktop app) work while a run is written.
+        // First, so that every later statement waits for another process's lock instead of
+        // failing (two CLIs, or the CLI and the desktop app, on one file).
+        self.conn.busy_timeout(Duration::from_secs(10))?;
+        // WAL lets readers work while a run is written.
         self.conn.pragma_update(None, "journal_mode", "WAL")?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
-        self.conn.busy_timeout(Duration::from_secs(5))?;
         self.migrate()?;
         self.mark_interrupted()?;
         Ok(())
@@ -89,7 +91,12 @@ impl Store {
         if found == supported {
             return Ok(());
         }
-        let tx = self.conn.transaction()?;
+        // IMMEDIATE takes the write lock up front; another process migrating the same new
+        // file at the same moment waits, then finds the work done.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
         for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > found) {
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", version)?;
@@ -167,6 +174,21 @@ mod tests {
             "{err}"
         );
         assert!(err.hint().contains("upgrade Quarry"));
+    }
+
+    #[test]
+    fn processes_opening_a_new_file_at_once_all_succeed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.db");
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || Store::open(&path).map(|s| s.schema_version().unwrap()))
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap().unwrap(), 1);
+        }
     }
 
     #[test]

@@ -1,0 +1,223 @@
+//! The run history from the command line: every `quarry extract` is recorded (unless
+//! `--no-save`), and `quarry runs list|show` read it back, also after a `kill -9`.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use quarry_fake_provider::{FakeServer, Reply};
+use serde_json::Value;
+
+const PERSON: &str = r#"{"name": "Ada Lovelace", "age": 36, "email": null, "phone": null, "occupation": "mathematician", "address": null}"#;
+const KEY: &str = "sk-runs-test-0123456789abcdef";
+
+fn quarry(db: &Path) -> Command {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("quarry"));
+    cmd.env("QUARRY_TEST_KEY", KEY).env("QUARRY_DB", db);
+    cmd
+}
+
+fn extract(db: &Path, server: &FakeServer, extra: &[&str]) -> std::process::Output {
+    quarry(db)
+        .args([
+            "extract",
+            "--provider",
+            "openai/gpt-4o-mini",
+            "--api-key-env",
+            "QUARRY_TEST_KEY",
+        ])
+        .args([
+            "--base-url",
+            &server.base_url(),
+            "--schema",
+            "person",
+            "--max-retries",
+            "1",
+        ])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn json(out: std::process::Output) -> Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extract_records_and_runs_reads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.db");
+    let server = FakeServer::start(vec![
+        Reply::tool_call("Person", r#"{"name": "Ada"}"#),
+        Reply::tool_call("Person", PERSON),
+    ])
+    .await
+    .unwrap();
+    assert!(extract(&db, &server, &["--compact"]).status.success());
+
+    let list = json(
+        quarry(&db)
+            .args(["runs", "list", "--json"])
+            .output()
+            .unwrap(),
+    );
+    let runs = list.as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    assert_eq!(run["status"], "succeeded");
+    assert_eq!(
+        (run["provider"].as_str(), run["model"].as_str()),
+        (Some("openai"), Some("gpt-4o-mini"))
+    );
+    assert_eq!(run["schema"], "person");
+    assert_eq!(run["attempts"], 2);
+    assert_eq!(run["usage"]["total_tokens"], 120);
+    assert!(run["created_at"].as_str().unwrap().ends_with('Z'));
+
+    let id = run["id"].to_string();
+    let shown = json(
+        quarry(&db)
+            .args(["runs", "show", &id, "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(shown["result"]["name"], "Ada Lovelace");
+    assert_eq!(shown["attempts"].as_array().unwrap().len(), 2);
+    assert!(
+        shown["attempts"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("\"age\" is a required property")
+    );
+    let kinds: Vec<&str> = shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.first(), Some(&"run_started"));
+    assert!(kinds.contains(&"reask"));
+    assert_eq!(kinds.last(), Some(&"run_succeeded"));
+
+    let human = quarry(&db).args(["runs", "show", &id]).output().unwrap();
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("attempt 1: the answer does not match the schema"),
+        "{text}"
+    );
+
+    // Neither the database nor its log holds the key.
+    for f in std::fs::read_dir(dir.path()).unwrap() {
+        let bytes = std::fs::read(f.unwrap().path()).unwrap();
+        assert!(!bytes.windows(12).any(|w| w == &KEY.as_bytes()[..12]));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_save_records_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.db");
+    let server = FakeServer::start(vec![Reply::tool_call("Person", PERSON)])
+        .await
+        .unwrap();
+    assert!(extract(&db, &server, &["--no-save"]).status.success());
+    assert!(!db.exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_mid_stream_leaves_an_interrupted_run_with_its_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.db");
+    let server = FakeServer::start(vec![
+        Reply::stream_tool_call("Person", PERSON, 4).paced(Duration::from_millis(60)),
+    ])
+    .await
+    .unwrap();
+    let mut child = quarry(&db)
+        .args([
+            "extract",
+            "--provider",
+            "openai/gpt-4o-mini",
+            "--api-key-env",
+            "QUARRY_TEST_KEY",
+        ])
+        .args([
+            "--base-url",
+            &server.base_url(),
+            "--schema",
+            "person",
+            "--stream",
+            "partial",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    let mut seen = 0;
+    while stdout.read_line(&mut line).unwrap() > 0 {
+        if line.contains("\"path\":\"/name\"") {
+            seen += 1;
+            if seen == 3 {
+                break;
+            }
+        }
+        line.clear();
+    }
+    // Give the writer its batch window, then kill without warning.
+    std::thread::sleep(Duration::from_millis(50));
+    Command::new("kill")
+        .args(["-9", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap();
+
+    let list = json(
+        quarry(&db)
+            .args(["runs", "list", "--json"])
+            .output()
+            .unwrap(),
+    );
+    let run = &list[0];
+    assert_eq!(run["status"], "interrupted", "{run}");
+    let shown = json(
+        quarry(&db)
+            .args(["runs", "show", &run["id"].to_string(), "--json"])
+            .output()
+            .unwrap(),
+    );
+    let partials: Vec<&Value> = shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "partial")
+        .collect();
+    assert!(
+        partials.len() >= 3,
+        "{} partial events kept",
+        partials.len()
+    );
+    assert!(shown["result"].is_null());
+}
+
+#[test]
+fn a_missing_run_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = quarry(&dir.path().join("h.db"))
+        .args(["runs", "show", "999"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no run 999") && stderr.contains("quarry runs list"),
+        "{stderr}"
+    );
+}
