@@ -342,7 +342,7 @@ fn print_value(value: &Value, compact: bool) {
         serde_json::to_string_pretty(value)
     }
     .unwrap_or_default();
-    println!("{text}");
+    crate::out(text);
 }
 
 /// Records runs unless `--no-save`: each run gets a row and a recorder for its events.

@@ -46,22 +46,34 @@ enum Command {
     Runs(runs::RunsCommand),
 }
 
+/// Prints a line on stdout. A reader that went away (`quarry runs list | head`) ends the
+/// program quietly, as other command-line tools do, instead of a panic.
+pub fn out(text: impl std::fmt::Display) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = writeln!(stdout, "{text}").and_then(|()| stdout.flush())
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Extract(args) => extract::run(*args),
         Command::Providers => {
-            print!("{}", tables::providers());
+            out(tables::providers().trim_end());
             0
         }
         Command::Modes => {
-            print!("{}", tables::modes());
+            out(tables::modes().trim_end());
             0
         }
         Command::Runs(cmd) => runs::run(cmd),
         Command::Schemas => {
             for e in examples::EXAMPLES {
-                println!("{:<16} {}", e.name, tables::schema_title(e.schema));
+                out(format!("{:<16} {}", e.name, tables::schema_title(e.schema)));
             }
             0
         }

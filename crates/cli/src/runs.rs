@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use quarry_store::{Store, StoreError, default_path};
+use quarry_store::{RunStatus, RunSummary, SearchQuery, Store, StoreError, default_path};
 
 use crate::report::Failure;
 
@@ -44,6 +44,34 @@ pub enum RunsCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Runs whose prompt, variables, result or error contain every word, with filters;
+    /// newest first.
+    Search {
+        /// Words to find (all of them).
+        words: Vec<String>,
+        #[arg(long)]
+        schema: Option<String>,
+        #[arg(long)]
+        provider: Option<String>,
+        #[arg(long)]
+        model: Option<String>,
+        #[arg(long, value_parser = ["running", "succeeded", "failed", "cancelled", "interrupted"])]
+        status: Option<String>,
+        /// Created on or after this ISO date or time (2026-11-01).
+        #[arg(long)]
+        since: Option<String>,
+        /// Created before this ISO date or time.
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// One run with its attempts, events and result.
     Show {
         id: i64,
@@ -74,77 +102,100 @@ fn execute(cmd: RunsCommand) -> Result<(), Failure> {
             db,
         } => {
             let runs = db.open()?.list_runs(limit, offset).map_err(store_failure)?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&runs).unwrap_or_default()
-                );
-                return Ok(());
-            }
-            println!(
-                "{:>5}  {:<11} {:<32} {:<13} {:<16} {:<24} {:>3} {:>7} {:>9}",
-                "id",
-                "status",
-                "provider/model",
-                "mode",
-                "schema",
-                "created",
-                "try",
-                "tokens",
-                "ms"
-            );
-            for r in runs {
-                println!(
-                    "{:>5}  {:<11} {:<32} {:<13} {:<16} {:<24} {:>3} {:>7} {:>9}",
-                    r.id,
-                    format!("{:?}", r.status).to_lowercase(),
-                    format!("{}/{}", r.provider, r.model),
-                    r.mode.as_deref().unwrap_or("default"),
-                    r.schema,
-                    r.created_at,
-                    r.attempts,
-                    r.usage.total_tokens,
-                    r.latency_ms.map(|l| format!("{l:.0}")).unwrap_or_default()
-                );
-            }
-            Ok(())
+            print_runs(&runs, json);
+        }
+        RunsCommand::Search {
+            words,
+            schema,
+            provider,
+            model,
+            status,
+            since,
+            until,
+            limit,
+            offset,
+            json,
+            db,
+        } => {
+            let query = SearchQuery {
+                text: (!words.is_empty()).then(|| words.join(" ")),
+                schema,
+                provider,
+                model,
+                status: status.as_deref().map(RunStatus::parse),
+                since,
+                until,
+                limit,
+                offset,
+            };
+            let runs = db.open()?.search_runs(&query).map_err(store_failure)?;
+            print_runs(&runs, json);
         }
         RunsCommand::Show { id, json, db } => {
             let run = db.open()?.show_run(id).map_err(store_failure)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&run).unwrap_or_default());
+                crate::out(serde_json::to_string_pretty(&run).unwrap_or_default());
                 return Ok(());
             }
             let s = &run.summary;
-            println!(
-                "run {}: {:?} · {}/{} · schema {}",
-                s.id, s.status, s.provider, s.model, s.schema
-            );
-            println!(
+            crate::out(format!(
+                "run {}: {} · {}/{} · schema {}",
+                s.id,
+                s.status.as_str(),
+                s.provider,
+                s.model,
+                s.schema
+            ));
+            crate::out(format!(
                 "created {} · finished {}",
                 s.created_at,
                 s.finished_at.as_deref().unwrap_or("-")
-            );
-            println!(
+            ));
+            crate::out(format!(
                 "{} attempt(s) · {} tokens · {} events",
                 s.attempts,
                 s.usage.total_tokens,
                 run.events.len()
-            );
+            ));
             for a in &run.attempts {
                 let verdict = a
                     .error
                     .as_deref()
                     .map_or("valid".to_string(), |e| e.replace('\n', "\n      "));
-                println!("  attempt {}: {verdict}", a.number);
+                crate::out(format!("  attempt {}: {verdict}", a.number));
             }
             if let Some(e) = &s.error_message {
-                println!("error: {e}");
+                crate::out(format!("error: {e}"));
             }
             if let Some(v) = &run.result {
-                println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+                crate::out(serde_json::to_string_pretty(v).unwrap_or_default());
             }
-            Ok(())
         }
+    }
+    Ok(())
+}
+
+fn print_runs(runs: &[RunSummary], json: bool) {
+    if json {
+        crate::out(serde_json::to_string_pretty(runs).unwrap_or_default());
+        return;
+    }
+    crate::out(format!(
+        "{:>5}  {:<11} {:<32} {:<13} {:<16} {:<24} {:>3} {:>7} {:>9}",
+        "id", "status", "provider/model", "mode", "schema", "created", "try", "tokens", "ms"
+    ));
+    for r in runs {
+        crate::out(format!(
+            "{:>5}  {:<11} {:<32} {:<13} {:<16} {:<24} {:>3} {:>7} {:>9}",
+            r.id,
+            r.status.as_str(),
+            format!("{}/{}", r.provider, r.model),
+            r.mode.as_deref().unwrap_or("default"),
+            r.schema,
+            r.created_at,
+            r.attempts,
+            r.usage.total_tokens,
+            r.latency_ms.map(|l| format!("{l:.0}")).unwrap_or_default()
+        ));
     }
 }

@@ -207,6 +207,78 @@ async fn kill_9_mid_stream_leaves_an_interrupted_run_with_its_events() {
     assert!(shown["result"].is_null());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_finds_runs_by_words_and_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.db");
+    let server = FakeServer::start(vec![Reply::tool_call("Person", PERSON)])
+        .await
+        .unwrap();
+    for doc in [
+        "Grace Hopper wrote the first compiler",
+        "Ada Lovelace wrote the first program",
+    ] {
+        let out = extract(
+            &db,
+            &server,
+            &[
+                "--prompt",
+                "Extract: {{ doc }}",
+                "--var",
+                &format!("doc={doc}"),
+            ],
+        );
+        assert!(out.status.success());
+    }
+    let found = json(
+        quarry(&db)
+            .args(["runs", "search", "hopper", "compiler", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    assert_eq!(found[0]["id"], 1);
+    // The result is searched too (both results name Ada), newest first.
+    let found = json(
+        quarry(&db)
+            .args(["runs", "search", "mathematician", "--json"])
+            .output()
+            .unwrap(),
+    );
+    let ids: Vec<i64> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [2, 1]);
+    let none = json(
+        quarry(&db)
+            .args(["runs", "search", "--status", "failed", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert!(none.as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin!("quarry"))
+        .arg("modes")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn a_missing_run_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();

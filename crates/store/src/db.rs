@@ -8,7 +8,10 @@ use rusqlite::Connection;
 use crate::error::StoreError;
 
 /// Ordered, embedded migrations; the database's `user_version` is the last one applied.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (2, include_str!("../migrations/0002_search.sql")),
+];
 
 pub struct Store {
     pub(crate) conn: Connection,
@@ -140,9 +143,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/q.db");
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 1);
+        assert_eq!(store.schema_version().unwrap(), 2);
         drop(store);
-        assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), 1);
+        assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), 2);
         let mode: String = Store::open(&path)
             .unwrap()
             .conn
@@ -165,7 +168,7 @@ mod tests {
             err,
             StoreError::NewerDatabase {
                 found: 99,
-                supported: 1,
+                supported: 2,
                 ..
             }
         ));
@@ -187,7 +190,7 @@ mod tests {
             })
             .collect();
         for t in threads {
-            assert_eq!(t.join().unwrap().unwrap(), 1);
+            assert_eq!(t.join().unwrap().unwrap(), 2);
         }
     }
 
@@ -195,7 +198,7 @@ mod tests {
     fn in_memory_works() {
         assert_eq!(
             Store::open_in_memory().unwrap().schema_version().unwrap(),
-            1
+            2
         );
     }
 }

@@ -13,4 +13,6 @@ mod runs;
 pub use db::{Store, default_path};
 pub use error::StoreError;
 pub use recorder::Recorder;
-pub use runs::{AttemptRow, EventRow, NewRun, RunDetail, RunId, RunStatus, RunSummary};
+pub use runs::{
+    AttemptRow, EventRow, NewRun, RunDetail, RunId, RunStatus, RunSummary, SearchQuery,
+};

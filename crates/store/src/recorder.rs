@@ -161,9 +161,14 @@ fn write_event(tx: &Transaction<'_>, run: RunId, e: &EventRecord) -> Result<(), 
             usage,
             latency_ms,
         } => {
+            let text = serde_json::to_string(value)?;
             tx.execute(
                 "INSERT OR REPLACE INTO results (run_id, value) VALUES (?1, ?2)",
-                params![run, serde_json::to_string(value)?],
+                params![run, text],
+            )?;
+            tx.execute(
+                "UPDATE run_search SET result = ?2 WHERE rowid = ?1",
+                params![run, text],
             )?;
             finish_run(
                 tx,
@@ -187,6 +192,10 @@ fn write_event(tx: &Transaction<'_>, run: RunId, e: &EventRecord) -> Result<(), 
             } else {
                 "failed"
             };
+            tx.execute(
+                "UPDATE run_search SET error = ?2 WHERE rowid = ?1",
+                params![run, format!("{} {}", error.code, error.message)],
+            )?;
             finish_run(
                 tx,
                 run,

@@ -21,7 +21,17 @@ pub enum RunStatus {
 }
 
 impl RunStatus {
-    fn parse(s: &str) -> RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+
+    pub fn parse(s: &str) -> RunStatus {
         match s {
             "succeeded" => RunStatus::Succeeded,
             "failed" => RunStatus::Failed,
@@ -30,6 +40,52 @@ impl RunStatus {
             _ => RunStatus::Running,
         }
     }
+}
+
+/// A search: words to find (all of them, in the prompt, variables, result or error) and
+/// filters. Empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    pub text: Option<String>,
+    pub schema: Option<String>,
+    pub provider: Option<String>,
+    pub model: Option<String>,
+    pub status: Option<RunStatus>,
+    /// ISO 8601 date or time, inclusive (`2026-11-01`).
+    pub since: Option<String>,
+    /// ISO 8601 date or time, exclusive.
+    pub until: Option<String>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// Words as an FTS5 query: each word quoted (so punctuation and FTS operators in what a person
+/// typed are just text), all required.
+fn match_expression(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+fn prompt_text(req: &ExtractRequest) -> String {
+    req.messages
+        .iter()
+        .map(|m| m.text())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn variables_text(req: &ExtractRequest) -> String {
+    req.context
+        .iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => format!("{k}: {s}"),
+            other => format!("{k}: {other}"),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// What a new run is: the request as given (templates and variables, no key), and the
@@ -237,8 +293,60 @@ impl Store {
             ],
         )?;
         let id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO run_search (rowid, prompt, variables) VALUES (?1, ?2, ?3)",
+            params![id, prompt_text(new.request), variables_text(new.request)],
+        )?;
         tx.commit()?;
         Ok(id)
+    }
+
+    /// Runs matching `query`, newest first.
+    pub fn search_runs(&self, query: &SearchQuery) -> Result<Vec<RunSummary>, StoreError> {
+        let mut sql = format!("SELECT {SUMMARY_COLUMNS} {SUMMARY_FROM}");
+        let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+        let mut filters: Vec<String> = Vec::new();
+        if let Some(text) = query.text.as_deref().and_then(match_expression) {
+            sql.push_str(" JOIN run_search ON run_search.rowid = r.id");
+            args.push(Box::new(text));
+            filters.push(format!("run_search MATCH ?{}", args.len()));
+        }
+        let mut eq = |column: &str, value: Option<String>| {
+            if let Some(v) = value {
+                args.push(Box::new(v));
+                filters.push(format!("{column} = ?{}", args.len()));
+            }
+        };
+        eq("s.name", query.schema.clone());
+        eq("r.provider", query.provider.clone());
+        eq("r.model", query.model.clone());
+        eq("r.status", query.status.map(|s| s.as_str().to_string()));
+        if let Some(since) = &query.since {
+            args.push(Box::new(since.clone()));
+            filters.push(format!("r.created_at >= ?{}", args.len()));
+        }
+        if let Some(until) = &query.until {
+            args.push(Box::new(until.clone()));
+            filters.push(format!("r.created_at < ?{}", args.len()));
+        }
+        if !filters.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&filters.join(" AND "));
+        }
+        args.push(Box::new(query.limit.max(1)));
+        args.push(Box::new(query.offset));
+        sql.push_str(&format!(
+            " ORDER BY r.id DESC LIMIT ?{} OFFSET ?{}",
+            args.len() - 1,
+            args.len()
+        ));
+        let params: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
+        let rows = self
+            .conn
+            .prepare(&sql)?
+            .query_map(params.as_slice(), summary)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     /// Runs, newest first.
