@@ -3,7 +3,11 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use quarry_store::{RunStatus, RunSummary, SearchQuery, Store, StoreError, default_path};
+use std::io::{IsTerminal, Write};
+
+use quarry_store::{
+    ExportFormat, RunArchive, RunStatus, RunSummary, SearchQuery, Store, StoreError, default_path,
+};
 
 use crate::report::Failure;
 
@@ -27,7 +31,25 @@ impl DbArgs {
 }
 
 pub fn store_failure(e: StoreError) -> Failure {
+    if let StoreError::Io(io) = &e {
+        quiet_on_closed_pipe(io);
+    }
     Failure::input(e.to_string(), e.hint())
+}
+
+/// A reader that went away (`quarry runs export | head`) ends the program quietly.
+fn quiet_on_closed_pipe(e: &std::io::Error) {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+}
+
+fn write_failure(e: std::io::Error) -> Failure {
+    quiet_on_closed_pipe(&e);
+    Failure::input(
+        format!("cannot write the export: {e}"),
+        "check the path and free space",
+    )
 }
 
 #[derive(Subcommand)]
@@ -69,6 +91,28 @@ pub enum RunsCommand {
         offset: u32,
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Export results: one as JSON, many as JSONL or CSV; `--format run` writes a whole run
+    /// (spec, attempts, events) for `quarry runs import`.
+    Export {
+        /// Runs to export (default: every run that has a result).
+        ids: Vec<i64>,
+        #[arg(long, value_parser = ["json", "jsonl", "csv", "run"], default_value = "json")]
+        format: String,
+        /// With csv: one row per element of the array at this dotted field (e.g. line_items).
+        #[arg(long, value_name = "FIELD")]
+        explode: Option<String>,
+        /// Write here instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Add runs exported with `--format run` (as new runs).
+    Import {
+        files: Vec<PathBuf>,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -131,6 +175,32 @@ fn execute(cmd: RunsCommand) -> Result<(), Failure> {
             let runs = db.open()?.search_runs(&query).map_err(store_failure)?;
             print_runs(&runs, json);
         }
+        RunsCommand::Export {
+            ids,
+            format,
+            explode,
+            out,
+            db,
+        } => export(ids, &format, explode.as_deref(), out, &db)?,
+        RunsCommand::Import { files, db } => {
+            let mut store = db.open()?;
+            for file in files {
+                let text = std::fs::read_to_string(&file).map_err(|e| {
+                    Failure::input(
+                        format!("cannot read {}: {e}", file.display()),
+                        "check the path",
+                    )
+                })?;
+                let archive: RunArchive = serde_json::from_str(&text).map_err(|e| {
+                    Failure::input(
+                        format!("{} is not a Quarry run archive: {e}", file.display()),
+                        "import a file written by `quarry runs export ID --format run`",
+                    )
+                })?;
+                let id = store.import_run(&archive).map_err(store_failure)?;
+                crate::out(format!("imported {} as run {id}", file.display()));
+            }
+        }
         RunsCommand::Show { id, json, db } => {
             let run = db.open()?.show_run(id).map_err(store_failure)?;
             if json {
@@ -171,6 +241,74 @@ fn execute(cmd: RunsCommand) -> Result<(), Failure> {
                 crate::out(serde_json::to_string_pretty(v).unwrap_or_default());
             }
         }
+    }
+    Ok(())
+}
+
+/// Exports of more results than this show a progress bar on a terminal.
+const PROGRESS_FROM: usize = 1000;
+
+fn export(
+    ids: Vec<i64>,
+    format: &str,
+    explode: Option<&str>,
+    out: Option<PathBuf>,
+    db: &DbArgs,
+) -> Result<(), Failure> {
+    let store = db.open()?;
+    let mut sink: Box<dyn Write> = match &out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| {
+                Failure::input(
+                    format!("cannot write {}: {e}", path.display()),
+                    "check the path",
+                )
+            })?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    if format == "run" {
+        let [id] = ids.as_slice() else {
+            return Err(Failure::input(
+                "--format run exports exactly one run",
+                "give one run id: quarry runs export 12 --format run --out run-12.json",
+            ));
+        };
+        let archive = store.export_run(*id).map_err(store_failure)?;
+        let write = serde_json::to_writer_pretty(&mut sink, &archive)
+            .map_err(|e| match e.io_error_kind() {
+                Some(kind) => std::io::Error::from(kind),
+                None => std::io::Error::other(e),
+            })
+            .and_then(|()| writeln!(sink))
+            .and_then(|()| sink.flush());
+        return write.map_err(write_failure);
+    }
+    let format = match format {
+        "jsonl" => ExportFormat::Jsonl,
+        "csv" => ExportFormat::Csv,
+        _ => ExportFormat::Json,
+    };
+    let ids = if ids.is_empty() {
+        store.runs_with_results().map_err(store_failure)?
+    } else {
+        ids
+    };
+    let bar = (ids.len() >= PROGRESS_FROM && std::io::stderr().is_terminal())
+        .then(|| indicatif::ProgressBar::new(ids.len() as u64));
+    let rows = store
+        .export_results(&ids, format, explode, &mut sink, &mut |done, _| {
+            if let Some(b) = &bar {
+                b.set_position(done as u64);
+            }
+        })
+        .map_err(store_failure)?;
+    sink.flush().map_err(write_failure)?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    if let Some(path) = out {
+        eprintln!("quarry: wrote {rows} row(s) to {}", path.display());
     }
     Ok(())
 }

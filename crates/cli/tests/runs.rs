@@ -261,6 +261,69 @@ async fn search_finds_runs_by_words_and_filters() {
     assert!(none.as_array().unwrap().is_empty());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_csv_and_a_run_archive_that_imports_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.db");
+    let server = FakeServer::start(vec![Reply::tool_call("Person", PERSON)])
+        .await
+        .unwrap();
+    assert!(extract(&db, &server, &[]).status.success());
+    assert!(extract(&db, &server, &[]).status.success());
+
+    let csv_path = dir.path().join("out.csv");
+    let out = quarry(&db)
+        .args(["runs", "export", "--format", "csv", "--out"])
+        .arg(&csv_path)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrote 2 row(s)"));
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "run_id,name,age,email,phone,occupation,address");
+    assert_eq!(lines[1], "1,Ada Lovelace,36,,,mathematician,");
+    assert_eq!(lines.len(), 3);
+
+    let archive = dir.path().join("run1.json");
+    let out = quarry(&db)
+        .args(["runs", "export", "1", "--format", "run", "--out"])
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let other = dir.path().join("other.db");
+    let out = quarry(&other)
+        .args(["runs", "import"])
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("as run 1"));
+    let a = json(
+        quarry(&db)
+            .args(["runs", "show", "1", "--json"])
+            .output()
+            .unwrap(),
+    );
+    let b = json(
+        quarry(&other)
+            .args(["runs", "show", "1", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(a["events"], b["events"]);
+    assert_eq!(a["result"], b["result"]);
+
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"hello\": 1}").unwrap();
+    let out = quarry(&other)
+        .args(["runs", "import"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a Quarry run archive"));
+}
+
 #[test]
 fn a_closed_pipe_ends_quietly() {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin!("quarry"))

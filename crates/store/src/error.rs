@@ -26,6 +26,12 @@ pub enum StoreError {
 
     #[error("no run {0}")]
     NoSuchRun(i64),
+
+    #[error("cannot write the export: {0}")]
+    Io(#[from] std::io::Error),
+
+    #[error("not a Quarry run archive: {0}")]
+    NotAnArchive(String),
 }
 
 impl StoreError {
@@ -36,6 +42,8 @@ impl StoreError {
             StoreError::Folder { .. } => "store_folder",
             StoreError::Json(_) => "store_json",
             StoreError::NoSuchRun(_) => "no_such_run",
+            StoreError::Io(_) => "store_io",
+            StoreError::NotAnArchive(_) => "not_an_archive",
         }
     }
 
@@ -46,6 +54,10 @@ impl StoreError {
             }
             StoreError::Folder { .. } => "check the folder's permissions, or pass --db PATH".into(),
             StoreError::NoSuchRun(_) => "list runs with `quarry runs list`".into(),
+            StoreError::Io(_) => "check the output path and free space".into(),
+            StoreError::NotAnArchive(_) => {
+                "import a file written by `quarry runs export ID --format run`".into()
+            }
             StoreError::Sqlite(_) | StoreError::Json(_) => {
                 "the database may be damaged or locked; try again, or pass --db PATH for a new one"
                     .into()

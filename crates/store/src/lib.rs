@@ -6,12 +6,14 @@
 
 mod db;
 mod error;
+mod export;
 mod owner;
 mod recorder;
 mod runs;
 
 pub use db::{Store, default_path};
 pub use error::StoreError;
+pub use export::{AttemptArchive, EventArchive, ExportFormat, RunArchive};
 pub use recorder::Recorder;
 pub use runs::{
     AttemptRow, EventRow, NewRun, RunDetail, RunId, RunStatus, RunSummary, SearchQuery,

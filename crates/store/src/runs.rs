@@ -185,7 +185,12 @@ fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunSummary> {
 }
 
 /// The id of `name` in `table` under `project`, created if missing.
-fn named(tx: &Transaction<'_>, table: &str, project: i64, name: &str) -> Result<i64, StoreError> {
+pub(crate) fn named(
+    tx: &Transaction<'_>,
+    table: &str,
+    project: i64,
+    name: &str,
+) -> Result<i64, StoreError> {
     tx.execute(
         &format!(
             "INSERT OR IGNORE INTO {table} (project_id, name, created_at)
@@ -202,7 +207,7 @@ fn named(tx: &Transaction<'_>, table: &str, project: i64, name: &str) -> Result<
 
 /// The id of the version of `parent` whose `column` is `body`: the latest version when it is
 /// the same text, else a new version.
-fn version(
+pub(crate) fn version(
     tx: &Transaction<'_>,
     table: &str,
     parent_column: &str,
