@@ -47,7 +47,9 @@ pub use client::{
     RunStream,
 };
 pub use error::{BrokenStream, Error, ErrorInfo, ErrorKind, Exhausted, FailedAttempt};
-pub use events::{EventObserver, EventRecord, RUN_EVENT_VERSION, RunEvent, StreamStats};
+pub use events::{
+    AttemptInfo, EventObserver, EventRecord, RUN_EVENT_VERSION, RunEvent, StreamStats,
+};
 pub use hooks::{HookId, HookName, Hooks};
 pub use message::{Message, Part, Role, ToolCall};
 pub use mode::{Mode, ModeName};
