@@ -401,7 +401,9 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
     let LoadedSchema {
         schema, name, body, ..
     } = loaded;
-    let client = Client::new();
+    let client = Client::builder()
+        .keys(Arc::new(quarry_store::secrets::KeychainThenEnv::default()))
+        .build();
     // Fail on provider, mode and key before the first call, so bad input is exit 2 even
     // with --repeat.
     client.resolve(&req)?;

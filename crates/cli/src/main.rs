@@ -2,6 +2,7 @@
 
 mod examples;
 mod extract;
+mod keys;
 mod live;
 mod report;
 mod runs;
@@ -41,9 +42,12 @@ enum Command {
     Modes,
     /// List the example schemas built into quarry.
     Schemas,
-    /// The run history: list runs, show one.
+    /// The run history: list, search, show, export, import.
     #[command(subcommand)]
     Runs(runs::RunsCommand),
+    /// API keys in the OS keychain: set, list, delete.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 /// Prints a line on stdout. A reader that went away (`quarry runs list | head`) ends the
@@ -71,6 +75,7 @@ fn main() -> ExitCode {
             0
         }
         Command::Runs(cmd) => runs::run(cmd),
+        Command::Keys(cmd) => keys::run(cmd),
         Command::Schemas => {
             for e in examples::EXAMPLES {
                 out(format!("{:<16} {}", e.name, tables::schema_title(e.schema)));

@@ -286,7 +286,11 @@ impl Client {
             (None, None) => preset.base_url.to_string(),
         };
         let key_env = req.api_key_env.as_deref().unwrap_or(preset.key_env);
-        let key = self.keys.key(preset.name, key_env);
+        // A variable named explicitly is the caller's choice of key: use it alone.
+        let key = match &req.api_key_env {
+            Some(var) => EnvKeys.key(preset.name, var),
+            None => self.keys.key(preset.name, key_env),
+        };
         if key.is_none() && (preset.key_required || req.api_key_env.is_some()) {
             return Err(Error::MissingApiKey {
                 provider: preset.name.into(),

@@ -229,8 +229,10 @@ impl Error {
                 "{provider} accepts: {}",
                 valid.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
             ),
-            Error::MissingApiKey { env_var, .. } => format!(
-                "export {env_var}=... (or name another variable with --api-key-env)"
+            Error::MissingApiKey {
+                provider, env_var, ..
+            } => format!(
+                "export {env_var}=..., or store it in the OS keychain with `quarry keys set {provider}` (or name another variable with --api-key-env)"
             ),
             Error::MissingBaseUrl { env_var, .. } => {
                 format!("export {env_var}=https://… (your resource's address) or pass --base-url")

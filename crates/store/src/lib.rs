@@ -10,6 +10,7 @@ mod export;
 mod owner;
 mod recorder;
 mod runs;
+pub mod secrets;
 
 pub use db::{Store, default_path};
 pub use error::StoreError;
