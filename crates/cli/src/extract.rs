@@ -12,7 +12,7 @@ use quarry_engine::{
 };
 use serde_json::Value;
 
-use quarry_store::{NewRun, Recorder, Store};
+use quarry_store::Recorder;
 
 use crate::examples;
 use crate::report::Failure;
@@ -345,57 +345,6 @@ fn print_value(value: &Value, compact: bool) {
     crate::out(text);
 }
 
-/// Records runs unless `--no-save`: each run gets a row and a recorder for its events.
-struct History {
-    store: Option<Store>,
-    schema_name: String,
-    schema_body: String,
-}
-
-impl History {
-    /// Starts recording a run; returns the recorder whose observer goes into the call.
-    fn begin(
-        &mut self,
-        req: &ExtractRequest,
-        stream: Option<StreamKind>,
-    ) -> Result<Option<Recorder>, Failure> {
-        let Some(mut store) = self.store.take() else {
-            return Ok(None);
-        };
-        let id = store
-            .start_run(&NewRun {
-                project: "default",
-                schema_name: &self.schema_name,
-                schema_body: &self.schema_body,
-                prompt_name: "cli",
-                request: req,
-                stream,
-            })
-            .map_err(crate::runs::store_failure)?;
-        Ok(Some(Recorder::spawn(store, id)))
-    }
-
-    fn end(&mut self, recorder: Option<Recorder>) -> Result<(), Failure> {
-        if let Some(r) = recorder {
-            self.store = Some(r.finish().map_err(crate::runs::store_failure)?);
-        }
-        Ok(())
-    }
-}
-
-/// Calls every observer given.
-fn fan_out(observers: Vec<quarry_engine::EventObserver>) -> Option<quarry_engine::EventObserver> {
-    match observers.len() {
-        0 => None,
-        1 => observers.into_iter().next(),
-        _ => Some(Arc::new(move |e: &EventRecord| {
-            for o in &observers {
-                o(e);
-            }
-        })),
-    }
-}
-
 fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
     let (req, loaded) = build_request(args)?;
     let LoadedSchema {
@@ -414,7 +363,7 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
             }
         }) as quarry_engine::EventObserver
     });
-    let mut history = History {
+    let mut history = crate::record::History {
         store: if args.no_save {
             None
         } else {
@@ -424,7 +373,7 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
         schema_body: body,
     };
     let options_for = |recorder: &Option<Recorder>| CallOptions {
-        observer: fan_out(
+        observer: crate::record::fan_out(
             printer
                 .iter()
                 .cloned()

@@ -4,6 +4,7 @@ mod examples;
 mod extract;
 mod keys;
 mod live;
+mod record;
 mod report;
 mod runs;
 mod stats;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use std::io::{IsTerminal, Write};
 
+use quarry_store::diff::diff;
 use quarry_store::{
     ExportFormat, RunArchive, RunStatus, RunSummary, SearchQuery, Store, StoreError, default_path,
 };
@@ -116,6 +117,25 @@ pub enum RunsCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Run a recorded run again: same request, schema and prompt (the key comes from the
+    /// keychain or the environment); recorded as a new run.
+    Rerun {
+        id: i64,
+        /// Print the result on one line.
+        #[arg(long)]
+        compact: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// What differs between two runs, field by field: their results and their requests.
+    Diff {
+        a: i64,
+        b: i64,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// One run with its attempts, events and result.
     Show {
         id: i64,
@@ -201,6 +221,43 @@ fn execute(cmd: RunsCommand) -> Result<(), Failure> {
                 crate::out(format!("imported {} as run {id}", file.display()));
             }
         }
+        RunsCommand::Rerun { id, compact, db } => return rerun(id, compact, &db),
+        RunsCommand::Diff { a, b, json, db } => {
+            let store = db.open()?;
+            let (ra, rb) = (
+                store.show_run(a).map_err(store_failure)?,
+                store.show_run(b).map_err(store_failure)?,
+            );
+            let null = serde_json::Value::Null;
+            let results = diff(
+                ra.result.as_ref().unwrap_or(&null),
+                rb.result.as_ref().unwrap_or(&null),
+            );
+            let specs = diff(&ra.spec, &rb.spec);
+            if json {
+                let value = serde_json::json!({"a": a, "b": b, "result": results, "spec": specs});
+                crate::out(serde_json::to_string_pretty(&value).unwrap_or_default());
+                return Ok(());
+            }
+            for (title, list) in [("result", &results), ("request", &specs)] {
+                if list.is_empty() {
+                    crate::out(format!("{title}: the same"));
+                    continue;
+                }
+                crate::out(format!("{title}: {} difference(s)", list.len()));
+                let show = |v: &Option<serde_json::Value>| {
+                    v.as_ref().map_or("—".to_string(), |v| v.to_string())
+                };
+                for d in list {
+                    let path = if d.path.is_empty() { "/" } else { &d.path };
+                    crate::out(format!(
+                        "  {path}: {} → {}",
+                        show(&d.before),
+                        show(&d.after)
+                    ));
+                }
+            }
+        }
         RunsCommand::Show { id, json, db } => {
             let run = db.open()?.show_run(id).map_err(store_failure)?;
             if json {
@@ -242,6 +299,63 @@ fn execute(cmd: RunsCommand) -> Result<(), Failure> {
             }
         }
     }
+    Ok(())
+}
+
+fn rerun(id: i64, compact: bool, db: &DbArgs) -> Result<(), Failure> {
+    let store = db.open()?;
+    let run = store.show_run(id).map_err(store_failure)?;
+    let schema_body = store.schema_text(id).map_err(store_failure)?;
+    let req: quarry_engine::ExtractRequest =
+        serde_json::from_value(run.spec.clone()).map_err(|e| {
+            Failure::input(
+                format!("run {id}'s request cannot be read back: {e}"),
+                "rerun it with `quarry extract`",
+            )
+        })?;
+    let schema = quarry_engine::ResponseSchema::from_json_str(&schema_body).map_err(|e| {
+        Failure::Engine {
+            error: Box::new(quarry_engine::Error::Schema(e)),
+            at: Some(format!("run {id}'s schema")),
+        }
+    })?;
+    let client = quarry_engine::Client::builder()
+        .keys(std::sync::Arc::new(
+            quarry_store::secrets::KeychainThenEnv::default(),
+        ))
+        .build();
+    client.resolve(&req)?;
+    let mut history = crate::record::History {
+        store: Some(store),
+        schema_name: run.summary.schema.clone(),
+        schema_body,
+    };
+    let recorder = history.begin(&req, None)?;
+    let options = quarry_engine::CallOptions {
+        observer: recorder.as_ref().map(quarry_store::Recorder::observer),
+        ..Default::default()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Failure::input(
+                format!("cannot start the async runtime: {e}"),
+                "report this as a bug",
+            )
+        })?;
+    let result = runtime.block_on(client.extract_value_with(&req, &schema, &options));
+    drop(options);
+    history.end(recorder)?;
+    let value = result?.value;
+    crate::out(
+        if compact {
+            serde_json::to_string(&value)
+        } else {
+            serde_json::to_string_pretty(&value)
+        }
+        .unwrap_or_default(),
+    );
     Ok(())
 }
 

@@ -324,6 +324,74 @@ async fn export_csv_and_a_run_archive_that_imports_elsewhere() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a Quarry run archive"));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rerun_repeats_a_run_and_diff_shows_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.db");
+    let server = FakeServer::start(vec![
+        Reply::tool_call("Person", PERSON),
+        Reply::tool_call(
+            "Person",
+            &PERSON
+                .replace("36", "37")
+                .replace("\"phone\": null", "\"phone\": \"+44 20 7946 0000\""),
+        ),
+    ])
+    .await
+    .unwrap();
+    assert!(
+        extract(&db, &server, &["--var", "text=Ada"])
+            .status
+            .success()
+    );
+    let out = quarry(&db)
+        .args(["runs", "rerun", "1", "--compact"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let value: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(value["age"], 37);
+    // The same request was sent again, and recorded as run 2 with the same schema version.
+    let reqs = server.requests();
+    assert_eq!(reqs[0].body["messages"], reqs[1].body["messages"]);
+    let shown = json(
+        quarry(&db)
+            .args(["runs", "show", "2", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(shown["schema"], "person");
+
+    let d = json(
+        quarry(&db)
+            .args(["runs", "diff", "1", "2", "--json"])
+            .output()
+            .unwrap(),
+    );
+    let paths: Vec<(&str, &str)> = d["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["path"].as_str().unwrap(), x["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(paths, [("/age", "changed"), ("/phone", "changed")]);
+    assert_eq!(d["result"][0]["before"], 36);
+    assert!(d["spec"].as_array().unwrap().is_empty(), "same request");
+    let human = quarry(&db)
+        .args(["runs", "diff", "1", "2"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("/age: 36 → 37") && text.contains("request: the same"),
+        "{text}"
+    );
+}
+
 #[test]
 fn a_closed_pipe_ends_quietly() {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin!("quarry"))

@@ -5,6 +5,7 @@
 //! crash loses nothing already received.
 
 mod db;
+pub mod diff;
 mod error;
 mod export;
 mod owner;

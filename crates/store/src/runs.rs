@@ -139,6 +139,8 @@ pub struct EventRow {
 pub struct RunDetail {
     #[serde(flatten)]
     pub summary: RunSummary,
+    /// `partial` or `iterable` for streamed runs.
+    pub stream: Option<String>,
     pub spec: Value,
     pub schema_body: Value,
     pub attempts: Vec<AttemptRow>,
@@ -354,6 +356,19 @@ impl Store {
         Ok(rows)
     }
 
+    /// The schema text a run used, exactly as saved (a rerun reuses its version).
+    pub fn schema_text(&self, id: RunId) -> Result<String, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT sv.body FROM runs r JOIN schema_versions sv ON sv.id = r.schema_version_id
+                 WHERE r.id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(StoreError::NoSuchRun(id))
+    }
+
     /// Runs, newest first.
     pub fn list_runs(&self, limit: u32, offset: u32) -> Result<Vec<RunSummary>, StoreError> {
         let sql = format!(
@@ -369,13 +384,16 @@ impl Store {
 
     /// One run with its spec, schema, attempts, events and result.
     pub fn show_run(&self, id: RunId) -> Result<RunDetail, StoreError> {
-        let sql =
-            format!("SELECT {SUMMARY_COLUMNS}, r.spec, sv.body {SUMMARY_FROM} WHERE r.id = ?1");
-        let (summary, spec, schema_body): (RunSummary, String, String) = self
-            .conn
-            .query_row(&sql, [id], |r| Ok((summary(r)?, r.get(17)?, r.get(18)?)))
-            .optional()?
-            .ok_or(StoreError::NoSuchRun(id))?;
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS}, r.spec, sv.body, r.stream {SUMMARY_FROM} WHERE r.id = ?1"
+        );
+        let (summary, spec, schema_body, stream): (RunSummary, String, String, Option<String>) =
+            self.conn
+                .query_row(&sql, [id], |r| {
+                    Ok((summary(r)?, r.get(17)?, r.get(18)?, r.get(19)?))
+                })
+                .optional()?
+                .ok_or(StoreError::NoSuchRun(id))?;
         let attempts = self
             .conn
             .prepare(
@@ -427,6 +445,7 @@ impl Store {
             .optional()?;
         Ok(RunDetail {
             summary,
+            stream,
             spec: serde_json::from_str(&spec)?,
             schema_body: serde_json::from_str(&schema_body).unwrap_or(Value::String(schema_body)),
             attempts,
