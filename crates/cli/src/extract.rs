@@ -371,6 +371,7 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
         },
         schema_name: name,
         schema_body: body,
+        prices: crate::record::prices()?,
     };
     let options_for = |recorder: &Option<Recorder>| CallOptions {
         observer: crate::record::fan_out(

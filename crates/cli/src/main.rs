@@ -46,6 +46,8 @@ enum Command {
     /// The run history: list, search, show, export, import.
     #[command(subcommand)]
     Runs(runs::RunsCommand),
+    /// The price table used to estimate each run's cost.
+    Prices,
     /// API keys in the OS keychain: set, list, delete.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
@@ -77,6 +79,24 @@ fn main() -> ExitCode {
         }
         Command::Runs(cmd) => runs::run(cmd),
         Command::Keys(cmd) => keys::run(cmd),
+        Command::Prices => match record::prices() {
+            Ok(table) => {
+                out(serde_json::to_string_pretty(&table).unwrap_or_default());
+                eprintln!(
+                    "quarry: USD per million tokens; override or add entries in $QUARRY_PRICES or {}",
+                    quarry_store::default_path()
+                        .and_then(|p| p
+                            .parent()
+                            .map(|d| d.join("prices.json").display().to_string()))
+                        .unwrap_or_else(|| "<data folder>/quarry/prices.json".into())
+                );
+                0
+            }
+            Err(f) => {
+                eprint!("{}", f.render());
+                f.exit_code()
+            }
+        },
         Command::Schemas => {
             for e in examples::EXAMPLES {
                 out(format!("{:<16} {}", e.name, tables::schema_title(e.schema)));

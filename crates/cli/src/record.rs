@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use quarry_engine::{EventObserver, EventRecord, ExtractRequest, StreamKind};
+use quarry_store::prices::PriceTable;
 use quarry_store::{NewRun, Recorder, Store};
 
 use crate::report::Failure;
@@ -12,6 +13,28 @@ pub struct History {
     pub store: Option<Store>,
     pub schema_name: String,
     pub schema_body: String,
+    pub prices: PriceTable,
+}
+
+/// The price table: Quarry's, with the user's file (`$QUARRY_PRICES`, else
+/// `<data folder>/quarry/prices.json`) over it.
+pub fn prices() -> Result<PriceTable, Failure> {
+    let path = std::env::var_os("QUARRY_PRICES")
+        .map(std::path::PathBuf::from)
+        .or_else(|| dirs_path().map(|d| d.join("prices.json")));
+    match path {
+        Some(p) => PriceTable::with_overrides(&p).map_err(|e| {
+            Failure::input(
+                e.to_string(),
+                "fix the JSON (see `quarry prices` for the format), or remove the file",
+            )
+        }),
+        None => Ok(PriceTable::builtin()),
+    }
+}
+
+fn dirs_path() -> Option<std::path::PathBuf> {
+    quarry_store::default_path().and_then(|p| p.parent().map(|d| d.to_path_buf()))
 }
 
 impl History {
@@ -34,7 +57,8 @@ impl History {
                 stream,
             })
             .map_err(crate::runs::store_failure)?;
-        Ok(Some(Recorder::spawn(store, id)))
+        let price = self.prices.lookup(&req.provider, &req.model).cloned();
+        Ok(Some(Recorder::spawn(store, id, price)))
     }
 
     pub fn end(&mut self, recorder: Option<Recorder>) -> Result<(), Failure> {

@@ -279,9 +279,13 @@ fn execute(cmd: RunsCommand) -> Result<(), Failure> {
                 s.finished_at.as_deref().unwrap_or("-")
             ));
             crate::out(format!(
-                "{} attempt(s) · {} tokens · {} events",
+                "{} attempt(s) · {} tokens · {} · {} events",
                 s.attempts,
                 s.usage.total_tokens,
+                s.cost_usd
+                    .map_or("cost unknown (no price)".to_string(), |c| format!(
+                        "${c:.6}"
+                    )),
                 run.events.len()
             ));
             for a in &run.attempts {
@@ -329,6 +333,7 @@ fn rerun(id: i64, compact: bool, db: &DbArgs) -> Result<(), Failure> {
         store: Some(store),
         schema_name: run.summary.schema.clone(),
         schema_body,
+        prices: crate::record::prices()?,
     };
     let recorder = history.begin(&req, None)?;
     let options = quarry_engine::CallOptions {
@@ -433,12 +438,12 @@ fn print_runs(runs: &[RunSummary], json: bool) {
         return;
     }
     crate::out(format!(
-        "{:>5}  {:<11} {:<32} {:<13} {:<16} {:<24} {:>3} {:>7} {:>9}",
-        "id", "status", "provider/model", "mode", "schema", "created", "try", "tokens", "ms"
+        "{:>5}  {:<11} {:<32} {:<13} {:<16} {:<24} {:>3} {:>7} {:>9} {:>10}",
+        "id", "status", "provider/model", "mode", "schema", "created", "try", "tokens", "ms", "usd"
     ));
     for r in runs {
         crate::out(format!(
-            "{:>5}  {:<11} {:<32} {:<13} {:<16} {:<24} {:>3} {:>7} {:>9}",
+            "{:>5}  {:<11} {:<32} {:<13} {:<16} {:<24} {:>3} {:>7} {:>9} {:>10}",
             r.id,
             r.status.as_str(),
             format!("{}/{}", r.provider, r.model),
@@ -447,7 +452,8 @@ fn print_runs(runs: &[RunSummary], json: bool) {
             r.created_at,
             r.attempts,
             r.usage.total_tokens,
-            r.latency_ms.map(|l| format!("{l:.0}")).unwrap_or_default()
+            r.latency_ms.map(|l| format!("{l:.0}")).unwrap_or_default(),
+            r.cost_usd.map(|c| format!("{c:.6}")).unwrap_or_default()
         ));
     }
 }

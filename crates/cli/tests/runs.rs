@@ -392,6 +392,68 @@ async fn rerun_repeats_a_run_and_diff_shows_what_changed() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn processes_writing_one_database_at_once_all_land() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.db");
+    let server = FakeServer::start(vec![Reply::stream_tool_call("Person", PERSON, 4)])
+        .await
+        .unwrap();
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            quarry(&db)
+                .args([
+                    "extract",
+                    "--provider",
+                    "openai/gpt-4o-mini",
+                    "--api-key-env",
+                    "QUARRY_TEST_KEY",
+                ])
+                .args([
+                    "--base-url",
+                    &server.base_url(),
+                    "--schema",
+                    "person",
+                    "--stream",
+                    "partial",
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let list = json(
+        quarry(&db)
+            .args(["runs", "list", "--json"])
+            .output()
+            .unwrap(),
+    );
+    let runs = list.as_array().unwrap();
+    assert_eq!(runs.len(), 6);
+    assert!(runs.iter().all(|r| r["status"] == "succeeded"), "{list}");
+    for r in runs {
+        let shown = json(
+            quarry(&db)
+                .args(["runs", "show", &r["id"].to_string(), "--json"])
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(
+            shown["events"].as_array().unwrap().last().unwrap()["type"],
+            "run_succeeded"
+        );
+    }
+}
+
 #[test]
 fn a_closed_pipe_ends_quietly() {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin!("quarry"))

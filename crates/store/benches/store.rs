@@ -110,7 +110,7 @@ fn record(mut store: Store, i: usize, rng: &mut fastrand::Rng) -> Store {
             stream: None,
         })
         .unwrap();
-    let recorder = Recorder::spawn(store, id);
+    let recorder = Recorder::spawn(store, id, None);
     let observe = recorder.observer();
     for e in events(i) {
         observe(&e);

@@ -11,6 +11,7 @@ use crate::error::StoreError;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_search.sql")),
+    (3, include_str!("../migrations/0003_cost.sql")),
 ];
 
 pub struct Store {
@@ -60,13 +61,29 @@ impl Store {
         // First, so that every later statement waits for another process's lock instead of
         // failing (two CLIs, or the CLI and the desktop app, on one file).
         self.conn.busy_timeout(Duration::from_secs(10))?;
-        // WAL lets readers work while a run is written.
-        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        // WAL lets readers work while a run is written. The mode is stored in the file, so it
+        // is switched once, when the file is new: asking again on every open takes a lock that
+        // can fail at once while another process writes.
+        let mode: String = self
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        }
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
         self.migrate()?;
         self.mark_interrupted()?;
         Ok(())
+    }
+
+    /// A write transaction that holds the write lock from its start. A deferred one would
+    /// start as a reader and could fail at once, without waiting, when another process wrote
+    /// in between (a stale WAL snapshot): two CLIs, or the CLI and the desktop app, share files.
+    pub(crate) fn write(&mut self) -> Result<rusqlite::Transaction<'_>, StoreError> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
     }
 
     /// A single integer from `sql` (counts and checks in tests and tools).
@@ -110,26 +127,35 @@ impl Store {
 
     /// Runs still marked running whose process is gone become `interrupted` (kept, with every
     /// event they recorded). Runs of live processes are left alone.
-    pub fn mark_interrupted(&self) -> Result<usize, StoreError> {
+    pub fn mark_interrupted(&mut self) -> Result<usize, StoreError> {
         let running: Vec<(i64, Option<i64>, Option<i64>)> = self
             .conn
             .prepare("SELECT id, owner_pid, owner_start FROM runs WHERE status = 'running'")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<_, _>>()?;
-        let mut marked = 0;
-        for (id, pid, start) in running {
-            let alive = pid.is_some_and(|p| crate::owner::alive(p as u32, start.map(|s| s as u64)));
-            if !alive {
-                marked += self.conn.execute(
-                    "UPDATE runs SET status = 'interrupted',
-                         finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-                         error_code = 'interrupted',
-                         error_message = 'the process recording this run ended before it finished'
-                     WHERE id = ?1 AND status = 'running'",
-                    [id],
-                )?;
-            }
+        let dead: Vec<i64> = running
+            .into_iter()
+            .filter(|(_, pid, start)| {
+                !pid.is_some_and(|p| crate::owner::alive(p as u32, start.map(|s| s as u64)))
+            })
+            .map(|(id, _, _)| id)
+            .collect();
+        if dead.is_empty() {
+            return Ok(0);
         }
+        let tx = self.write()?;
+        let mut marked = 0;
+        for id in dead {
+            marked += tx.execute(
+                "UPDATE runs SET status = 'interrupted',
+                     finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+                     error_code = 'interrupted',
+                     error_message = 'the process recording this run ended before it finished'
+                 WHERE id = ?1 AND status = 'running'",
+                [id],
+            )?;
+        }
+        tx.commit()?;
         Ok(marked)
     }
 }
@@ -143,9 +169,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/q.db");
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 2);
+        assert_eq!(store.schema_version().unwrap(), 3);
         drop(store);
-        assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), 2);
+        assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), 3);
         let mode: String = Store::open(&path)
             .unwrap()
             .conn
@@ -168,7 +194,7 @@ mod tests {
             err,
             StoreError::NewerDatabase {
                 found: 99,
-                supported: 2,
+                supported: 3,
                 ..
             }
         ));
@@ -190,7 +216,7 @@ mod tests {
             })
             .collect();
         for t in threads {
-            assert_eq!(t.join().unwrap().unwrap(), 2);
+            assert_eq!(t.join().unwrap().unwrap(), 3);
         }
     }
 
@@ -198,7 +224,7 @@ mod tests {
     fn in_memory_works() {
         assert_eq!(
             Store::open_in_memory().unwrap().schema_version().unwrap(),
-            2
+            3
         );
     }
 }

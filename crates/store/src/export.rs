@@ -227,6 +227,8 @@ pub struct AttemptArchive {
     pub total_tokens: u64,
     pub error: Option<String>,
     pub raw: Option<String>,
+    #[serde(default)]
+    pub cost_usd: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -281,7 +283,7 @@ impl Store {
             result: detail.result.clone(),
             summary: serde_json::json!({
                 "attempts": s.attempts, "usage": s.usage, "latency_ms": s.latency_ms,
-                "error_code": s.error_code, "error_message": s.error_message,
+                "error_code": s.error_code, "error_message": s.error_message, "cost_usd": s.cost_usd,
             }),
         })
     }
@@ -301,7 +303,7 @@ impl Store {
         };
         let sum = &archive.summary;
         let n = |k: &str| sum.pointer(k).and_then(Value::as_i64);
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         tx.execute(
             "INSERT OR IGNORE INTO projects (name, created_at)
              VALUES ('default', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
@@ -333,8 +335,9 @@ impl Store {
         tx.execute(
             "INSERT INTO runs (project_id, schema_version_id, prompt_version_id, provider, model, mode,
                  spec, stream, status, created_at, finished_at, latency_ms, attempts, prompt_tokens,
-                 completion_tokens, total_tokens, cached_tokens, reasoning_tokens, error_code, error_message)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+                 completion_tokens, total_tokens, cached_tokens, reasoning_tokens, error_code, error_message,
+                 cost_usd)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
             params![
                 project,
                 schema_version,
@@ -356,15 +359,16 @@ impl Store {
                 n("/usage/reasoning_tokens"),
                 sum.pointer("/error_code").and_then(Value::as_str),
                 sum.pointer("/error_message").and_then(Value::as_str),
+                sum.pointer("/cost_usd").and_then(Value::as_f64),
             ],
         )?;
         let id = tx.last_insert_rowid();
         for a in &archive.attempts {
             tx.execute(
-                "INSERT INTO attempts (run_id, number, latency_ms, prompt_tokens, completion_tokens, total_tokens, error, raw)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO attempts (run_id, number, latency_ms, prompt_tokens, completion_tokens, total_tokens, error, raw, cost_usd)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![id, a.number, a.latency_ms, a.prompt_tokens as i64, a.completion_tokens as i64,
-                        a.total_tokens as i64, a.error, a.raw],
+                        a.total_tokens as i64, a.error, a.raw, a.cost_usd],
             )?;
         }
         for e in &archive.events {
@@ -430,6 +434,7 @@ fn attempt_archive(a: &AttemptRow) -> AttemptArchive {
         total_tokens: a.usage.total_tokens,
         error: a.error.clone(),
         raw: a.raw.clone(),
+        cost_usd: a.cost_usd,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod diff;
 mod error;
 mod export;
 mod owner;
+pub mod prices;
 mod recorder;
 mod runs;
 pub mod secrets;

@@ -12,6 +12,7 @@ use rusqlite::{Transaction, params};
 
 use crate::db::Store;
 use crate::error::StoreError;
+use crate::prices::Price;
 use crate::runs::RunId;
 
 /// The longest an event waits before it is committed.
@@ -30,10 +31,11 @@ pub struct Recorder {
 
 impl Recorder {
     /// Starts recording into `run` (created with [`Store::start_run`]); the store moves to the
-    /// writer thread and comes back from [`Recorder::finish`].
-    pub fn spawn(store: Store, run: RunId) -> Recorder {
+    /// writer thread and comes back from [`Recorder::finish`]. With a price, attempts and the
+    /// run get an estimated cost.
+    pub fn spawn(store: Store, run: RunId, price: Option<Price>) -> Recorder {
         let (tx, rx) = mpsc::channel::<Msg>();
-        let handle = std::thread::spawn(move || write_loop(store, run, rx));
+        let handle = std::thread::spawn(move || write_loop(store, run, price, rx));
         Recorder {
             tx,
             handle: Some(handle),
@@ -58,7 +60,12 @@ impl Recorder {
     }
 }
 
-fn write_loop(mut store: Store, run: RunId, rx: mpsc::Receiver<Msg>) -> Result<Store, StoreError> {
+fn write_loop(
+    mut store: Store,
+    run: RunId,
+    price: Option<Price>,
+    rx: mpsc::Receiver<Msg>,
+) -> Result<Store, StoreError> {
     let mut batch: Vec<EventRecord> = Vec::new();
     loop {
         let mut finished = false;
@@ -75,9 +82,9 @@ fn write_loop(mut store: Store, run: RunId, rx: mpsc::Receiver<Msg>) -> Result<S
             }
         }
         if !batch.is_empty() {
-            let tx = store.conn.transaction()?;
+            let tx = store.write()?;
             for e in batch.drain(..) {
-                write_event(&tx, run, &e)?;
+                write_event(&tx, run, price.as_ref(), &e)?;
             }
             tx.commit()?;
         }
@@ -116,7 +123,13 @@ fn usage_params(u: &Usage) -> (i64, i64, i64, Option<i64>, Option<i64>) {
     )
 }
 
-fn write_event(tx: &Transaction<'_>, run: RunId, e: &EventRecord) -> Result<(), StoreError> {
+fn write_event(
+    tx: &Transaction<'_>,
+    run: RunId,
+    price: Option<&Price>,
+    e: &EventRecord,
+) -> Result<(), StoreError> {
+    let cost = |u: &Usage| price.map(|p| p.cost(u));
     tx.prepare_cached(
         "INSERT OR IGNORE INTO events (run_id, seq, type, t_ms, body) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
@@ -136,12 +149,12 @@ fn write_event(tx: &Transaction<'_>, run: RunId, e: &EventRecord) -> Result<(), 
         } => {
             let (p, c, t, _, _) = usage_params(usage);
             tx.prepare_cached(
-                "INSERT INTO attempts (run_id, number, latency_ms, prompt_tokens, completion_tokens, total_tokens)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                "INSERT INTO attempts (run_id, number, latency_ms, prompt_tokens, completion_tokens, total_tokens, cost_usd)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (run_id, number) DO UPDATE SET latency_ms = ?3, prompt_tokens = ?4,
-                     completion_tokens = ?5, total_tokens = ?6",
+                     completion_tokens = ?5, total_tokens = ?6, cost_usd = ?7",
             )?
-            .execute(params![run, attempt.attempt, latency_ms, p, c, t])?;
+            .execute(params![run, attempt.attempt, latency_ms, p, c, t, cost(usage)])?;
         }
         RunEvent::ParseError {
             attempt,
@@ -170,16 +183,15 @@ fn write_event(tx: &Transaction<'_>, run: RunId, e: &EventRecord) -> Result<(), 
                 "UPDATE run_search SET result = ?2 WHERE rowid = ?1",
                 params![run, text],
             )?;
-            finish_run(
-                tx,
-                run,
-                "succeeded",
-                *attempts,
+            let end = RunEnd {
+                status: "succeeded",
+                attempts: *attempts,
                 usage,
-                *latency_ms,
-                None,
-                None,
-            )?;
+                latency_ms: *latency_ms,
+                cost: cost(usage),
+                error: None,
+            };
+            finish_run(tx, run, &end)?;
         }
         RunEvent::RunFailed {
             attempts,
@@ -196,52 +208,52 @@ fn write_event(tx: &Transaction<'_>, run: RunId, e: &EventRecord) -> Result<(), 
                 "UPDATE run_search SET error = ?2 WHERE rowid = ?1",
                 params![run, format!("{} {}", error.code, error.message)],
             )?;
-            finish_run(
-                tx,
-                run,
+            let end = RunEnd {
                 status,
-                *attempts,
+                attempts: *attempts,
                 usage,
-                *latency_ms,
-                Some(&error.code),
-                Some(&error.message),
-            )?;
+                latency_ms: *latency_ms,
+                cost: cost(usage),
+                error: Some((&error.code, &error.message)),
+            };
+            finish_run(tx, run, &end)?;
         }
         _ => {}
     }
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn finish_run(
-    tx: &Transaction<'_>,
-    run: RunId,
-    status: &str,
+/// How a run ended, for its summary row.
+struct RunEnd<'a> {
+    status: &'a str,
     attempts: u32,
-    usage: &Usage,
+    usage: &'a Usage,
     latency_ms: f64,
-    error_code: Option<&str>,
-    error_message: Option<&str>,
-) -> Result<(), StoreError> {
-    let (p, c, t, cached, reasoning) = usage_params(usage);
+    cost: Option<f64>,
+    error: Option<(&'a str, &'a str)>,
+}
+
+fn finish_run(tx: &Transaction<'_>, run: RunId, end: &RunEnd<'_>) -> Result<(), StoreError> {
+    let (p, c, t, cached, reasoning) = usage_params(end.usage);
     tx.execute(
         "UPDATE runs SET status = ?2, attempts = ?3, prompt_tokens = ?4, completion_tokens = ?5,
              total_tokens = ?6, cached_tokens = ?7, reasoning_tokens = ?8, latency_ms = ?9,
-             error_code = ?10, error_message = ?11,
+             error_code = ?10, error_message = ?11, cost_usd = ?12,
              finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
          WHERE id = ?1",
         params![
             run,
-            status,
-            attempts,
+            end.status,
+            end.attempts,
             p,
             c,
             t,
             cached,
             reasoning,
-            latency_ms,
-            error_code,
-            error_message
+            end.latency_ms,
+            end.error.map(|e| e.0),
+            end.error.map(|e| e.1),
+            end.cost
         ],
     )?;
     Ok(())

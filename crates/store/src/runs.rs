@@ -115,6 +115,8 @@ pub struct RunSummary {
     pub usage: Usage,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
+    /// Estimated from the price table when the run was recorded (no price known: none).
+    pub cost_usd: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -124,6 +126,7 @@ pub struct AttemptRow {
     pub usage: Usage,
     pub error: Option<String>,
     pub raw: Option<String>,
+    pub cost_usd: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -150,7 +153,7 @@ pub struct RunDetail {
 
 const SUMMARY_COLUMNS: &str = "r.id, r.status, r.provider, r.model, r.mode, s.name, r.created_at,
     r.finished_at, r.latency_ms, r.attempts, r.prompt_tokens, r.completion_tokens,
-    r.total_tokens, r.cached_tokens, r.reasoning_tokens, r.error_code, r.error_message";
+    r.total_tokens, r.cached_tokens, r.reasoning_tokens, r.error_code, r.error_message, r.cost_usd";
 
 const SUMMARY_FROM: &str = "FROM runs r
     JOIN schema_versions sv ON sv.id = r.schema_version_id
@@ -183,6 +186,7 @@ fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunSummary> {
         },
         error_code: r.get(15)?,
         error_message: r.get(16)?,
+        cost_usd: r.get(17)?,
     })
 }
 
@@ -246,7 +250,7 @@ pub(crate) fn version(
 impl Store {
     /// Records a new run as `running`, owned by this process.
     pub fn start_run(&mut self, new: &NewRun<'_>) -> Result<RunId, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         tx.execute(
             "INSERT OR IGNORE INTO projects (name, created_at)
              VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
@@ -390,14 +394,15 @@ impl Store {
         let (summary, spec, schema_body, stream): (RunSummary, String, String, Option<String>) =
             self.conn
                 .query_row(&sql, [id], |r| {
-                    Ok((summary(r)?, r.get(17)?, r.get(18)?, r.get(19)?))
+                    Ok((summary(r)?, r.get(18)?, r.get(19)?, r.get(20)?))
                 })
                 .optional()?
                 .ok_or(StoreError::NoSuchRun(id))?;
         let attempts = self
             .conn
             .prepare(
-                "SELECT number, latency_ms, prompt_tokens, completion_tokens, total_tokens, error, raw
+                "SELECT number, latency_ms, prompt_tokens, completion_tokens, total_tokens, error, raw,
+                        cost_usd
                  FROM attempts WHERE run_id = ?1 ORDER BY number",
             )?
             .query_map([id], |r| {
@@ -413,6 +418,7 @@ impl Store {
                     },
                     error: r.get(5)?,
                     raw: r.get(6)?,
+                    cost_usd: r.get(7)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;

@@ -36,7 +36,10 @@ async fn record(store: Store, req: &ExtractRequest, stream: Option<StreamKind>) 
             stream,
         })
         .unwrap();
-    let recorder = Recorder::spawn(store, id);
+    let price = quarry_store::prices::PriceTable::builtin()
+        .lookup(&req.provider, &req.model)
+        .cloned();
+    let recorder = Recorder::spawn(store, id, price);
     let options = CallOptions {
         observer: Some(recorder.observer()),
         ..Default::default()
@@ -208,7 +211,7 @@ async fn invoice_runs() -> (Store, Vec<i64>) {
                 stream: None,
             })
             .unwrap();
-        let recorder = Recorder::spawn(store, id);
+        let recorder = Recorder::spawn(store, id, None);
         let options = CallOptions {
             observer: Some(recorder.observer()),
             ..Default::default()

@@ -22,7 +22,7 @@ fn add_run(store: Store, schema: &str, provider: &str, text: &str, result: Optio
             stream: None,
         })
         .unwrap();
-    let recorder = Recorder::spawn(store, id);
+    let recorder = Recorder::spawn(store, id, None);
     let observe = recorder.observer();
     let event = match result {
         Some(v) => RunEvent::RunSucceeded {
@@ -231,7 +231,7 @@ fn a_version_1_database_is_upgraded_and_its_runs_are_searchable() {
         .unwrap();
     }
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), 3);
     for word in ["zeppelin", "quokka", "marmalade"] {
         let found = store
             .search_runs(&SearchQuery {

@@ -1,0 +1,141 @@
+//! Prices per provider and model (a JSON file the user can edit), and what a call cost.
+
+use std::path::Path;
+
+use quarry_engine::Usage;
+use serde::{Deserialize, Serialize};
+
+/// USD per 1 million tokens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Price {
+    pub provider: String,
+    /// A model name, or a prefix ending in `*`.
+    pub model: String,
+    pub input: f64,
+    /// For prompt tokens served from the provider's cache; `input` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached_input: Option<f64>,
+    pub output: f64,
+}
+
+impl Price {
+    /// The cost of `usage` in USD: uncached prompt tokens, cached ones and completion tokens
+    /// each at their rate (reasoning tokens are part of the completion count).
+    pub fn cost(&self, usage: &Usage) -> f64 {
+        let cached = usage.cached_tokens.unwrap_or(0).min(usage.prompt_tokens);
+        let fresh = usage.prompt_tokens - cached;
+        (fresh as f64 * self.input
+            + cached as f64 * self.cached_input.unwrap_or(self.input)
+            + usage.completion_tokens as f64 * self.output)
+            / 1e6
+    }
+
+    fn matches(&self, provider: &str, model: &str) -> Option<usize> {
+        if self.provider != provider {
+            return None;
+        }
+        match self.model.strip_suffix('*') {
+            Some(prefix) => model.starts_with(prefix).then_some(prefix.len()),
+            None => (self.model == model).then_some(usize::MAX),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PriceTable {
+    pub prices: Vec<Price>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the price table {path} is not valid: {detail}")]
+pub struct PriceError {
+    pub path: String,
+    pub detail: String,
+}
+
+impl PriceTable {
+    /// The prices Quarry ships with.
+    pub fn builtin() -> PriceTable {
+        serde_json::from_str(include_str!("../prices.json")).unwrap_or_default()
+    }
+
+    /// The built-in table with the entries of the file at `path` (if it exists) replacing
+    /// those of the same provider and model.
+    pub fn with_overrides(path: &Path) -> Result<PriceTable, PriceError> {
+        let mut table = Self::builtin();
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return Ok(table);
+        };
+        let user: PriceTable = serde_json::from_str(&text).map_err(|e| PriceError {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        })?;
+        for p in user.prices {
+            table
+                .prices
+                .retain(|q| !(q.provider == p.provider && q.model == p.model));
+            table.prices.push(p);
+        }
+        Ok(table)
+    }
+
+    /// The most specific price for `provider`/`model`: an exact model, else the longest
+    /// matching prefix.
+    pub fn lookup(&self, provider: &str, model: &str) -> Option<&Price> {
+        self.prices
+            .iter()
+            .filter_map(|p| p.matches(provider, model).map(|rank| (rank, p)))
+            .max_by_key(|(rank, _)| *rank)
+            .map(|(_, p)| p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_most_specific_price_wins_and_cached_tokens_are_cheaper() {
+        let t = PriceTable::builtin();
+        assert_eq!(
+            t.lookup("openai", "gpt-4o-mini-2024-07-18").unwrap().input,
+            0.15
+        );
+        assert_eq!(t.lookup("openai", "gpt-4o").unwrap().input, 2.50);
+        assert_eq!(t.lookup("ollama", "llama3.1").unwrap().output, 0.0);
+        assert!(t.lookup("groq", "llama").is_none());
+        let usage = Usage {
+            prompt_tokens: 1_000_000,
+            completion_tokens: 100_000,
+            total_tokens: 1_100_000,
+            cached_tokens: Some(400_000),
+            reasoning_tokens: None,
+        };
+        let cost = t.lookup("openai", "gpt-4o-mini").unwrap().cost(&usage);
+        // 600k fresh x 0.15 + 400k cached x 0.075 + 100k out x 0.60, per million.
+        assert!((cost - (0.09 + 0.03 + 0.06)).abs() < 1e-12, "{cost}");
+    }
+
+    #[test]
+    fn a_user_file_overrides_and_extends() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("prices.json");
+        std::fs::write(
+            &path,
+            r#"{"prices": [{"provider": "openai", "model": "gpt-4o-mini*", "input": 1, "output": 2},
+            {"provider": "groq", "model": "*", "input": 0.05, "output": 0.08}]}"#,
+        )
+        .unwrap();
+        let t = PriceTable::with_overrides(&path).unwrap();
+        assert_eq!(t.lookup("openai", "gpt-4o-mini").unwrap().input, 1.0);
+        assert_eq!(t.lookup("groq", "llama").unwrap().output, 0.08);
+        std::fs::write(&path, "{not json").unwrap();
+        assert!(
+            PriceTable::with_overrides(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("is not valid")
+        );
+        assert!(PriceTable::with_overrides(&dir.path().join("absent.json")).is_ok());
+    }
+}
