@@ -14,9 +14,9 @@ use serde_json::Value;
 
 use quarry_store::Recorder;
 
-use crate::examples;
 use crate::report::Failure;
 use crate::stats::{Summary, cpu_time};
+use quarry_workbench::examples;
 
 #[derive(Args)]
 pub struct ExtractArgs {

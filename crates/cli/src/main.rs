@@ -1,6 +1,5 @@
 //! `quarry`: validated JSON out of language models, from the command line.
 
-mod examples;
 mod extract;
 mod keys;
 mod live;
@@ -98,7 +97,7 @@ fn main() -> ExitCode {
             }
         },
         Command::Schemas => {
-            for e in examples::EXAMPLES {
+            for e in quarry_workbench::examples::EXAMPLES {
                 out(format!("{:<16} {}", e.name, tables::schema_title(e.schema)));
             }
             0

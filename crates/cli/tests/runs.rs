@@ -88,9 +88,9 @@ async fn extract_records_and_runs_reads_back() {
             .unwrap(),
     );
     assert_eq!(shown["result"]["name"], "Ada Lovelace");
-    assert_eq!(shown["attempts"].as_array().unwrap().len(), 2);
+    assert_eq!(shown["attempt_details"].as_array().unwrap().len(), 2);
     assert!(
-        shown["attempts"][0]["error"]
+        shown["attempt_details"][0]["error"]
             .as_str()
             .unwrap()
             .contains("\"age\" is a required property")

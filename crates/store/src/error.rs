@@ -32,6 +32,12 @@ pub enum StoreError {
 
     #[error("not a Quarry run archive: {0}")]
     NotAnArchive(String),
+
+    #[error("{0}")]
+    Invalid(String),
+
+    #[error("{0}")]
+    NotFound(String),
 }
 
 impl StoreError {
@@ -44,6 +50,8 @@ impl StoreError {
             StoreError::NoSuchRun(_) => "no_such_run",
             StoreError::Io(_) => "store_io",
             StoreError::NotAnArchive(_) => "not_an_archive",
+            StoreError::Invalid(_) => "invalid",
+            StoreError::NotFound(_) => "not_found",
         }
     }
 
@@ -55,6 +63,8 @@ impl StoreError {
             StoreError::Folder { .. } => "check the folder's permissions, or pass --db PATH".into(),
             StoreError::NoSuchRun(_) => "list runs with `quarry runs list`".into(),
             StoreError::Io(_) => "check the output path and free space".into(),
+            StoreError::Invalid(_) => "correct the text and save again".into(),
+            StoreError::NotFound(_) => "check the name and version".into(),
             StoreError::NotAnArchive(_) => {
                 "import a file written by `quarry runs export ID --format run`".into()
             }

@@ -8,6 +8,7 @@ mod db;
 pub mod diff;
 mod error;
 mod export;
+pub mod library;
 mod owner;
 pub mod prices;
 mod recorder;

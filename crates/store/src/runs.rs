@@ -146,6 +146,8 @@ pub struct RunDetail {
     pub stream: Option<String>,
     pub spec: Value,
     pub schema_body: Value,
+    /// Each attempt's cost, errors and raw answer (`attempts` is the count, in the summary).
+    #[serde(rename = "attempt_details")]
     pub attempts: Vec<AttemptRow>,
     pub events: Vec<EventRow>,
     pub result: Option<Value>,

@@ -1,6 +1,7 @@
-//! The example schemas from `schemas/`, built into the binary so `--schema invoice` works from
-//! any directory.
+//! The example schemas from `schemas/` (with their sample inputs), built in so that
+//! `--schema invoice` and the workbench's examples work from any directory.
 
+#[derive(Debug, serde::Serialize)]
 pub struct Example {
     pub name: &'static str,
     pub schema: &'static str,

@@ -1,0 +1,56 @@
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// What every command returns on failure, as the UI receives it.
+#[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error)]
+#[error("{message}")]
+pub struct CommandError {
+    pub code: String,
+    pub message: String,
+    /// Structured context (with a `hint` saying how to fix it, where there is one).
+    pub details: Value,
+}
+
+impl CommandError {
+    pub fn new(code: &str, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        CommandError {
+            code: code.into(),
+            message: message.into(),
+            details: json!({ "hint": hint.into() }),
+        }
+    }
+}
+
+impl From<quarry_engine::Error> for CommandError {
+    fn from(e: quarry_engine::Error) -> Self {
+        let info = e.info();
+        let mut details = info.details;
+        if let Value::Object(map) = &mut details {
+            map.insert("hint".into(), json!(info.hint));
+            map.insert("kind".into(), json!(info.kind));
+        } else {
+            details = json!({"hint": info.hint, "kind": info.kind});
+        }
+        CommandError {
+            code: info.code,
+            message: info.message,
+            details,
+        }
+    }
+}
+
+impl From<quarry_store::StoreError> for CommandError {
+    fn from(e: quarry_store::StoreError) -> Self {
+        CommandError::new(e.code(), e.to_string(), e.hint())
+    }
+}
+
+impl From<serde_json::Error> for CommandError {
+    fn from(e: serde_json::Error) -> Self {
+        CommandError::new(
+            "bad_command",
+            format!("the command's arguments do not fit: {e}"),
+            "check the command's fields",
+        )
+    }
+}

@@ -1,0 +1,17 @@
+//! # quarry-workbench
+//!
+//! The one command surface of the workbench. The desktop shell (one Tauri `rpc` command) and
+//! `quarry serve` (loopback HTTP/WebSocket) both deserialize a [`Command`], call
+//! [`Workbench::handle`], and send back the JSON value or the [`CommandError`]
+//! (`{code, message, details}`). Run events go to [`Host::emit`] under a stream id the caller
+//! chose before starting the run, so no early event is lost. Nothing here knows about windows
+//! or sockets, so every command is tested headless against a temporary database.
+
+mod command;
+mod error;
+pub mod examples;
+mod host;
+
+pub use command::{Command, Workbench};
+pub use error::CommandError;
+pub use host::Host;

@@ -1,0 +1,366 @@
+//! Every workbench command, headless: a test host with a temporary database, a fixed key and
+//! an event collector, and the fake provider for runs.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use quarry_engine::{ApiKey, EventRecord, KeySource, RunEvent};
+use quarry_fake_provider::{FakeServer, Reply};
+use quarry_store::prices::PriceTable;
+use quarry_workbench::{Command, Host, Workbench};
+use serde_json::{Value, json};
+
+struct TestHost {
+    db: PathBuf,
+    events: Arc<Mutex<Vec<(String, EventRecord)>>>,
+}
+
+impl Host for TestHost {
+    fn db_path(&self) -> PathBuf {
+        self.db.clone()
+    }
+    fn keys(&self) -> Arc<dyn KeySource> {
+        Arc::new(|_: &str, _: &str| Some(ApiKey::new("sk-workbench-test")))
+    }
+    fn prices(&self) -> PriceTable {
+        PriceTable::builtin()
+    }
+    fn emit(&self, stream_id: &str, event: &EventRecord) {
+        self.events
+            .lock()
+            .unwrap()
+            .push((stream_id.to_string(), event.clone()));
+    }
+}
+
+struct Bench {
+    wb: Workbench<TestHost>,
+    events: Arc<Mutex<Vec<(String, EventRecord)>>>,
+    _dir: tempfile::TempDir,
+}
+
+fn bench() -> Bench {
+    let dir = tempfile::tempdir().unwrap();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let wb = Workbench::new(TestHost {
+        db: dir.path().join("wb.db"),
+        events: events.clone(),
+    });
+    Bench {
+        wb,
+        events,
+        _dir: dir,
+    }
+}
+
+/// Sends a command written as JSON, as the UI does.
+async fn call(b: &Bench, command: Value) -> Result<Value, quarry_workbench::CommandError> {
+    let cmd: Command = serde_json::from_value(command).expect("a valid command");
+    b.wb.handle(cmd).await
+}
+
+async fn ok(b: &Bench, command: Value) -> Value {
+    call(b, command.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{command}: {e:?}"))
+}
+
+async fn wait_done(b: &Bench, stream_id: &str) {
+    for _ in 0..500 {
+        if !b.wb.is_running(stream_id) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("run {stream_id} did not finish");
+}
+
+const SCHEMA: &str = r#"{"title": "Person", "type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer", "minimum": 0}}, "required": ["name", "age"]}"#;
+
+fn request(server: &FakeServer) -> Value {
+    json!({"provider": "openai", "model": "gpt-4o-mini", "base_url": server.base_url(),
+           "messages": [{"role": "user", "content": [{"type": "text", "text": "Extract: {{ doc }}"}]}],
+           "context": {"doc": "Ada, 36"}, "max_retries": 1})
+}
+
+#[tokio::test]
+async fn providers_and_examples() {
+    let b = bench();
+    let providers = ok(&b, json!({"cmd": "list_providers"})).await;
+    assert!(
+        providers
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "ollama" && p["default_mode"] == "json_schema")
+    );
+    let examples = ok(&b, json!({"cmd": "list_examples"})).await;
+    assert_eq!(examples.as_array().unwrap().len(), 5);
+    assert!(examples[1]["input"].as_str().unwrap().contains("NORDLYS"));
+}
+
+#[tokio::test]
+async fn schemas_are_versioned_and_diffed() {
+    let b = bench();
+    assert_eq!(
+        ok(
+            &b,
+            json!({"cmd": "save_schema", "name": "person", "body": SCHEMA})
+        )
+        .await["version"],
+        1
+    );
+    let v2 = SCHEMA.replace("\"minimum\": 0", "\"minimum\": 18");
+    assert_eq!(
+        ok(
+            &b,
+            json!({"cmd": "save_schema", "name": "person", "body": v2})
+        )
+        .await["version"],
+        2
+    );
+    assert_eq!(ok(&b, json!({"cmd": "list_schemas"})).await[0]["latest"], 2);
+    assert_eq!(
+        ok(&b, json!({"cmd": "schema_versions", "name": "person"}))
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let d = ok(
+        &b,
+        json!({"cmd": "diff_schema_versions", "name": "person", "a": 1, "b": 2}),
+    )
+    .await;
+    assert_eq!(d[0]["path"], "/properties/age/minimum");
+    let err = call(&b, json!({"cmd": "save_schema", "name": "bad", "body": "{\"type\": \"object\", \"properties\": {\"a\": {\"$ref\": \"#/$defs/X\"}}}"})).await.unwrap_err();
+    assert_eq!(err.code, "invalid");
+    assert!(err.message.contains("does not resolve"), "{}", err.message);
+    assert!(err.details["hint"].is_string());
+}
+
+#[tokio::test]
+async fn prompts_and_profiles() {
+    let b = bench();
+    let msgs = json!([{"role": "system", "content": [{"type": "text", "text": "Be exact."}]}]);
+    assert_eq!(
+        ok(
+            &b,
+            json!({"cmd": "save_prompt", "name": "p", "messages": msgs})
+        )
+        .await["version"],
+        1
+    );
+    assert_eq!(ok(&b, json!({"cmd": "list_prompts"})).await[0]["name"], "p");
+    assert_eq!(
+        ok(&b, json!({"cmd": "prompt_versions", "name": "p"}))
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let profile =
+        json!({"name": "fast", "provider": "groq", "model": "llama", "params": {"temperature": 0}});
+    ok(&b, json!({"cmd": "save_profile", "profile": profile})).await;
+    assert_eq!(
+        ok(&b, json!({"cmd": "list_profiles"})).await[0]["provider"],
+        "groq"
+    );
+    assert_eq!(
+        ok(&b, json!({"cmd": "delete_profile", "name": "fast"})).await["deleted"],
+        true
+    );
+    assert!(
+        ok(&b, json!({"cmd": "list_profiles"}))
+            .await
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_run_streams_its_events_to_the_chosen_id_and_is_recorded() {
+    let b = bench();
+    let server = FakeServer::start(vec![
+        Reply::stream_tool_call("Person", r#"{"name": "Ada", "age": -1}"#, 5),
+        Reply::stream_tool_call("Person", r#"{"name": "Ada", "age": 36}"#, 5),
+    ])
+    .await
+    .unwrap();
+    let started = ok(
+        &b,
+        json!({"cmd": "start_run", "stream_id": "ui-1", "request": request(&server),
+        "schema_name": "person", "schema": SCHEMA, "stream": "partial"}),
+    )
+    .await;
+    let run_id = started["run_id"].as_i64().unwrap();
+    wait_done(&b, "ui-1").await;
+    let events = b.events.lock().unwrap().clone();
+    assert!(events.iter().all(|(id, _)| id == "ui-1"));
+    assert!(
+        matches!(events[0].1.event, RunEvent::RunStarted { .. }),
+        "the first event is delivered too"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|(_, e)| matches!(e.event, RunEvent::Partial { .. }))
+    );
+    assert!(matches!(
+        events.last().unwrap().1.event,
+        RunEvent::RunSucceeded { .. }
+    ));
+
+    let shown = ok(&b, json!({"cmd": "show_run", "id": run_id})).await;
+    assert_eq!(shown["status"], "succeeded");
+    assert_eq!(shown["attempts"], 2);
+    assert_eq!(shown["result"]["age"], 36);
+    assert!(shown["cost_usd"].as_f64().unwrap() > 0.0);
+    assert_eq!(
+        ok(&b, json!({"cmd": "list_runs"}))
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        ok(&b, json!({"cmd": "search_runs", "text": "Ada"}))
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        ok(&b, json!({"cmd": "search_runs", "status": "failed"}))
+            .await
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // Rerun: a new run, recorded, streamed to its own id; then the two compared.
+    let server2 = FakeServer::start(vec![Reply::stream_tool_call(
+        "Person",
+        r#"{"name": "Ada", "age": 37}"#,
+        5,
+    )])
+    .await
+    .unwrap();
+    let _ = server2; // the rerun calls the original base URL, which answers its last reply again
+    let rerun = ok(
+        &b,
+        json!({"cmd": "rerun_run", "id": run_id, "stream_id": "ui-2"}),
+    )
+    .await;
+    wait_done(&b, "ui-2").await;
+    let new_id = rerun["run_id"].as_i64().unwrap();
+    assert_ne!(new_id, run_id);
+    let d = ok(&b, json!({"cmd": "diff_runs", "a": run_id, "b": new_id})).await;
+    assert!(
+        d["spec"].as_array().unwrap().is_empty(),
+        "same request: {d}"
+    );
+
+    // Export and import.
+    let csv = ok(
+        &b,
+        json!({"cmd": "export_results", "ids": [run_id], "format": "csv"}),
+    )
+    .await;
+    assert_eq!(
+        csv["text"].as_str().unwrap().lines().next(),
+        Some("run_id,name,age")
+    );
+    let archive = ok(&b, json!({"cmd": "export_run", "id": run_id})).await;
+    let imported = ok(&b, json!({"cmd": "import_run", "archive": archive})).await;
+    let copy = ok(&b, json!({"cmd": "show_run", "id": imported["run_id"]})).await;
+    assert_eq!(copy["events"], shown["events"]);
+    let err = call(
+        &b,
+        json!({"cmd": "export_results", "ids": [1], "format": "xml"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, "bad_format");
+}
+
+#[tokio::test]
+async fn a_run_can_be_cancelled() {
+    let b = bench();
+    let server = FakeServer::start(vec![
+        Reply::stream_tool_call("Person", r#"{"name": "Ada Lovelace", "age": 36}"#, 2)
+            .paced(Duration::from_millis(50)),
+    ])
+    .await
+    .unwrap();
+    let started = ok(
+        &b,
+        json!({"cmd": "start_run", "stream_id": "ui-c", "request": request(&server),
+        "schema_name": "person", "schema": SCHEMA, "stream": "partial"}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        ok(&b, json!({"cmd": "cancel_run", "stream_id": "ui-c"})).await["cancelled"],
+        true
+    );
+    wait_done(&b, "ui-c").await;
+    let shown = ok(&b, json!({"cmd": "show_run", "id": started["run_id"]})).await;
+    assert_eq!(shown["status"], "cancelled");
+    assert_eq!(
+        ok(&b, json!({"cmd": "cancel_run", "stream_id": "ui-c"})).await["cancelled"],
+        false
+    );
+}
+
+#[tokio::test]
+async fn bad_input_fails_before_a_run_exists() {
+    let b = bench();
+    let server = FakeServer::start(vec![]).await.unwrap();
+    let mut req = request(&server);
+    req["provider"] = json!("nosuch");
+    let err = call(
+        &b,
+        json!({"cmd": "start_run", "stream_id": "x", "request": req,
+        "schema_name": "person", "schema": SCHEMA}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, "unknown_provider");
+    assert_eq!(err.details["kind"], "bad_input");
+    let mut req = request(&server);
+    req["messages"][0]["content"][0]["text"] = json!("{{ missing }}");
+    let err = call(
+        &b,
+        json!({"cmd": "start_run", "stream_id": "x", "request": req,
+        "schema_name": "person", "schema": SCHEMA}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, "template_undefined_variable");
+    let err = call(
+        &b,
+        json!({"cmd": "start_run", "stream_id": "x", "request": request(&server),
+        "schema_name": "person", "schema": "[1]"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, "schema_not_object");
+    assert!(
+        ok(&b, json!({"cmd": "list_runs"}))
+            .await
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let err = call(&b, json!({"cmd": "show_run", "id": 42}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, "no_such_run");
+}
