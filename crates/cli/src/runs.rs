@@ -108,12 +108,18 @@ pub enum RunsCommand {
         /// Write here instead of stdout.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// The same as `--format json`.
+        #[arg(long, conflicts_with = "format")]
+        json: bool,
         #[command(flatten)]
         db: DbArgs,
     },
     /// Add runs exported with `--format run` (as new runs).
     Import {
         files: Vec<PathBuf>,
+        /// Print `[{"file", "run_id"}]`.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -124,6 +130,9 @@ pub enum RunsCommand {
         /// Print the result on one line.
         #[arg(long)]
         compact: bool,
+        /// Print `{"run_id": NEW, "result": …}`.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -200,10 +209,15 @@ fn execute(cmd: RunsCommand) -> Result<(), Failure> {
             format,
             explode,
             out,
+            json,
             db,
-        } => export(ids, &format, explode.as_deref(), out, &db)?,
-        RunsCommand::Import { files, db } => {
+        } => {
+            let format = if json { "json" } else { format.as_str() };
+            export(ids, format, explode.as_deref(), out, &db)?
+        }
+        RunsCommand::Import { files, json, db } => {
             let mut store = db.open()?;
+            let mut imported = Vec::new();
             for file in files {
                 let text = std::fs::read_to_string(&file).map_err(|e| {
                     Failure::input(
@@ -218,10 +232,21 @@ fn execute(cmd: RunsCommand) -> Result<(), Failure> {
                     )
                 })?;
                 let id = store.import_run(&archive).map_err(store_failure)?;
-                crate::out(format!("imported {} as run {id}", file.display()));
+                if !json {
+                    crate::out(format!("imported {} as run {id}", file.display()));
+                }
+                imported.push(serde_json::json!({"file": file, "run_id": id}));
+            }
+            if json {
+                crate::out(serde_json::to_string_pretty(&imported).unwrap_or_default());
             }
         }
-        RunsCommand::Rerun { id, compact, db } => return rerun(id, compact, &db),
+        RunsCommand::Rerun {
+            id,
+            compact,
+            json,
+            db,
+        } => return rerun(id, compact, json, &db),
         RunsCommand::Diff { a, b, json, db } => {
             let store = db.open()?;
             let (ra, rb) = (
@@ -306,7 +331,7 @@ fn execute(cmd: RunsCommand) -> Result<(), Failure> {
     Ok(())
 }
 
-fn rerun(id: i64, compact: bool, db: &DbArgs) -> Result<(), Failure> {
+fn rerun(id: i64, compact: bool, json: bool, db: &DbArgs) -> Result<(), Failure> {
     let store = db.open()?;
     let run = store.show_run(id).map_err(store_failure)?;
     let schema_body = store.schema_text(id).map_err(store_failure)?;
@@ -336,6 +361,7 @@ fn rerun(id: i64, compact: bool, db: &DbArgs) -> Result<(), Failure> {
         prices: crate::record::prices()?,
     };
     let recorder = history.begin(&req, None)?;
+    let new_id = recorder.as_ref().map(quarry_store::Recorder::run_id);
     let options = quarry_engine::CallOptions {
         observer: recorder.as_ref().map(quarry_store::Recorder::observer),
         ..Default::default()
@@ -353,6 +379,11 @@ fn rerun(id: i64, compact: bool, db: &DbArgs) -> Result<(), Failure> {
     drop(options);
     history.end(recorder)?;
     let value = result?.value;
+    if json {
+        let out = serde_json::json!({"run_id": new_id, "result": value});
+        crate::out(serde_json::to_string_pretty(&out).unwrap_or_default());
+        return Ok(());
+    }
     crate::out(
         if compact {
             serde_json::to_string(&value)

@@ -298,6 +298,21 @@ async fn export_csv_and_a_run_archive_that_imports_elsewhere() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("as run 1"));
+    let again = json(
+        quarry(&other)
+            .args(["runs", "import", "--json"])
+            .arg(&archive)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(again[0]["run_id"], 2);
+    let exported = json(
+        quarry(&db)
+            .args(["runs", "export", "1", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(exported["name"], "Ada Lovelace");
     let a = json(
         quarry(&db)
             .args(["runs", "show", "1", "--json"])
@@ -365,6 +380,17 @@ async fn rerun_repeats_a_run_and_diff_shows_what_changed() {
             .unwrap(),
     );
     assert_eq!(shown["schema"], "person");
+
+    let again = json(
+        quarry(&db)
+            .args(["runs", "rerun", "1", "--json"])
+            .output()
+            .unwrap(),
+    );
+
+    assert_eq!(again["run_id"], 3);
+
+    assert_eq!(again["result"]["name"], "Ada Lovelace");
 
     let d = json(
         quarry(&db)

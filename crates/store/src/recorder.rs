@@ -25,6 +25,7 @@ enum Msg {
 }
 
 pub struct Recorder {
+    run: RunId,
     tx: mpsc::Sender<Msg>,
     handle: Option<JoinHandle<Result<Store, StoreError>>>,
 }
@@ -37,9 +38,15 @@ impl Recorder {
         let (tx, rx) = mpsc::channel::<Msg>();
         let handle = std::thread::spawn(move || write_loop(store, run, price, rx));
         Recorder {
+            run,
             tx,
             handle: Some(handle),
         }
+    }
+
+    /// The run being recorded.
+    pub fn run_id(&self) -> RunId {
+        self.run
     }
 
     /// An observer to pass to the engine (`CallOptions::observer`).
