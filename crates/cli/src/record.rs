@@ -55,6 +55,7 @@ impl History {
                 prompt_name: "cli",
                 request: req,
                 stream,
+                profile: None,
             })
             .map_err(crate::runs::store_failure)?;
         let price = self.prices.lookup(&req.provider, &req.model).cloned();

@@ -108,6 +108,7 @@ fn record(mut store: Store, i: usize, rng: &mut fastrand::Rng) -> Store {
             prompt_name: "p",
             request: &req,
             stream: None,
+            profile: None,
         })
         .unwrap();
     let recorder = Recorder::spawn(store, id, None);

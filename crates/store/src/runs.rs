@@ -98,6 +98,8 @@ pub struct NewRun<'a> {
     pub prompt_name: &'a str,
     pub request: &'a ExtractRequest,
     pub stream: Option<StreamKind>,
+    /// The saved profile the request came from, if any (it must exist).
+    pub profile: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -117,6 +119,8 @@ pub struct RunSummary {
     pub error_message: Option<String>,
     /// Estimated from the price table when the run was recorded (no price known: none).
     pub cost_usd: Option<f64>,
+    /// The saved profile the run was started from.
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -155,7 +159,8 @@ pub struct RunDetail {
 
 const SUMMARY_COLUMNS: &str = "r.id, r.status, r.provider, r.model, r.mode, s.name, r.created_at,
     r.finished_at, r.latency_ms, r.attempts, r.prompt_tokens, r.completion_tokens,
-    r.total_tokens, r.cached_tokens, r.reasoning_tokens, r.error_code, r.error_message, r.cost_usd";
+    r.total_tokens, r.cached_tokens, r.reasoning_tokens, r.error_code, r.error_message, r.cost_usd,
+    (SELECT name FROM profiles WHERE id = r.profile_id)";
 
 const SUMMARY_FROM: &str = "FROM runs r
     JOIN schema_versions sv ON sv.id = r.schema_version_id
@@ -189,6 +194,7 @@ fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunSummary> {
         error_code: r.get(15)?,
         error_message: r.get(16)?,
         cost_usd: r.get(17)?,
+        profile: r.get(18)?,
     })
 }
 
@@ -282,6 +288,18 @@ impl Store {
             prompt,
             &messages,
         )?;
+        let profile: Option<i64> = match new.profile {
+            Some(name) => Some(
+                tx.query_row(
+                    "SELECT id FROM profiles WHERE project_id = ?1 AND name = ?2",
+                    params![project, name],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound(format!("no profile named `{name}`")))?,
+            ),
+            None => None,
+        };
         let (pid, start) = crate::owner::current();
         let stream = new.stream.map(|k| match k {
             StreamKind::Partial => "partial",
@@ -289,8 +307,8 @@ impl Store {
         });
         tx.execute(
             "INSERT INTO runs (project_id, schema_version_id, prompt_version_id, provider, model,
-                 mode, spec, stream, status, owner_pid, owner_start, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'running', ?9, ?10,
+                 mode, spec, stream, status, owner_pid, owner_start, profile_id, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'running', ?9, ?10, ?11,
                  strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
             params![
                 project,
@@ -303,6 +321,7 @@ impl Store {
                 stream,
                 pid,
                 start.map(|s| s as i64),
+                profile,
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -396,7 +415,7 @@ impl Store {
         let (summary, spec, schema_body, stream): (RunSummary, String, String, Option<String>) =
             self.conn
                 .query_row(&sql, [id], |r| {
-                    Ok((summary(r)?, r.get(18)?, r.get(19)?, r.get(20)?))
+                    Ok((summary(r)?, r.get(19)?, r.get(20)?, r.get(21)?))
                 })
                 .optional()?
                 .ok_or(StoreError::NoSuchRun(id))?;

@@ -34,6 +34,7 @@ async fn record(store: Store, req: &ExtractRequest, stream: Option<StreamKind>) 
             prompt_name: "adhoc",
             request: req,
             stream,
+            profile: None,
         })
         .unwrap();
     let price = quarry_store::prices::PriceTable::builtin()
@@ -162,6 +163,7 @@ fn runs_of_dead_processes_become_interrupted_and_live_ones_stay() {
         prompt_name: "adhoc",
         request: &server_req,
         stream: None,
+        profile: None,
     };
     let live = store.start_run(&new).unwrap();
     let dead = store.start_run(&new).unwrap();
@@ -209,6 +211,7 @@ async fn invoice_runs() -> (Store, Vec<i64>) {
                 prompt_name: "p",
                 request: &req,
                 stream: None,
+                profile: None,
             })
             .unwrap();
         let recorder = Recorder::spawn(store, id, None);

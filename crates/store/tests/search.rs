@@ -20,6 +20,7 @@ fn add_run(store: Store, schema: &str, provider: &str, text: &str, result: Optio
             prompt_name: "p",
             request: &req,
             stream: None,
+            profile: None,
         })
         .unwrap();
     let recorder = Recorder::spawn(store, id, None);

@@ -64,6 +64,9 @@ pub enum Command {
         schema: String,
         #[serde(default)]
         stream: Option<StreamKind>,
+        /// The saved profile the request was built from, recorded with the run.
+        #[serde(default)]
+        profile: Option<String>,
     },
     /// Cancels the run started under `stream_id`.
     CancelRun {
@@ -120,6 +123,16 @@ pub enum Command {
         a: i64,
         b: i64,
     },
+}
+
+/// A run about to start.
+struct PendingRun {
+    stream_id: String,
+    request: ExtractRequest,
+    schema_name: String,
+    schema_text: String,
+    stream: Option<StreamKind>,
+    profile: Option<String>,
 }
 
 /// Handles commands for one host.
@@ -185,7 +198,18 @@ impl<H: Host> Workbench<H> {
                 schema_name,
                 schema,
                 stream,
-            } => json!({"run_id": self.start(stream_id, request, schema_name, schema, stream)?}),
+                profile,
+            } => {
+                let run = PendingRun {
+                    stream_id,
+                    request,
+                    schema_name,
+                    schema_text: schema,
+                    stream,
+                    profile,
+                };
+                json!({"run_id": self.start(run)?})
+            }
             CancelRun { stream_id } => {
                 let found = self
                     .running
@@ -259,7 +283,15 @@ impl<H: Host> Workbench<H> {
                     "iterable" => StreamKind::Iterable,
                     _ => StreamKind::Partial,
                 });
-                json!({"run_id": self.start(stream_id, request, run.summary.schema, schema, stream)?})
+                let again = PendingRun {
+                    stream_id,
+                    request,
+                    schema_name: run.summary.schema,
+                    schema_text: schema,
+                    stream,
+                    profile: run.summary.profile,
+                };
+                json!({"run_id": self.start(again)?})
             }
             DiffRuns { a, b } => {
                 let store = self.store()?;
@@ -274,14 +306,15 @@ impl<H: Host> Workbench<H> {
     }
 
     /// Records and starts a run in the background; its events go to `stream_id`.
-    fn start(
-        &self,
-        stream_id: String,
-        request: ExtractRequest,
-        schema_name: String,
-        schema_text: String,
-        stream: Option<StreamKind>,
-    ) -> Result<i64, CommandError> {
+    fn start(&self, run: PendingRun) -> Result<i64, CommandError> {
+        let PendingRun {
+            stream_id,
+            request,
+            schema_name,
+            schema_text,
+            stream,
+            profile,
+        } = run;
         let schema = Arc::new(
             ResponseSchema::from_json_str(&schema_text).map_err(quarry_engine::Error::Schema)?,
         );
@@ -297,6 +330,7 @@ impl<H: Host> Workbench<H> {
             prompt_name: "workbench",
             request: &request,
             stream,
+            profile: profile.as_deref(),
         })?;
         let price = self
             .host

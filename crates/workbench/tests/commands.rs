@@ -291,6 +291,37 @@ async fn a_run_streams_its_events_to_the_chosen_id_and_is_recorded() {
 }
 
 #[tokio::test]
+async fn a_run_records_the_profile_it_came_from() {
+    let b = bench();
+    let server = FakeServer::start(vec![Reply::tool_call(
+        "Person",
+        r#"{"name": "Ada", "age": 36}"#,
+    )])
+    .await
+    .unwrap();
+    ok(&b, json!({"cmd": "save_profile", "profile": {"name": "mini", "provider": "openai", "model": "gpt-4o-mini"}})).await;
+    let started = ok(
+        &b,
+        json!({"cmd": "start_run", "stream_id": "p", "request": request(&server),
+        "schema_name": "person", "schema": SCHEMA, "profile": "mini"}),
+    )
+    .await;
+    wait_done(&b, "p").await;
+    assert_eq!(
+        ok(&b, json!({"cmd": "show_run", "id": started["run_id"]})).await["profile"],
+        "mini"
+    );
+    let err = call(
+        &b,
+        json!({"cmd": "start_run", "stream_id": "q", "request": request(&server),
+        "schema_name": "person", "schema": SCHEMA, "profile": "nope"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, "not_found");
+}
+
+#[tokio::test]
 async fn a_run_can_be_cancelled() {
     let b = bench();
     let server = FakeServer::start(vec![
