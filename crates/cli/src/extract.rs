@@ -383,15 +383,7 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
         ),
         ..Default::default()
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Failure::input(
-                format!("cannot start the async runtime: {e}"),
-                "report this as a bug",
-            )
-        })?;
+    let runtime = crate::runtime()?;
     if let Some(kind) = args.stream {
         if args.repeat > 1 {
             return Err(Failure::input(

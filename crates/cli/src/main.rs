@@ -64,6 +64,19 @@ pub fn out(text: impl std::fmt::Display) {
     }
 }
 
+/// The async runtime for one command: a single thread is all a CLI call needs.
+pub fn runtime() -> Result<tokio::runtime::Runtime, report::Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            report::Failure::input(
+                format!("cannot start the async runtime: {e}"),
+                "report this as a bug",
+            )
+        })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {

@@ -366,15 +366,7 @@ fn rerun(id: i64, compact: bool, json: bool, db: &DbArgs) -> Result<(), Failure>
         observer: recorder.as_ref().map(quarry_store::Recorder::observer),
         ..Default::default()
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Failure::input(
-                format!("cannot start the async runtime: {e}"),
-                "report this as a bug",
-            )
-        })?;
+    let runtime = crate::runtime()?;
     let result = runtime.block_on(client.extract_value_with(&req, &schema, &options));
     drop(options);
     history.end(recorder)?;

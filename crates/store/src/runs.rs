@@ -44,7 +44,8 @@ impl RunStatus {
 
 /// A search: words to find (all of them, in the prompt, variables, result or error) and
 /// filters. Empty fields do not filter.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct SearchQuery {
     pub text: Option<String>,
     pub schema: Option<String>,

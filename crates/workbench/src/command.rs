@@ -8,7 +8,7 @@ use quarry_engine::{
     ResponseSchema, StreamKind,
 };
 use quarry_store::library::{Kind, Profile};
-use quarry_store::{ExportFormat, NewRun, Recorder, RunArchive, RunStatus, SearchQuery, Store};
+use quarry_store::{ExportFormat, NewRun, Recorder, RunArchive, SearchQuery, Store};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -78,26 +78,9 @@ pub enum Command {
         #[serde(default)]
         offset: u32,
     },
-    SearchRuns {
-        #[serde(default)]
-        text: Option<String>,
-        #[serde(default)]
-        schema: Option<String>,
-        #[serde(default)]
-        provider: Option<String>,
-        #[serde(default)]
-        model: Option<String>,
-        #[serde(default)]
-        status: Option<RunStatus>,
-        #[serde(default)]
-        since: Option<String>,
-        #[serde(default)]
-        until: Option<String>,
-        #[serde(default = "default_limit")]
-        limit: u32,
-        #[serde(default)]
-        offset: u32,
-    },
+    /// `text` (every word must match), `schema`, `provider`, `model`, `status`, `since`,
+    /// `until`, `limit`, `offset`; all optional.
+    SearchRuns(SearchQuery),
     ShowRun {
         id: i64,
     },
@@ -223,27 +206,12 @@ impl<H: Host> Workbench<H> {
                 json!({"cancelled": found.is_some()})
             }
             ListRuns { limit, offset } => json!(self.store()?.list_runs(limit, offset)?),
-            SearchRuns {
-                text,
-                schema,
-                provider,
-                model,
-                status,
-                since,
-                until,
-                limit,
-                offset,
-            } => json!(self.store()?.search_runs(&SearchQuery {
-                text,
-                schema,
-                provider,
-                model,
-                status,
-                since,
-                until,
-                limit,
-                offset,
-            })?),
+            SearchRuns(mut query) => {
+                if query.limit == 0 {
+                    query.limit = default_limit();
+                }
+                json!(self.store()?.search_runs(&query)?)
+            }
             ShowRun { id } => json!(self.store()?.show_run(id)?),
             ExportResults {
                 ids,
