@@ -45,6 +45,10 @@ pub struct ExtractArgs {
     /// Template variable; KEY=@FILE reads the value from a file. Repeatable.
     #[arg(long = "var", value_name = "KEY=VALUE")]
     vars: Vec<String>,
+    /// Template variable with a JSON value (a list to loop over, a number, an object);
+    /// KEY=@FILE reads the JSON from a file. Repeatable.
+    #[arg(long = "var-json", value_name = "KEY=JSON")]
+    json_vars: Vec<String>,
     /// Re-asks after the first attempt when the answer is invalid.
     #[arg(long, default_value_t = 3, value_name = "N")]
     max_retries: u32,
@@ -297,6 +301,22 @@ fn build_request(args: &ExtractArgs) -> Result<(ExtractRequest, LoadedSchema), F
         }
         req.context
             .insert(key.to_string(), Value::String(text_arg(value, "--var")?));
+    }
+    for var in &args.json_vars {
+        let Some((key, text)) = var.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
+            return Err(Failure::input(
+                format!("--var-json `{var}` is not KEY=JSON"),
+                "write for example --var-json 'tags=[\"a\", \"b\"]'",
+            ));
+        };
+        let text = text_arg(text, "--var-json")?;
+        let value: Value = serde_json::from_str(&text).map_err(|e| {
+            Failure::input(
+                format!("--var-json `{}`: the value is not JSON ({e})", key.trim()),
+                "quote strings as JSON, or use --var for plain text",
+            )
+        })?;
+        req.context.insert(key.trim().to_string(), value);
     }
     if let Some(system) = &args.system {
         req.messages

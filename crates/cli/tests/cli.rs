@@ -77,12 +77,17 @@ async fn exit_0_prints_the_validated_json() {
 async fn prompt_system_and_vars_from_files() {
     let dir = tempfile::tempdir().unwrap();
     let doc = temp_file(&dir, "doc.txt", "Ada Lovelace, 36");
-    let prompt = temp_file(&dir, "prompt.j2", "Document ({{ lang }}):\n{{ doc }}");
+    let prompt = temp_file(
+        &dir,
+        "prompt.j2",
+        "Document ({{ lang }}):\n{{ doc }}{% for t in tags %} #{{ t }}{% endfor %}",
+    );
     let server = FakeServer::start(vec![Reply::tool_call("Person", PERSON_OK)])
         .await
         .unwrap();
     extract(&server)
         .args(["--system", "Be precise.", "--var", "lang=en"])
+        .args(["--var-json", r#"tags=["a", "b"]"#])
         .arg("--var")
         .arg(format!("doc=@{}", doc.display()))
         .arg("--prompt")
@@ -104,7 +109,7 @@ async fn prompt_system_and_vars_from_files() {
     );
     assert_eq!(
         body["messages"][1]["content"],
-        "Document (en):\nAda Lovelace, 36"
+        "Document (en):\nAda Lovelace, 36 #a #b"
     );
     assert_eq!(body["temperature"], 0.2);
     assert_eq!(body["max_tokens"], 300);
@@ -390,6 +395,14 @@ async fn bad_inputs_table() {
             None,
             2,
             &["has no `=`"],
+        ),
+        (
+            "var-json not JSON",
+            vec!["--var-json", "n=[1,"],
+            None,
+            None,
+            2,
+            &["`n`: the value is not JSON"],
         ),
         (
             "missing @file",
