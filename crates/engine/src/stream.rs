@@ -227,8 +227,72 @@ impl SubSchemas {
 enum Source {
     /// The extraction tool's arguments (tool call index chosen by name when it arrives).
     Tool { name: String, index: Option<usize> },
-    /// The text, with anything before the first `{` or `[` and after the value skipped.
-    Text { started: bool },
+    /// The text: prose and fences before the value, and anything after it, skipped.
+    Text(TextStart),
+}
+
+/// Finds where the JSON starts in streamed text. In markdown mode, the way a reader would: the
+/// first `{` or `[` inside a ```` ``` ```` fence, or at the start of a line or of the text —
+/// not a brace in the middle of a sentence ("fill in the {name} field"). Looks at each
+/// character once.
+#[derive(Debug, Default)]
+struct TextStart {
+    /// JSON modes: the first `{` or `[` anywhere (the answer is JSON, perhaps after a word
+    /// or two). Markdown mode uses the fence and line rules.
+    anywhere: bool,
+    started: bool,
+    /// Not at the start of the text any more (something other than whitespace came).
+    seen_text: bool,
+    /// Only whitespace so far on this line.
+    mid_line: bool,
+    /// Backticks at the start of this line.
+    ticks: u8,
+    /// Reading a fence's opening line (its language tag).
+    fence_header: bool,
+    /// Inside a fence: the next `{` or `[` starts the value.
+    in_fence: bool,
+}
+
+impl TextStart {
+    /// The byte offset in `piece` where the value starts, if it does.
+    fn find(&mut self, piece: &str) -> Option<usize> {
+        for (i, c) in piece.char_indices() {
+            if self.fence_header {
+                if c == '\n' {
+                    self.fence_header = false;
+                    self.in_fence = true;
+                    self.mid_line = false;
+                }
+                continue;
+            }
+            if (c == '{' || c == '[')
+                && (self.anywhere || self.in_fence || !self.mid_line || !self.seen_text)
+            {
+                self.started = true;
+                return Some(i);
+            }
+            match c {
+                '`' if !self.mid_line => {
+                    self.ticks += 1;
+                    if self.ticks == 3 {
+                        self.ticks = 0;
+                        self.fence_header = true;
+                    }
+                }
+                '\n' => {
+                    self.mid_line = false;
+                    self.ticks = 0;
+                }
+                c if c.is_whitespace() => {}
+                _ => {
+                    self.mid_line = true;
+                    self.seen_text = true;
+                    self.ticks = 0;
+                }
+            }
+        }
+        None
+    }
 }
 
 /// Turns deltas into changes and items for one attempt.
@@ -261,7 +325,10 @@ impl Feed {
                     index: None,
                 }
             } else {
-                Source::Text { started: false }
+                Source::Text(TextStart {
+                    anywhere: mode != Mode::MdJson,
+                    ..TextStart::default()
+                })
             },
             parser: PartialParser::new(),
             snapshot: Snapshot::new(),
@@ -302,14 +369,11 @@ impl Feed {
         match delta {
             Delta::Text(text) => {
                 self.acc.text.push_str(&text);
-                if let Source::Text { started } = &mut self.source {
+                if let Source::Text(start) = &mut self.source {
                     let mut piece: &str = &text;
-                    if !*started {
-                        match piece.find(['{', '[']) {
-                            Some(i) => {
-                                *started = true;
-                                piece = &piece[i..];
-                            }
+                    if !start.started {
+                        match start.find(piece) {
+                            Some(i) => piece = &piece[i..],
                             None => return,
                         }
                     }
@@ -506,6 +570,34 @@ mod tests {
             vec![Delta::Text(r#"{"address": {"country": "Norway"}}"#.into())],
         );
         assert!(changes.iter().any(|c| matches!(c, Change::Invalid { path, .. } if path.pointer() == "/address/country")), "{changes:?}");
+    }
+
+    #[test]
+    fn braces_in_prose_are_not_the_answer() {
+        let schema = ResponseSchema::new(
+            json!({"type": "object", "properties": {"a": {"type": "integer"}}}),
+        )
+        .unwrap();
+        for text in [
+            "Fill in the {a} field:\n```json\n{\"a\": 1}\n```\nDone {ok}",
+            "I read {braces} here.\n{\"a\": 1}",
+            "  {\"a\": 1}",
+            "Here: ``` {oops} ```\n```\n[{\"a\": 1}]\n```",
+        ] {
+            let mut feed = Feed::new(Mode::MdJson, &schema, false, StreamKind::Partial);
+            let deltas = text
+                .chars()
+                .map(|c| Delta::Text(c.to_string().into()))
+                .collect();
+            feed_all(&mut feed, deltas);
+            assert!(feed.broken.is_none(), "{text}: {:?}", feed.broken);
+            let want = if text.contains("[{") {
+                json!([{"a": 1}])
+            } else {
+                json!({"a": 1})
+            };
+            assert_eq!(feed.snapshot(), &want, "{text}");
+        }
     }
 
     #[test]
