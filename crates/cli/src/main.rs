@@ -24,7 +24,8 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
     version,
     about = "Validated, structured JSON out of language models",
     after_help = "Exit codes: 0 success; 2 bad input (flags, schema, template, provider, mode, key); \
-3 provider or transport error; 4 still invalid after all re-asks; 5 incomplete output or refusal."
+3 provider or transport error; 4 still invalid after all re-asks; 5 incomplete output or refusal; \
+130 cancelled (Ctrl-C)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -42,7 +43,7 @@ enum Command {
     Modes,
     /// List the example schemas built into quarry.
     Schemas,
-    /// The run history: list, search, show, export, import.
+    /// The run history: list, search, show, export, import, rerun, diff.
     #[command(subcommand)]
     Runs(runs::RunsCommand),
     /// The price table used to estimate each run's cost.
