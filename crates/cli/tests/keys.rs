@@ -16,6 +16,20 @@ fn quarry() -> Command {
     cmd
 }
 
+/// `quarry keys list --json`.
+fn keys_list() -> Value {
+    let out = quarry().args(["keys", "list", "--json"]).output().unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn provider<'a>(list: &'a Value, name: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["provider"] == name)
+        .unwrap()
+}
+
 fn with_stdin(mut cmd: Command, input: &str) -> std::process::Output {
     let mut child = cmd
         .stdin(Stdio::piped())
@@ -79,20 +93,8 @@ async fn a_stored_key_is_used_listed_and_deleted_and_never_written_down() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let list: Value = serde_json::from_slice(
-        &quarry()
-            .args(["keys", "list", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    let groq = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["provider"] == "groq")
-        .unwrap();
+    let list = keys_list();
+    let groq = provider(&list, "groq");
     assert_eq!(groq["source"], "keychain");
     assert!(!list.to_string().contains(key));
 
@@ -151,19 +153,7 @@ async fn a_stored_key_is_used_listed_and_deleted_and_never_written_down() {
             .status
             .success()
     );
-    let list: Value = serde_json::from_slice(
-        &quarry()
-            .args(["keys", "list", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    let groq = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["provider"] == "groq")
-        .unwrap();
+    let list = keys_list();
+    let groq = provider(&list, "groq");
     assert_eq!(groq["source"], "missing");
 }

@@ -40,6 +40,27 @@ fn extract(db: &Path, server: &FakeServer, extra: &[&str]) -> std::process::Outp
         .unwrap()
 }
 
+/// `quarry extract --stream partial` of the example person schema against `server`.
+fn streaming(db: &Path, server: &FakeServer) -> Command {
+    let mut cmd = quarry(db);
+    cmd.args([
+        "extract",
+        "--provider",
+        "openai/gpt-4o-mini",
+        "--api-key-env",
+        "QUARRY_TEST_KEY",
+    ])
+    .args([
+        "--base-url",
+        &server.base_url(),
+        "--schema",
+        "person",
+        "--stream",
+        "partial",
+    ]);
+    cmd
+}
+
 fn json(out: std::process::Output) -> Value {
     assert!(
         out.status.success(),
@@ -139,22 +160,7 @@ async fn kill_9_mid_stream_leaves_an_interrupted_run_with_its_events() {
     ])
     .await
     .unwrap();
-    let mut child = quarry(&db)
-        .args([
-            "extract",
-            "--provider",
-            "openai/gpt-4o-mini",
-            "--api-key-env",
-            "QUARRY_TEST_KEY",
-        ])
-        .args([
-            "--base-url",
-            &server.base_url(),
-            "--schema",
-            "person",
-            "--stream",
-            "partial",
-        ])
+    let mut child = streaming(&db, &server)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -427,22 +433,7 @@ async fn processes_writing_one_database_at_once_all_land() {
         .unwrap();
     let children: Vec<_> = (0..6)
         .map(|_| {
-            quarry(&db)
-                .args([
-                    "extract",
-                    "--provider",
-                    "openai/gpt-4o-mini",
-                    "--api-key-env",
-                    "QUARRY_TEST_KEY",
-                ])
-                .args([
-                    "--base-url",
-                    &server.base_url(),
-                    "--schema",
-                    "person",
-                    "--stream",
-                    "partial",
-                ])
+            streaming(&db, &server)
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
                 .spawn()
