@@ -14,6 +14,25 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_cost.sql")),
 ];
 
+/// Runs `f` again while SQLite reports the database busy or locked, for up to 10 s.
+fn retry_busy<T>(mut f: impl FnMut() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    let start = std::time::Instant::now();
+    loop {
+        match f() {
+            Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && start.elapsed() < Duration::from_secs(10) =>
+            {
+                // Jitter, so retrying processes do not collide again in step.
+                std::thread::sleep(Duration::from_millis(fastrand::u64(5..25)));
+            }
+            other => return other,
+        }
+    }
+}
+
 pub struct Store {
     pub(crate) conn: Connection,
     path: Option<PathBuf>,
@@ -64,15 +83,20 @@ impl Store {
         // WAL lets readers work while a run is written. The mode is stored in the file, so it
         // is switched once, when the file is new: asking again on every open takes a lock that
         // can fail at once while another process writes.
-        let mode: String = self
-            .conn
-            .pragma_query_value(None, "journal_mode", |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            self.conn.pragma_update(None, "journal_mode", "WAL")?;
-        }
+        // SQLite does not apply the busy timeout to a journal-mode change, so processes opening
+        // a new file at the same moment retry it themselves.
+        retry_busy(|| {
+            let mode: String = self
+                .conn
+                .pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                self.conn.pragma_update(None, "journal_mode", "WAL")?;
+            }
+            Ok(())
+        })?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
-        self.migrate()?;
+        retry_busy(|| self.migrate())?;
         self.mark_interrupted()?;
         Ok(())
     }
