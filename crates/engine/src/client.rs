@@ -13,7 +13,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::error::Error;
+use crate::error::{Error, Setting};
 use crate::events::{Emitter, EventObserver, EventRecord, RunEvent};
 use crate::hooks::{HookId, HookName, Hooks};
 use crate::mode::{Mode, ModeName};
@@ -24,7 +24,7 @@ use crate::provider::presets::{self, Preset};
 use crate::request::ExtractRequest;
 use crate::run::{Extraction, Run};
 use crate::schema::ResponseSchema;
-use crate::secret::{ApiKey, EnvKeys, KeySource};
+use crate::secret::{ApiKey, EnvKeys, KeySource, Redactor, header_secrets, is_credential_name};
 use crate::stream::StreamKind;
 use crate::validate::Issue;
 
@@ -160,6 +160,9 @@ impl ClientBuilder {
                 .connect_timeout(Duration::from_secs(10))
                 .tcp_nodelay(true)
                 .pool_idle_timeout(Duration::from_secs(90))
+                // A redirect would resend the body and the provider's key header (`api-key`,
+                // `x-api-key`) to wherever it points; an API that moved is reported instead.
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap_or_default()
         });
@@ -191,6 +194,8 @@ pub struct Resolved {
     pub base_url: String,
     protocol: OpenAi,
     key: Option<ApiKey>,
+    /// Every secret of the request, masked out of what the run records and returns.
+    redactor: Redactor,
 }
 
 impl Client {
@@ -271,9 +276,13 @@ impl Client {
             });
         }
         let base_url = match (&req.base_url, preset.base_url_env) {
-            (Some(url), _) => url.clone(),
+            (Some(url), _) => {
+                check_base_url(url, "the base URL")?;
+                url.trim().to_string()
+            }
             (None, Some((var, suffix))) => match std::env::var(var) {
                 Ok(v) if !v.trim().is_empty() => {
+                    check_base_url(&v, &format!("the base URL in {var}"))?;
                     format!("{}{suffix}", v.trim().trim_end_matches('/'))
                 }
                 _ => {
@@ -285,6 +294,7 @@ impl Client {
             },
             (None, None) => preset.base_url.to_string(),
         };
+        check_settings(req)?;
         let key_env = req.api_key_env.as_deref().unwrap_or(preset.key_env);
         // A variable named explicitly is the caller's choice of key: use it alone.
         let key = match &req.api_key_env {
@@ -295,8 +305,37 @@ impl Client {
             return Err(Error::MissingApiKey {
                 provider: preset.name.into(),
                 env_var: key_env.into(),
+                keychain: req.api_key_env.is_none() && self.keys.keychain_available(),
             });
         }
+        let mut redactor = Redactor::new();
+        if let Some(key) = &key {
+            if let Some(problem) = key.problem() {
+                let from = match &req.api_key_env {
+                    Some(var) => var.clone(),
+                    None => format!("the keychain or {key_env}"),
+                };
+                return Err(Error::InvalidSetting {
+                    setting: Setting::ApiKey,
+                    message: format!(
+                        "the API key for `{}` (from {from}) {problem}, so it cannot be sent",
+                        preset.name
+                    ),
+                    hint: format!(
+                        "store the key again without that character (in the keychain, or in {key_env})"
+                    ),
+                });
+            }
+            redactor.add_key(key);
+        }
+        for (name, value) in &req.extra_headers {
+            if is_credential_name(name) {
+                header_secrets(value)
+                    .into_iter()
+                    .for_each(|s| redactor.add(s));
+            }
+        }
+        crate::transport::add_url_secrets(&base_url, &mut redactor);
         let api_version = std::env::var("AZURE_OPENAI_API_VERSION").ok();
         Ok(Resolved {
             preset,
@@ -304,6 +343,7 @@ impl Client {
             protocol: OpenAi::new(preset, base_url.clone(), api_version),
             base_url,
             key,
+            redactor,
         })
     }
 
@@ -370,10 +410,12 @@ impl Client {
             key: resolved.key.as_ref(),
             mode: resolved.mode,
             request: req,
-            schema,
-            emitter: Emitter::new(hooks, options.observer.clone()),
+            schema: schema.clone(),
+            emitter: Emitter::new(hooks, options.observer.clone())
+                .with_redactor(resolved.redactor.clone()),
             stream: None,
             cancel: options.cancel.clone().unwrap_or_default().0,
+            redactor: resolved.redactor.clone(),
         }
         .execute(finish)
         .await
@@ -401,6 +443,16 @@ impl Client {
         check: Option<Check>,
     ) -> Result<RunStream, Error> {
         let resolved = self.resolve(&req)?;
+        if kind == StreamKind::Iterable && schema.iterable_field().is_none() {
+            return Err(Error::InvalidSetting {
+                setting: Setting::Stream,
+                message: format!(
+                    "an iterable stream needs a list, and the schema `{}` has none: its top level is neither an array nor an object whose only property is an array",
+                    schema.name()
+                ),
+                hint: "stream it as partial instead, or give the schema a list: {\"type\": \"array\", \"items\": …} or {\"type\": \"object\", \"properties\": {\"items\": {\"type\": \"array\", …}}}".into(),
+            });
+        }
         let hooks = self.with_hooks(|h| h.merged(&options.hooks));
         let http = self.http.clone();
         let (tx, rx) = mpsc::unbounded_channel();
@@ -415,10 +467,13 @@ impl Client {
                 key: resolved.key.as_ref(),
                 mode: resolved.mode,
                 request: &req,
-                schema: &schema,
-                emitter: Emitter::new(hooks, observer).with_channel(tx),
+                schema: (*schema).clone(),
+                emitter: Emitter::new(hooks, observer)
+                    .with_channel(tx)
+                    .with_redactor(resolved.redactor.clone()),
                 stream: Some(kind),
                 cancel: token,
+                redactor: resolved.redactor.clone(),
             }
             .execute(|v| match &check {
                 Some(check) => check(&v).map(|()| v),
@@ -536,6 +591,90 @@ impl Client {
             },
         ))
     }
+}
+
+/// A base URL must be an http(s) address with a host; anything else fails before a request is
+/// built (reqwest would refuse it at send time, which looked like a network error).
+fn check_base_url(url: &str, what: &str) -> Result<(), Error> {
+    let shown = crate::transport::redact_url(url.trim());
+    let bad = |why: String| {
+        Error::InvalidSetting {
+        setting: Setting::BaseUrl,
+        message: format!("{what} `{shown}` {why}"),
+        hint: "give the server's address, for example http://localhost:11434/v1 or https://api.example.com/v1".into(),
+    }
+    };
+    match reqwest::Url::parse(url.trim()) {
+        Ok(u) if !matches!(u.scheme(), "http" | "https") => Err(bad(format!(
+            "uses the `{}:` scheme; Quarry talks to servers over http:// or https://",
+            u.scheme()
+        ))),
+        Ok(u) if u.host_str().is_none_or(str::is_empty) => Err(bad("has no host".into())),
+        Ok(_) => Ok(()),
+        Err(e) => Err(bad(format!("is not a URL ({e})"))),
+    }
+}
+
+/// Checks the numbers and texts of a request that would otherwise fail (or panic) later:
+/// headers reqwest refuses, timeouts out of range, sampling values that are not numbers.
+fn check_settings(req: &ExtractRequest) -> Result<(), Error> {
+    for (name, value) in &req.extra_headers {
+        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            return Err(Error::InvalidSetting {
+                setting: Setting::Headers,
+                message: format!(
+                    "the header name `{}` is not a valid HTTP header name",
+                    name.escape_debug()
+                ),
+                hint: "header names are letters, digits and - (for example X-Team); write the header as `Name: value`".into(),
+            });
+        }
+        if reqwest::header::HeaderValue::from_str(value).is_err() {
+            return Err(Error::InvalidSetting {
+                setting: Setting::Headers,
+                message: format!(
+                    "the value of header `{name}` contains a line break or another control character"
+                ),
+                hint: "remove the line break (\\r or \\n) from the header's value".into(),
+            });
+        }
+    }
+    let max = crate::limits::MAX_TIMEOUT;
+    match req.timeout {
+        Some(t) if t.is_zero() || t > max => {
+            return Err(Error::InvalidSetting {
+                setting: Setting::Timeout,
+                message: format!(
+                    "the total timeout must be more than 0 s and at most {}",
+                    crate::limits::human_duration(max)
+                ),
+                hint: "give a timeout in seconds, for example 60".into(),
+            });
+        }
+        _ => {}
+    }
+    let rt = req.transport.request_timeout;
+    if rt.is_zero() || rt > max {
+        return Err(Error::InvalidSetting {
+            setting: Setting::RequestTimeout,
+            message: format!(
+                "the request timeout must be more than 0 s and at most {}",
+                crate::limits::human_duration(max)
+            ),
+            hint: "give a request timeout in seconds, for example 120".into(),
+        });
+    }
+    let s = &req.sampling;
+    for (name, v) in [("temperature", s.temperature), ("top_p", s.top_p)] {
+        if v.is_some_and(|v| !v.is_finite()) {
+            return Err(Error::InvalidSetting {
+                setting: Setting::Sampling,
+                message: format!("{name} must be a finite number"),
+                hint: format!("give {name} a number such as 0.2, or leave it out"),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A check that the validated JSON deserializes into `T` (re-asked when it does not).

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::message::Message;
 use crate::mode::Mode;
+use crate::secret::Redactor;
 use crate::usage::Usage;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -25,6 +26,38 @@ pub enum ErrorKind {
     Incomplete,
     /// The caller cancelled the run.
     Cancelled,
+}
+
+/// A setting of the request, named in errors so that each front end can point at its own
+/// control for it (a CLI flag, a field of the desktop form).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Setting {
+    ApiKey,
+    BaseUrl,
+    Headers,
+    ExtraBody,
+    Timeout,
+    RequestTimeout,
+    Sampling,
+    Stream,
+    Messages,
+}
+
+impl Setting {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Setting::ApiKey => "api_key",
+            Setting::BaseUrl => "base_url",
+            Setting::Headers => "headers",
+            Setting::ExtraBody => "extra_body",
+            Setting::Timeout => "timeout",
+            Setting::RequestTimeout => "request_timeout",
+            Setting::Sampling => "sampling",
+            Setting::Stream => "stream",
+            Setting::Messages => "messages",
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,7 +86,12 @@ pub enum Error {
     },
 
     #[error("no API key for provider `{provider}`: the environment variable {env_var} is not set")]
-    MissingApiKey { provider: String, env_var: String },
+    MissingApiKey {
+        provider: String,
+        env_var: String,
+        /// A keychain is reachable, so the key can be stored there too.
+        keychain: bool,
+    },
 
     #[error(
         "provider `{provider}` needs a base URL: the environment variable {env_var} is not set"
@@ -62,6 +100,14 @@ pub enum Error {
 
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+
+    /// One setting of the request is unusable; nothing was sent.
+    #[error("{message}")]
+    InvalidSetting {
+        setting: Setting,
+        message: String,
+        hint: String,
+    },
 
     #[error("{provider} answered HTTP {status}: {message}")]
     Http {
@@ -73,6 +119,8 @@ pub enum Error {
         body: String,
         /// How many transport retries were spent before giving up.
         retries: u32,
+        /// How long the provider asked to wait (`Retry-After`), when it asked.
+        retry_after_ms: Option<u64>,
     },
 
     #[error("could not reach {provider} at {url}: {message}")]
@@ -81,6 +129,8 @@ pub enum Error {
         url: String,
         message: String,
         retries: u32,
+        /// How to start the server, for presets of local servers (Ollama, llama.cpp, …).
+        local_server: Option<String>,
     },
 
     #[error("{provider} answered something that is not a {expected}: {detail}")]
@@ -90,6 +140,17 @@ pub enum Error {
         detail: String,
         body: String,
     },
+
+    #[error("{provider} does not stream: it answered a streamed request with {what}")]
+    NotStreaming {
+        provider: String,
+        /// What came instead (`a complete JSON body (application/json)`).
+        what: String,
+        body: String,
+    },
+
+    #[error("{} sent more than the limit of {} for {}", .0.provider, crate::limits::human_bytes(.0.limit), .0.what)]
+    TooLarge(Box<TooLarge>),
 
     #[error("the run took longer than its total timeout of {limit_ms} ms")]
     Timeout {
@@ -122,6 +183,20 @@ pub enum Error {
 
     #[error("{}", exhausted_summary(.0))]
     RetriesExhausted(Box<Exhausted>),
+}
+
+/// An answer past one of the size limits, and what had arrived before it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TooLarge {
+    pub provider: String,
+    /// What hit the limit: `a response body`, `one stream event`, `a streamed answer`.
+    pub what: &'static str,
+    pub limit: u64,
+    /// The partial object a stream had built (null for a plain body).
+    pub partial: Value,
+    /// The text that arrived, up to the limit.
+    pub raw: Option<String>,
+    pub usage: Usage,
 }
 
 /// A stream that ended before its end marker, and what had arrived.
@@ -171,10 +246,13 @@ impl Error {
             | Error::UnsupportedMode { .. }
             | Error::MissingApiKey { .. }
             | Error::MissingBaseUrl { .. }
-            | Error::InvalidRequest(_) => ErrorKind::BadInput,
+            | Error::InvalidRequest(_)
+            | Error::InvalidSetting { .. } => ErrorKind::BadInput,
             Error::Http { .. }
             | Error::Transport { .. }
             | Error::MalformedResponse { .. }
+            | Error::NotStreaming { .. }
+            | Error::TooLarge(_)
             | Error::IncompleteStream(_)
             | Error::StreamError(_)
             | Error::Timeout { .. } => ErrorKind::Provider,
@@ -195,6 +273,7 @@ impl Error {
             Error::MissingApiKey { .. } => "missing_api_key",
             Error::MissingBaseUrl { .. } => "missing_base_url",
             Error::InvalidRequest(_) => "invalid_request",
+            Error::InvalidSetting { .. } => "invalid_setting",
             Error::Http { status: 429, .. } => "rate_limited",
             Error::Http {
                 status: 401 | 403, ..
@@ -202,6 +281,8 @@ impl Error {
             Error::Http { .. } => "provider_http_error",
             Error::Transport { .. } => "transport_error",
             Error::MalformedResponse { .. } => "malformed_response",
+            Error::NotStreaming { .. } => "not_streaming",
+            Error::TooLarge(_) => "response_too_large",
             Error::Timeout { .. } => "timeout",
             Error::IncompleteStream(_) => "incomplete_stream",
             Error::StreamError(_) => "provider_stream_error",
@@ -230,14 +311,33 @@ impl Error {
                 valid.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
             ),
             Error::MissingApiKey {
-                provider, env_var, ..
-            } => format!(
-                "export {env_var}=..., or store it in the OS keychain with `quarry keys set {provider}` (or name another variable with --api-key-env)"
-            ),
+                provider,
+                env_var,
+                keychain,
+            } => {
+                if *keychain {
+                    format!(
+                        "store it in the OS keychain with `quarry keys set {provider}`, or export {env_var}=... (or name another variable with --api-key-env)"
+                    )
+                } else {
+                    format!(
+                        "export {env_var}=... (no OS keychain is reachable here, so the environment is the place for it; or name another variable with --api-key-env)"
+                    )
+                }
+            }
             Error::MissingBaseUrl { env_var, .. } => {
                 format!("export {env_var}=https://… (your resource's address) or pass --base-url")
             }
             Error::InvalidRequest(_) => "correct the request and run it again".into(),
+            Error::InvalidSetting { hint, .. } => hint.clone(),
+            Error::Http {
+                status,
+                retry_after_ms: Some(ms),
+                ..
+            } if *status == 429 || *status == 503 => format!(
+                "the provider asked to wait {} before trying again; run again after that, or raise the rate limit with the provider",
+                crate::limits::human_duration(std::time::Duration::from_millis(*ms))
+            ),
             Error::Http { status, .. } => match status {
                 401 | 403 => "check the API key and that it may use this model".into(),
                 404 => "check the model name and the base URL".into(),
@@ -245,11 +345,23 @@ impl Error {
                 400 | 422 => "the provider rejected the request; the message above says which field".into(),
                 _ => "the provider failed; try again later".into(),
             },
+            Error::Transport {
+                local_server: Some(start),
+                ..
+            } => format!(
+                "start the server ({start}), or point the base URL (--base-url) at where it runs"
+            ),
             Error::Transport { .. } => {
                 "check that the server is running and the base URL is right".into()
             }
             Error::MalformedResponse { .. } => {
                 "check that the base URL points at an OpenAI-compatible API (usually ending in /v1)".into()
+            }
+            Error::NotStreaming { .. } => {
+                "run without streaming, or use a server that supports `stream: true`".into()
+            }
+            Error::TooLarge(_) => {
+                "ask for less (a smaller schema or --max-tokens), or check that the base URL points at a model API; what arrived is kept in the error's details".into()
             }
             Error::Timeout { .. } => "raise --timeout or use a faster model".into(),
             Error::IncompleteStream(_) => {
@@ -280,22 +392,39 @@ impl Error {
                 valid,
                 ..
             } => json!({"provider": provider, "mode": mode, "valid": valid}),
-            Error::MissingApiKey { provider, env_var }
-            | Error::MissingBaseUrl { provider, env_var } => {
+            Error::MissingApiKey {
+                provider,
+                env_var,
+                keychain,
+            } => json!({"provider": provider, "env_var": env_var, "keychain": keychain}),
+            Error::MissingBaseUrl { provider, env_var } => {
                 json!({"provider": provider, "env_var": env_var})
             }
             Error::InvalidRequest(_) => Value::Null,
+            Error::InvalidSetting { setting, .. } => json!({"setting": setting}),
             Error::Http {
                 status,
                 message,
                 body,
                 retries,
+                retry_after_ms,
                 ..
             } => {
-                json!({"status": status, "provider_message": message, "body": body, "retries": retries})
+                json!({"status": status, "provider_message": message, "body": body, "retries": retries,
+                       "retry_after_ms": retry_after_ms})
             }
-            Error::Transport { url, retries, .. } => json!({"url": url, "retries": retries}),
-            Error::MalformedResponse { body, .. } => json!({"body": body}),
+            Error::Transport {
+                url,
+                retries,
+                local_server,
+                ..
+            } => json!({"url": url, "retries": retries, "local_server": local_server}),
+            Error::MalformedResponse { detail, body, .. } => {
+                json!({"detail": detail, "body": body})
+            }
+            Error::NotStreaming { what, body, .. } => json!({"what": what, "body": body}),
+            Error::TooLarge(t) => json!({"what": t.what, "limit": t.limit, "partial": t.partial,
+                                         "raw": t.raw, "usage": t.usage}),
             Error::Timeout {
                 failed_attempts,
                 usage,
@@ -331,7 +460,125 @@ impl Error {
             | Error::Refusal { usage, .. } => Some(usage),
             Error::RetriesExhausted(e) => Some(&e.usage),
             Error::IncompleteStream(b) | Error::StreamError(b) => Some(&b.usage),
+            Error::TooLarge(t) => Some(&t.usage),
             _ => None,
+        }
+    }
+
+    /// Masks every secret out of every text this error carries (messages, bodies, raw
+    /// answers, partial objects, URLs), so it can be shown, logged and stored.
+    pub fn redact(&mut self, r: &Redactor) {
+        if r.is_empty() {
+            return;
+        }
+        let s = |t: &mut String| r.mask_string(t);
+        let opt = |t: &mut Option<String>| {
+            if let Some(t) = t {
+                r.mask_string(t)
+            }
+        };
+        let failed = |f: &mut Vec<FailedAttempt>| {
+            for a in f {
+                r.mask_string(&mut a.error);
+                if let Some(raw) = &mut a.raw {
+                    r.mask_string(raw)
+                }
+            }
+        };
+        match self {
+            Error::Schema(_) | Error::Template(_) => {}
+            Error::UnknownProvider { name, .. } | Error::UnknownMode { name } => s(name),
+            Error::UnsupportedMode {
+                provider,
+                mode,
+                note,
+                ..
+            } => {
+                s(provider);
+                s(mode);
+                opt(note);
+            }
+            Error::MissingApiKey {
+                provider, env_var, ..
+            }
+            | Error::MissingBaseUrl { provider, env_var } => {
+                s(provider);
+                s(env_var);
+            }
+            Error::InvalidRequest(m) => s(m),
+            Error::InvalidSetting { message, hint, .. } => {
+                s(message);
+                s(hint);
+            }
+            Error::Http {
+                provider,
+                message,
+                body,
+                ..
+            } => {
+                s(provider);
+                s(message);
+                *body = r.mask_body(body);
+            }
+            Error::Transport {
+                provider,
+                url,
+                message,
+                ..
+            } => {
+                s(provider);
+                s(url);
+                s(message);
+            }
+            Error::MalformedResponse {
+                provider,
+                detail,
+                body,
+                ..
+            } => {
+                s(provider);
+                s(detail);
+                *body = r.mask_body(body);
+            }
+            Error::NotStreaming {
+                provider,
+                what,
+                body,
+            } => {
+                s(provider);
+                s(what);
+                *body = r.mask_body(body);
+            }
+            Error::TooLarge(t) => {
+                s(&mut t.provider);
+                r.mask_value(&mut t.partial);
+                opt(&mut t.raw);
+            }
+            Error::Timeout {
+                failed_attempts, ..
+            } => failed(failed_attempts),
+            Error::IncompleteOutput { reason, raw, .. } => {
+                s(reason);
+                opt(raw);
+            }
+            Error::IncompleteStream(b) | Error::StreamError(b) => {
+                s(&mut b.provider);
+                s(&mut b.reason);
+                r.mask_value(&mut b.partial);
+                opt(&mut b.raw);
+            }
+            Error::Cancelled { partial, .. } => {
+                if let Some(p) = partial {
+                    r.mask_value(p);
+                }
+            }
+            Error::Refusal { text, .. } => s(text),
+            Error::RetriesExhausted(e) => {
+                failed(&mut e.failed_attempts);
+                for m in &mut e.messages {
+                    m.redact(r);
+                }
+            }
         }
     }
 }

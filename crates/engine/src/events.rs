@@ -14,6 +14,7 @@ use crate::hooks::{HookName, Hooks};
 use crate::message::Message;
 use crate::mode::Mode;
 use crate::partial::Change;
+use crate::secret::Redactor;
 use crate::usage::Usage;
 use crate::validate::Issue;
 
@@ -142,6 +143,69 @@ pub enum RunEvent {
     },
 }
 
+impl ErrorInfo {
+    /// Masks secrets out of the message, hint and details.
+    pub fn redact(&mut self, r: &Redactor) {
+        r.mask_string(&mut self.message);
+        r.mask_string(&mut self.hint);
+        r.mask_value(&mut self.details);
+    }
+}
+
+impl RunEvent {
+    /// Masks every secret out of the event: request URLs and bodies, provider answers, errors,
+    /// partial changes, messages. Errors are masked where they are made as well (their raw
+    /// bodies are decoded first); this is the last line, applied to everything recorded.
+    pub fn redact(&mut self, r: &Redactor) {
+        if r.is_empty() {
+            return;
+        }
+        match self {
+            RunEvent::RunStarted {
+                provider,
+                model,
+                schema,
+                ..
+            } => {
+                r.mask_string(provider);
+                r.mask_string(model);
+                r.mask_string(schema);
+            }
+            RunEvent::CompletionKwargs { request, .. } => {
+                r.mask_string(&mut request.url);
+                for (name, value) in &mut request.headers {
+                    r.mask_string(name);
+                    r.mask_string(value);
+                }
+                r.mask_value(&mut request.body);
+            }
+            RunEvent::CompletionResponse { body, .. } => r.mask_value(body),
+            RunEvent::Partial { changes, .. } => changes.iter_mut().for_each(|c| c.redact(r)),
+            RunEvent::Item { value, .. } => r.mask_value(value),
+            RunEvent::ItemInvalid { issues, .. } => issues.iter_mut().for_each(|i| i.redact(r)),
+            RunEvent::CompletionError { error, .. } | RunEvent::RunFailed { error, .. } => {
+                error.redact(r)
+            }
+            RunEvent::ParseError {
+                error, issues, raw, ..
+            } => {
+                r.mask_string(error);
+                issues.iter_mut().for_each(|i| i.redact(r));
+                if let Some(raw) = raw {
+                    r.mask_string(raw);
+                }
+            }
+            RunEvent::Reask { messages, .. } => messages.iter_mut().for_each(|m| m.redact(r)),
+            RunEvent::CompletionLastAttempt { error, .. } => r.mask_string(error),
+            RunEvent::HookFailed { hook, message } => {
+                r.mask_string(hook);
+                r.mask_string(message);
+            }
+            RunEvent::RunSucceeded { value, .. } => r.mask_value(value),
+        }
+    }
+}
+
 /// Timing of a streamed answer.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct StreamStats {
@@ -169,6 +233,8 @@ pub type EventObserver = Arc<dyn Fn(&EventRecord) + Send + Sync>;
 pub(crate) struct Emitter {
     hooks: Hooks,
     observer: Option<EventObserver>,
+    /// The run's secrets: masked out of every event before anyone sees it.
+    redactor: Redactor,
     /// A run's own event channel (streams): receives each record after the observer.
     channel: Option<tokio::sync::mpsc::UnboundedSender<EventRecord>>,
     seq: u64,
@@ -180,6 +246,7 @@ impl Emitter {
         Emitter {
             hooks,
             observer,
+            redactor: Redactor::new(),
             channel: None,
             seq: 0,
             start: Instant::now(),
@@ -194,6 +261,11 @@ impl Emitter {
         self
     }
 
+    pub(crate) fn with_redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = redactor;
+        self
+    }
+
     /// Whether anyone listens; events that are costly to build are skipped otherwise.
     pub(crate) fn active(&self) -> bool {
         self.observer.is_some() || self.channel.is_some() || !self.hooks.is_empty()
@@ -203,20 +275,23 @@ impl Emitter {
         self.start.elapsed().as_secs_f64() * 1e3
     }
 
-    pub(crate) fn emit(&mut self, event: RunEvent) {
+    pub(crate) fn emit(&mut self, mut event: RunEvent) {
         if !self.active() {
             return;
         }
+        event.redact(&self.redactor);
         let failures = match HookName::of(&event) {
             Some(name) => self.hooks.dispatch(name, &event),
             None => Vec::new(),
         };
         self.record(event);
         for (hook, message) in failures {
-            self.record(RunEvent::HookFailed {
+            let mut failed = RunEvent::HookFailed {
                 hook: hook.as_str().to_string(),
                 message,
-            });
+            };
+            failed.redact(&self.redactor);
+            self.record(failed);
         }
     }
 

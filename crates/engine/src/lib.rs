@@ -24,6 +24,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod hooks;
+pub mod limits;
 pub mod message;
 pub mod mode;
 pub mod partial;
@@ -46,7 +47,9 @@ pub use client::{
     CallOptions, Canceller, Client, ClientBuilder, InvalidItem, IterItem, PartialItem, Resolved,
     RunStream,
 };
-pub use error::{BrokenStream, Error, ErrorInfo, ErrorKind, Exhausted, FailedAttempt};
+pub use error::{
+    BrokenStream, Error, ErrorInfo, ErrorKind, Exhausted, FailedAttempt, Setting, TooLarge,
+};
 pub use events::{
     AttemptInfo, EventObserver, EventRecord, RUN_EVENT_VERSION, RunEvent, StreamStats,
 };
@@ -58,6 +61,6 @@ pub use request::{ExtractRequest, Sampling};
 pub use retry::TransportRetry;
 pub use run::Extraction;
 pub use schema::{ResponseSchema, SchemaError, Shape};
-pub use secret::{ApiKey, EnvKeys, KeySource};
+pub use secret::{ApiKey, EnvKeys, KeySource, Redactor};
 pub use stream::StreamKind;
 pub use usage::Usage;

@@ -61,6 +61,27 @@ pub struct Message {
 }
 
 impl Message {
+    /// Masks secrets out of every text of the message (re-asks echo what a provider said).
+    pub fn redact(&mut self, r: &crate::secret::Redactor) {
+        for part in &mut self.content {
+            match part {
+                Part::Text { text } => r.mask_string(text),
+                Part::Image { url, .. } => r.mask_string(url),
+            }
+        }
+        for call in &mut self.tool_calls {
+            r.mask_string(&mut call.id);
+            r.mask_string(&mut call.name);
+            r.mask_string(&mut call.arguments);
+        }
+        if let Some(id) = &mut self.tool_call_id {
+            r.mask_string(id);
+        }
+        if let Some(name) = &mut self.name {
+            r.mask_string(name);
+        }
+    }
+
     pub fn new(role: Role, text: impl Into<String>) -> Self {
         Message {
             role,

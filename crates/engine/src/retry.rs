@@ -6,6 +6,8 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use crate::limits::{MAX_TIMEOUT, seconds};
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TransportRetry {
     /// Retries after the first try (so `max_retries + 1` sends at most).
@@ -17,7 +19,9 @@ pub struct TransportRetry {
     /// for more is reported rather than waited for.
     #[serde(with = "millis")]
     pub max_backoff: Duration,
-    /// How long one HTTP exchange may take before it counts as a (retryable) timeout.
+    /// How long to wait for an answer before the try counts as a (retryable) timeout: the
+    /// whole body of a plain answer; for a stream, its start and then any silence between
+    /// two pieces.
     #[serde(with = "millis")]
     pub request_timeout: Duration,
     /// No retry starts later than this after the attempt's first send.
@@ -31,7 +35,9 @@ impl Default for TransportRetry {
             max_retries: 3,
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
-            request_timeout: Duration::from_secs(600),
+            // An interactive tool should say within two minutes that a server is not answering;
+            // slow models get a longer one from the caller.
+            request_timeout: Duration::from_secs(120),
             max_elapsed: Duration::from_secs(120),
         }
     }
@@ -93,25 +99,29 @@ impl TransportRetry {
     }
 }
 
-/// Parses `retry-after-ms` (OpenAI), then `Retry-After` as seconds or as an HTTP date.
+/// Parses `retry-after-ms` (OpenAI), then `Retry-After` as seconds or as an HTTP date. A
+/// wait longer than [`MAX_TIMEOUT`] (`1e20`, say) counts as that long: it is reported, never
+/// waited for, and never turned into an out-of-range duration.
 pub fn parse_retry_after(
     retry_after_ms: Option<&str>,
     retry_after: Option<&str>,
 ) -> Option<Duration> {
-    if let Some(ms) = retry_after_ms.and_then(|v| v.trim().parse::<f64>().ok())
-        && ms.is_finite()
-        && ms >= 0.0
+    let secs = |v: f64| (!v.is_nan() && v >= 0.0).then(|| seconds(v).unwrap_or(MAX_TIMEOUT));
+    if let Some(d) = retry_after_ms
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .and_then(|ms| secs(ms / 1e3))
     {
-        return Some(Duration::from_secs_f64(ms / 1e3));
+        return Some(d);
     }
     let v = retry_after?.trim();
-    if let Ok(secs) = v.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    if let Ok(n) = v.parse::<f64>() {
+        return secs(n);
     }
     let when = httpdate::parse_http_date(v).ok()?;
     Some(
         when.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
+            .unwrap_or(Duration::ZERO)
+            .min(MAX_TIMEOUT),
     )
 }
 
@@ -155,6 +165,20 @@ mod tests {
         let past = httpdate::fmt_http_date(SystemTime::UNIX_EPOCH);
         assert_eq!(parse_retry_after(None, Some(&past)), Some(Duration::ZERO));
         assert_eq!(parse_retry_after(None, Some("soon")), None);
+    }
+
+    #[test]
+    fn retry_after_beyond_any_duration_is_capped_not_a_panic() {
+        for v in ["1e20", "1e300", "inf", "99999999999999999999999"] {
+            assert_eq!(parse_retry_after(None, Some(v)), Some(MAX_TIMEOUT), "{v}");
+            assert_eq!(parse_retry_after(Some(v), None), Some(MAX_TIMEOUT), "{v}");
+        }
+        assert_eq!(parse_retry_after(None, Some("-5")), None);
+        assert_eq!(parse_retry_after(None, Some("NaN")), None);
+        assert_eq!(
+            TransportRetry::default().delay(1, parse_retry_after(None, Some("1e20"))),
+            None
+        );
     }
 
     #[test]

@@ -8,16 +8,17 @@ use bytes::Bytes;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::error::{BrokenStream, Error, Exhausted, FailedAttempt};
+use crate::error::{BrokenStream, Error, Exhausted, FailedAttempt, Setting, TooLarge};
 use crate::events::{AttemptInfo, Emitter, RunEvent, StreamStats};
 use crate::extract::{Answer, extract};
+use crate::limits::{MAX_RESPONSE_BYTES, MAX_STREAMED_ANSWER_BYTES, clip};
 use crate::mode::Mode;
 use crate::partial::Change;
 use crate::provider::{CallSpec, Completion, Finish, Header, HttpRequest, Protocol, StreamFailure};
 use crate::request::ExtractRequest;
 use crate::schema::{ResponseSchema, Shape};
-use crate::secret::ApiKey;
-use crate::sse::SseReader;
+use crate::secret::{ApiKey, Redactor};
+use crate::sse::{SseError, SseReader};
 use crate::stream::{Feed, ItemOutcome, StreamKind};
 use crate::template::render_messages;
 use crate::transport::{self, Opened, SendError};
@@ -44,13 +45,22 @@ pub(crate) struct Run<'a> {
     pub key: Option<&'a ApiKey>,
     pub mode: Mode,
     pub request: &'a ExtractRequest,
-    pub schema: &'a ResponseSchema,
+    pub schema: ResponseSchema,
     pub emitter: Emitter,
     pub stream: Option<StreamKind>,
     pub cancel: CancellationToken,
+    /// The run's secrets (key, credential headers, URL passwords), masked out of every event,
+    /// error and result.
+    pub redactor: Redactor,
 }
 
+/// Answers larger than this are parsed and validated on a blocking thread, so that
+/// cancellation and the deadline still end the run on time; smaller ones are checked in
+/// place, which costs microseconds.
+const OFFLOAD_BYTES: usize = 256 * 1024;
+
 /// Why one attempt's answer was rejected.
+#[derive(Debug)]
 struct Rejection {
     text: String,
     issues: Vec<Issue>,
@@ -90,9 +100,17 @@ impl Run<'_> {
         });
         let mut usage = Usage::default();
         let mut attempts = 0;
-        let result = self
+        let mut result = self
             .attempts(max_attempts, started, &mut usage, &mut attempts, &finish)
             .await;
+        match &mut result {
+            Ok((extraction, _)) => {
+                if let Some(raw) = &mut extraction.raw {
+                    self.redactor.mask_string(raw);
+                }
+            }
+            Err(e) => e.redact(&self.redactor),
+        }
         let latency_ms = started.elapsed().as_secs_f64() * 1e3;
         match &result {
             Ok((_, value)) => self.emitter.emit(RunEvent::RunSucceeded {
@@ -120,11 +138,14 @@ impl Run<'_> {
         finish: &impl Fn(Value) -> Result<T, String>,
     ) -> Result<(Extraction<T>, Value), Error> {
         if self.stream.is_some() && self.mode == Mode::ParallelTools {
-            return Err(Error::InvalidRequest(
-                "parallel_tools cannot be streamed; use tools, or do not stream".into(),
-            ));
+            return Err(Error::InvalidSetting {
+                setting: Setting::Stream,
+                message: "parallel_tools cannot be streamed".into(),
+                hint: "use the tools mode to stream, or do not stream".into(),
+            });
         }
-        let deadline = self.request.timeout.map(|t| started + t);
+        // A timeout too long to add to the clock is no deadline at all.
+        let deadline = self.request.timeout.and_then(|t| started.checked_add(t));
         let mut messages = render_messages(&self.request.messages, &self.request.context)?;
         let prompt_len = messages.len();
         let mut failed: Vec<FailedAttempt> = Vec::new();
@@ -148,7 +169,7 @@ impl Run<'_> {
                     model: &self.request.model,
                     messages: &messages,
                     prompt_len,
-                    schema: self.schema,
+                    schema: &self.schema,
                     sampling: &self.request.sampling,
                     extra_body: &self.request.extra_body,
                     stream: self.stream.is_some(),
@@ -218,7 +239,27 @@ impl Run<'_> {
                 _ => {}
             }
 
-            match self.accept(&completion, parsed, finish) {
+            let accepted = match self.accept(completion, parsed, deadline).await {
+                Ok(a) => a,
+                Err(SendFailure::Deadline) => return Err(timeout_error(&failed, *usage)),
+                Err(SendFailure::Cancelled) => {
+                    return Err(Error::Cancelled {
+                        partial: None,
+                        usage: *usage,
+                    });
+                }
+                Err(SendFailure::Error(e)) => return Err(e),
+            };
+            let (completion, verdict) = accepted;
+            let verdict = verdict.and_then(|json| {
+                finish(json.clone())
+                    .map(|value| (value, json))
+                    .map_err(|e| Rejection {
+                        text: format!("the answer does not fit the expected type: {e}"),
+                        issues: Vec::new(),
+                    })
+            });
+            match verdict {
                 Ok((value, json)) => {
                     return Ok((
                         Extraction {
@@ -272,27 +313,599 @@ impl Run<'_> {
         unreachable!("the loop returns on its last attempt")
     }
 
-    /// Parses, validates and converts one completion.
-    fn accept<T>(
+    /// Parses and validates one completion (on a blocking thread when it is large, raced
+    /// against cancellation and the deadline). Gives the completion back for the re-ask.
+    async fn accept(
         &self,
-        completion: &Completion,
+        completion: Completion,
         parsed: Option<Value>,
-        finish: &impl Fn(Value) -> Result<T, String>,
-    ) -> Result<(T, Value), Rejection> {
+        deadline: Option<Instant>,
+    ) -> Result<(Completion, Result<Value, Rejection>), SendFailure> {
+        let check = Check {
+            mode: self.mode,
+            strict: self.protocol.sends_strict_schema(self.mode),
+            schema: self.schema.clone(),
+            redactor: self.redactor.clone(),
+        };
+        let size = completion.text.as_ref().map_or(0, String::len)
+            + completion
+                .tool_calls
+                .iter()
+                .map(|c| c.arguments.len())
+                .sum::<usize>();
+        if size < OFFLOAD_BYTES {
+            let verdict = check.run(&completion, parsed);
+            return Ok((completion, verdict));
+        }
+        let work = tokio::task::spawn_blocking(move || {
+            let verdict = check.run(&completion, parsed);
+            (completion, verdict)
+        });
+        let until = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            biased;
+            _ = self.cancel.cancelled() => Err(SendFailure::Cancelled),
+            _ = until => Err(SendFailure::Deadline),
+            done = work => done.map_err(|e| SendFailure::Error(Error::InvalidRequest(
+                format!("checking the answer failed: {e}"),
+            ))),
+        }
+    }
+
+    /// An error as it may leave the run: every secret masked (bodies decoded first).
+    fn fail(&self, mut e: Error) -> Error {
+        e.redact(&self.redactor);
+        e
+    }
+
+    /// One attempt's answer: the HTTP exchange (with transport retries), then the body parsed
+    /// or the stream read to its end.
+    async fn answer(
+        &mut self,
+        http: &HttpRequest,
+        info: AttemptInfo,
+        deadline: Option<Instant>,
+        usage_so_far: Usage,
+    ) -> Result<Answered, SendFailure> {
+        let (opened, t0) = self.exchange(http, info, deadline).await?;
+        let result = match (opened.stream, self.stream) {
+            (Some(response), Some(kind)) => {
+                return self
+                    .read_stream(response, kind, info, t0, deadline, usage_so_far)
+                    .await;
+            }
+            (None, Some(_)) => {
+                Err(self.not_streaming(&opened.body, opened.content_type.as_deref()))
+            }
+            (_, None) => self.plain(
+                opened.body,
+                opened.truncated,
+                opened.content_type,
+                opened.status,
+                t0,
+            ),
+        };
+        result.map_err(|e| {
+            let e = self.fail(e);
+            self.emitter.emit(RunEvent::CompletionError {
+                attempt: info,
+                error: e.info(),
+                retry_in_ms: None,
+            });
+            SendFailure::Error(e)
+        })
+    }
+
+    /// Parses a plain (non-streamed) answer.
+    fn plain(
+        &self,
+        body: Bytes,
+        truncated: bool,
+        content_type: Option<String>,
+        status: u16,
+        t0: Instant,
+    ) -> Result<Answered, Error> {
+        let provider = self.protocol.name().to_string();
+        if truncated {
+            return Err(Error::TooLarge(Box::new(TooLarge {
+                provider,
+                what: "a response body",
+                limit: MAX_RESPONSE_BYTES as u64,
+                partial: Value::Null,
+                raw: Some(String::from_utf8_lossy(&body).into_owned()),
+                usage: Usage::default(),
+            })));
+        }
+        let malformed = |detail: String| Error::MalformedResponse {
+            provider: provider.clone(),
+            expected: "completion",
+            detail,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        };
+        // The same bytes in a stream are refused too (`SseError::InvalidUtf8`).
+        if let Err(e) = std::str::from_utf8(&body) {
+            return Err(malformed(format!(
+                "the answer is not valid UTF-8 (byte {} of the body)",
+                e.valid_up_to()
+            )));
+        }
+        let latency_ms = t0.elapsed().as_secs_f64() * 1e3;
+        match self.protocol.parse(self.mode, &body) {
+            Ok(completion) => Ok(Answered {
+                completion,
+                parsed: None,
+                status,
+                latency_ms,
+                body: Some(body),
+                stats: None,
+            }),
+            Err(mut detail) => {
+                if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err() {
+                    detail = format!(
+                        "{detail}; it is {}",
+                        transport::describe_body(&body, content_type.as_deref())
+                    );
+                }
+                Err(malformed(detail))
+            }
+        }
+    }
+
+    /// A streamed request answered with something that is not an event stream.
+    fn not_streaming(&self, body: &[u8], content_type: Option<&str>) -> Error {
+        let is_completion = self.protocol.parse(self.mode, body).is_ok();
+        let what = if is_completion {
+            let kind =
+                content_type.map(|t| format!(" ({})", t.split(';').next().unwrap_or(t).trim()));
+            format!("a complete answer in one body{}", kind.unwrap_or_default())
+        } else {
+            transport::describe_body(body, content_type)
+        };
+        Error::NotStreaming {
+            provider: self.protocol.name().to_string(),
+            what,
+            body: String::from_utf8_lossy(body).into_owned(),
+        }
+    }
+
+    /// Sends until a 2xx arrives, retrying what is worth retrying.
+    async fn exchange(
+        &mut self,
+        http: &HttpRequest,
+        info: AttemptInfo,
+        deadline: Option<Instant>,
+    ) -> Result<(Opened, Instant), SendFailure> {
+        let policy = self.request.transport;
+        let provider = self.protocol.name().to_string();
+        let streaming = self.stream.is_some();
+        let mut retries = 0;
+        let first_send = Instant::now();
+        let url = transport::redact_url(&http.url);
+        loop {
+            if self.emitter.active() {
+                self.emitter.emit(RunEvent::CompletionKwargs {
+                    attempt: info,
+                    request: transport::record(http),
+                });
+            }
+            let timeout = match deadline {
+                Some(d) => match d.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => left.min(policy.request_timeout),
+                    _ => return Err(SendFailure::Deadline),
+                },
+                None => policy.request_timeout,
+            };
+            let t0 = Instant::now();
+            let outcome = tokio::select! {
+                biased;
+                _ = self.cancel.cancelled() => return Err(SendFailure::Cancelled),
+                r = transport::open(self.http, http, timeout, streaming) => r,
+            };
+            let (error, retry_after, retryable) = match outcome {
+                Ok(r) if (200..300).contains(&r.status) => return Ok((r, t0)),
+                Ok(r) if (300..400).contains(&r.status) => {
+                    let to = r.location.as_deref().map(transport::redact_url);
+                    let message = match &to {
+                        Some(to) => format!(
+                            "it redirects to {to}; Quarry does not follow redirects (they could carry the API key to another host)"
+                        ),
+                        None => "it answered with a redirect and no address".into(),
+                    };
+                    let error = Error::Http {
+                        provider: provider.clone(),
+                        status: r.status,
+                        message,
+                        body: String::from_utf8_lossy(&r.body).into_owned(),
+                        retries,
+                        retry_after_ms: None,
+                    };
+                    (error, None, false)
+                }
+                Ok(r) => {
+                    let text = String::from_utf8_lossy(&r.body);
+                    let failure = self.protocol.failure(r.status, &text);
+                    let retryable =
+                        crate::retry::status_is_retryable(r.status) && !failure.quota_exhausted;
+                    let message = failure.message.unwrap_or_else(|| {
+                        let t = text.trim();
+                        if t.is_empty() {
+                            "(empty body)".into()
+                        } else if serde_json::from_str::<serde::de::IgnoredAny>(t).is_err() {
+                            format!(
+                                "the body is {}",
+                                transport::describe_body(&r.body, r.content_type.as_deref())
+                            )
+                        } else {
+                            clip(t, 500).to_string()
+                        }
+                    });
+                    let error = Error::Http {
+                        provider: provider.clone(),
+                        status: r.status,
+                        message,
+                        body: text.into_owned(),
+                        retries,
+                        retry_after_ms: r.retry_after.map(|d| d.as_millis() as u64),
+                    };
+                    (error, r.retry_after, retryable)
+                }
+                Err(SendError::Timeout) if deadline.is_some_and(|d| Instant::now() >= d) => {
+                    return Err(SendFailure::Deadline);
+                }
+                Err(SendError::Timeout) => (
+                    Error::Transport {
+                        provider: provider.clone(),
+                        url: url.clone(),
+                        message: format!(
+                            "no answer within {}",
+                            crate::limits::human_duration(timeout)
+                        ),
+                        retries,
+                        local_server: None,
+                    },
+                    None,
+                    true,
+                ),
+                Err(SendError::Io(message)) => (
+                    Error::Transport {
+                        provider: provider.clone(),
+                        url: url.clone(),
+                        message,
+                        retries,
+                        local_server: self.protocol.start_hint(&self.request.model),
+                    },
+                    None,
+                    true,
+                ),
+                Err(SendError::Build(message)) => (
+                    Error::InvalidSetting {
+                        setting: Setting::Headers,
+                        message: format!("the request could not be built: {message}"),
+                        hint: "check the extra headers and the base URL".into(),
+                    },
+                    None,
+                    false,
+                ),
+            };
+            let error = self.fail(error);
+            let now = Instant::now();
+            let delay = (retryable && retries < policy.max_retries)
+                .then(|| policy.delay(retries + 1, retry_after))
+                .flatten()
+                .filter(|d| {
+                    first_send
+                        .elapsed()
+                        .checked_add(*d)
+                        .is_some_and(|t| t <= policy.max_elapsed)
+                })
+                .filter(|d| deadline.is_none_or(|dl| now.checked_add(*d).is_some_and(|t| t < dl)));
+            self.emitter.emit(RunEvent::CompletionError {
+                attempt: info,
+                error: error.info(),
+                retry_in_ms: delay.map(|d| d.as_millis() as u64),
+            });
+            match delay {
+                Some(d) => {
+                    tokio::select! {
+                        biased;
+                        _ = self.cancel.cancelled() => return Err(SendFailure::Cancelled),
+                        _ = tokio::time::sleep(d) => {}
+                    }
+                    retries += 1;
+                }
+                None => return Err(SendFailure::Error(error)),
+            }
+        }
+    }
+
+    /// Reads a streamed answer to its end marker, emitting partial changes and items.
+    async fn read_stream(
+        &mut self,
+        mut response: reqwest::Response,
+        kind: StreamKind,
+        info: AttemptInfo,
+        t0: Instant,
+        deadline: Option<Instant>,
+        usage_so_far: Usage,
+    ) -> Result<Answered, SendFailure> {
+        let strict = self.protocol.sends_strict_schema(self.mode);
+        let mut feed = Feed::new(self.mode, &self.schema, strict, kind, self.redactor.clone());
+        let mut sse = SseReader::new();
+        let (mut changes, mut items) = (Vec::new(), Vec::new());
+        let mut first_byte_ms = None;
+        let mut first_field_ms = None;
+        // The start of the body, to say what a "stream" that carried no event really was.
+        let mut head: Vec<u8> = Vec::new();
+        let mut events_seen = 0u64;
+        let ms = |t: Instant| t.elapsed().as_secs_f64() * 1e3;
+        let total = |feed: &Feed| {
+            let mut u = usage_so_far;
+            u += feed.acc.usage;
+            u
+        };
+        let idle_limit = self.request.transport.request_timeout;
+        loop {
+            let idle = match deadline {
+                Some(d) => match d.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => left.min(idle_limit),
+                    _ => return Err(SendFailure::Deadline),
+                },
+                None => idle_limit,
+            };
+            let next = tokio::select! {
+                biased;
+                _ = self.cancel.cancelled() => {
+                    feed.finish(&mut changes, &mut items);
+                    let _ = self.flush(info, &mut changes, &mut items);
+                    return Err(SendFailure::Error(self.fail(Error::Cancelled {
+                        partial: Some(Box::new(feed.snapshot().clone())),
+                        usage: total(&feed),
+                    })));
+                }
+                c = tokio::time::timeout(idle, response.chunk()) => c,
+            };
+            let bytes = match next {
+                Ok(Ok(Some(b))) => b,
+                Ok(Ok(None)) => break,
+                Err(_) if deadline.is_some_and(|d| Instant::now() >= d) => {
+                    return Err(SendFailure::Deadline);
+                }
+                Err(_) => {
+                    let reason = format!(
+                        "nothing arrived for {}",
+                        crate::limits::human_duration(idle)
+                    );
+                    let usage = total(&feed);
+                    return Err(self.broken(info, &mut feed, &sse, reason, usage));
+                }
+                Ok(Err(e)) => {
+                    if deadline.is_some_and(|d| Instant::now() >= d) {
+                        return Err(SendFailure::Deadline);
+                    }
+                    let reason = match transport::classify(e) {
+                        SendError::Timeout => "the request timed out".to_string(),
+                        SendError::Io(m) | SendError::Build(m) => m,
+                    };
+                    let usage = total(&feed);
+                    return Err(self.broken(info, &mut feed, &sse, reason, usage));
+                }
+            };
+            first_byte_ms.get_or_insert_with(|| ms(t0));
+            if head.len() < 2048 {
+                head.extend_from_slice(crate::limits::clip_bytes(&bytes, 2048 - head.len()));
+            }
+            let (protocol, mode) = (self.protocol, self.mode);
+            let mut failed: Option<(StreamFailure, String)> = None;
+            let fed = sse.feed(&bytes, |event| {
+                events_seen += 1;
+                if failed.is_some() {
+                    return;
+                }
+                let result = protocol.stream_deltas(mode, event, &mut |delta| {
+                    feed.push(delta, &mut changes, &mut items);
+                });
+                if let Err(failure) = result {
+                    failed = Some((failure, event.data.clone()));
+                }
+            });
+            let provider = self.protocol.name().to_string();
+            let error = match (fed, failed) {
+                (_, Some((StreamFailure::Provider(message), _))) => {
+                    Some(Error::StreamError(Box::new(BrokenStream {
+                        provider,
+                        bytes: sse.bytes_fed(),
+                        reason: message,
+                        partial: feed.snapshot().clone(),
+                        raw: feed.acc.completion().raw_output(),
+                        usage: total(&feed),
+                    })))
+                }
+                (_, Some((StreamFailure::Malformed(detail), data))) => {
+                    Some(Error::MalformedResponse {
+                        provider,
+                        expected: "stream event",
+                        detail,
+                        body: data,
+                    })
+                }
+                (Err(SseError::InvalidUtf8 { offset }), None) => Some(Error::MalformedResponse {
+                    provider,
+                    expected: "completion",
+                    detail: format!("the answer is not valid UTF-8 (byte {offset} of the stream)"),
+                    body: String::from_utf8_lossy(&head).into_owned(),
+                }),
+                (Err(SseError::EventTooLong { limit }), None) => {
+                    Some(self.too_large(&feed, "one stream event", limit, total(&feed)))
+                }
+                (Ok(()), None) if feed.answer_bytes() > MAX_STREAMED_ANSWER_BYTES => {
+                    Some(self.too_large(
+                        &feed,
+                        "a streamed answer",
+                        MAX_STREAMED_ANSWER_BYTES,
+                        total(&feed),
+                    ))
+                }
+                (Ok(()), None) => None,
+            };
+            if let Some(e) = error {
+                let _ = self.flush(info, &mut changes, &mut items);
+                let e = self.fail(e);
+                self.emitter.emit(RunEvent::CompletionError {
+                    attempt: info,
+                    error: e.info(),
+                    retry_in_ms: None,
+                });
+                return Err(SendFailure::Error(e));
+            }
+            if first_field_ms.is_none() && changes.iter().any(closes) {
+                first_field_ms = Some(ms(t0));
+            }
+            if self.flush(info, &mut changes, &mut items) {
+                // Let the consumer take the update before the next chunk: a reader that keeps
+                // up keeps memory flat (and warm) instead of queueing the whole stream.
+                tokio::task::yield_now().await;
+            }
+            if feed.acc.done {
+                break;
+            }
+        }
+        feed.finish(&mut changes, &mut items);
+        let _ = self.flush(info, &mut changes, &mut items);
+        if !feed.acc.done {
+            if events_seen == 0 && !head.is_empty() {
+                let e = self.fail(self.not_streaming(&head, None));
+                self.emitter.emit(RunEvent::CompletionError {
+                    attempt: info,
+                    error: e.info(),
+                    retry_in_ms: None,
+                });
+                return Err(SendFailure::Error(e));
+            }
+            let usage = total(&feed);
+            return Err(self.broken(info, &mut feed, &sse, "the connection closed".into(), usage));
+        }
+        let completion = feed.acc.completion();
+        let stats = StreamStats {
+            bytes: sse.bytes_fed(),
+            first_byte_ms,
+            first_field_ms,
+        };
+        Ok(Answered {
+            completion,
+            parsed: feed.parsed(),
+            status: 200,
+            latency_ms: ms(t0),
+            body: None,
+            stats: Some(stats),
+        })
+    }
+
+    fn too_large(&self, feed: &Feed, what: &'static str, limit: usize, usage: Usage) -> Error {
+        Error::TooLarge(Box::new(TooLarge {
+            provider: self.protocol.name().to_string(),
+            what,
+            limit: limit as u64,
+            partial: feed.snapshot().clone(),
+            raw: feed.acc.completion().raw_output(),
+            usage,
+        }))
+    }
+
+    /// A stream that ended early, keeping what arrived (and reporting it as an event).
+    fn broken(
+        &mut self,
+        info: AttemptInfo,
+        feed: &mut Feed,
+        sse: &SseReader,
+        reason: String,
+        usage: Usage,
+    ) -> SendFailure {
+        let (mut changes, mut items) = (Vec::new(), Vec::new());
+        feed.finish(&mut changes, &mut items);
+        let _ = self.flush(info, &mut changes, &mut items);
+        let e = self.fail(Error::IncompleteStream(Box::new(BrokenStream {
+            provider: self.protocol.name().to_string(),
+            bytes: sse.bytes_fed(),
+            reason,
+            partial: feed.snapshot().clone(),
+            raw: feed.acc.completion().raw_output(),
+            usage,
+        })));
+        self.emitter.emit(RunEvent::CompletionError {
+            attempt: info,
+            error: e.info(),
+            retry_in_ms: None,
+        });
+        SendFailure::Error(e)
+    }
+
+    /// Emits the pending changes and items; true when anything was emitted.
+    fn flush(
+        &mut self,
+        info: AttemptInfo,
+        changes: &mut Vec<Change>,
+        items: &mut Vec<ItemOutcome>,
+    ) -> bool {
+        let emitted = !changes.is_empty() || !items.is_empty();
+        if !changes.is_empty() {
+            let changes = std::mem::take(changes);
+            if self.emitter.active() {
+                self.emitter.emit(RunEvent::Partial {
+                    attempt: info,
+                    changes,
+                });
+            }
+        }
+        for item in items.drain(..) {
+            self.emitter.emit(match item {
+                ItemOutcome::Valid { index, value } => RunEvent::Item {
+                    attempt: info,
+                    index,
+                    value,
+                },
+                ItemOutcome::Invalid { index, issues } => RunEvent::ItemInvalid {
+                    attempt: info,
+                    index,
+                    issues,
+                },
+            });
+        }
+        emitted
+    }
+}
+
+/// What checking an answer needs, owned so that a large answer can be checked on a blocking
+/// thread.
+struct Check {
+    mode: Mode,
+    strict: bool,
+    schema: ResponseSchema,
+    redactor: Redactor,
+}
+
+impl Check {
+    /// The answer's JSON, parsed, validated, unwrapped and with secrets masked — or why it
+    /// was rejected.
+    fn run(&self, completion: &Completion, parsed: Option<Value>) -> Result<Value, Rejection> {
         let answer = match parsed {
             Some(value) => Answer::One(value),
-            None => extract(self.mode, completion, self.schema).map_err(|e| Rejection {
+            None => extract(self.mode, completion, &self.schema).map_err(|e| Rejection {
                 text: e.to_string(),
                 issues: Vec::new(),
             })?,
         };
-        let value = match answer {
+        let mut value = match answer {
             Answer::One(mut value) => {
                 // A list schema is asked for as `{tasks: [...]}`; a bare list is accepted too.
                 if *self.schema.shape() == Shape::List && value.is_array() {
                     value = serde_json::json!({ "tasks": value });
                 }
-                if self.protocol.sends_strict_schema(self.mode) {
+                if self.strict {
                     self.schema.strip_strict_nulls(&mut value);
                 }
                 self.schema.validate(&value).map_err(|issues| {
@@ -331,340 +944,8 @@ impl Run<'_> {
                 Value::Array(values)
             }
         };
-        let json = value.clone();
-        let typed = finish(value).map_err(|e| Rejection {
-            text: format!("the answer does not fit the expected type: {e}"),
-            issues: Vec::new(),
-        })?;
-        Ok((typed, json))
-    }
-
-    fn mask(&self, text: &str) -> String {
-        match self.key {
-            Some(k) => k.mask(text),
-            None => text.to_string(),
-        }
-    }
-
-    /// One attempt's answer: the HTTP exchange (with transport retries), then the body parsed
-    /// or the stream read to its end.
-    async fn answer(
-        &mut self,
-        http: &HttpRequest,
-        info: AttemptInfo,
-        deadline: Option<Instant>,
-        usage_so_far: Usage,
-    ) -> Result<Answered, SendFailure> {
-        let (opened, t0) = self.exchange(http, info, deadline).await?;
-        match (opened.stream, self.stream) {
-            (Some(response), Some(kind)) => {
-                self.read_stream(response, kind, info, t0, deadline, usage_so_far)
-                    .await
-            }
-            _ => {
-                let latency_ms = t0.elapsed().as_secs_f64() * 1e3;
-                match self.protocol.parse(self.mode, &opened.body) {
-                    Ok(completion) => Ok(Answered {
-                        completion,
-                        parsed: None,
-                        status: opened.status,
-                        latency_ms,
-                        body: Some(opened.body),
-                        stats: None,
-                    }),
-                    Err(detail) => {
-                        let e = Error::MalformedResponse {
-                            provider: self.protocol.name().to_string(),
-                            expected: "completion",
-                            detail,
-                            body: self.mask(&String::from_utf8_lossy(&opened.body)),
-                        };
-                        self.emitter.emit(RunEvent::CompletionError {
-                            attempt: info,
-                            error: e.info(),
-                            retry_in_ms: None,
-                        });
-                        Err(SendFailure::Error(e))
-                    }
-                }
-            }
-        }
-    }
-
-    /// Sends until a 2xx arrives, retrying what is worth retrying.
-    async fn exchange(
-        &mut self,
-        http: &HttpRequest,
-        info: AttemptInfo,
-        deadline: Option<Instant>,
-    ) -> Result<(Opened, Instant), SendFailure> {
-        let policy = self.request.transport;
-        let provider = self.protocol.name().to_string();
-        let streaming = self.stream.is_some();
-        let mut retries = 0;
-        let first_send = Instant::now();
-        loop {
-            if self.emitter.active() {
-                self.emitter.emit(RunEvent::CompletionKwargs {
-                    attempt: info,
-                    request: transport::record(http),
-                });
-            }
-            let timeout = match deadline {
-                Some(d) => match d.checked_duration_since(Instant::now()) {
-                    Some(left) if !left.is_zero() => left.min(policy.request_timeout),
-                    _ => return Err(SendFailure::Deadline),
-                },
-                None => policy.request_timeout,
-            };
-            let t0 = Instant::now();
-            let outcome = tokio::select! {
-                biased;
-                _ = self.cancel.cancelled() => return Err(SendFailure::Cancelled),
-                r = transport::open(self.http, http, timeout, streaming) => r,
-            };
-            let (error, retry_after, retryable) = match outcome {
-                Ok(r) if (200..300).contains(&r.status) => return Ok((r, t0)),
-                Ok(r) => {
-                    let text = self.mask(&String::from_utf8_lossy(&r.body));
-                    let failure = self.protocol.failure(r.status, &text);
-                    let retryable =
-                        crate::retry::status_is_retryable(r.status) && !failure.quota_exhausted;
-                    let message = failure.message.unwrap_or_else(|| {
-                        let mut t = text.trim().to_string();
-                        t.truncate(500);
-                        if t.is_empty() {
-                            "(empty body)".into()
-                        } else {
-                            t
-                        }
-                    });
-                    let error = Error::Http {
-                        provider: provider.clone(),
-                        status: r.status,
-                        message,
-                        body: text,
-                        retries,
-                    };
-                    (error, r.retry_after, retryable)
-                }
-                Err(SendError::Timeout) if deadline.is_some_and(|d| Instant::now() >= d) => {
-                    return Err(SendFailure::Deadline);
-                }
-                Err(SendError::Timeout) => (
-                    Error::Transport {
-                        provider: provider.clone(),
-                        url: http.url.clone(),
-                        message: format!("no answer within {:.1} s", timeout.as_secs_f64()),
-                        retries,
-                    },
-                    None,
-                    true,
-                ),
-                Err(SendError::Io(message)) => (
-                    Error::Transport {
-                        provider: provider.clone(),
-                        url: http.url.clone(),
-                        message: self.mask(&message),
-                        retries,
-                    },
-                    None,
-                    true,
-                ),
-            };
-            let delay = (retryable && retries < policy.max_retries)
-                .then(|| policy.delay(retries + 1, retry_after))
-                .flatten()
-                .filter(|d| first_send.elapsed() + *d <= policy.max_elapsed)
-                .filter(|d| deadline.is_none_or(|dl| Instant::now() + *d < dl));
-            self.emitter.emit(RunEvent::CompletionError {
-                attempt: info,
-                error: error.info(),
-                retry_in_ms: delay.map(|d| d.as_millis() as u64),
-            });
-            match delay {
-                Some(d) => {
-                    tokio::select! {
-                        biased;
-                        _ = self.cancel.cancelled() => return Err(SendFailure::Cancelled),
-                        _ = tokio::time::sleep(d) => {}
-                    }
-                    retries += 1;
-                }
-                None => return Err(SendFailure::Error(error)),
-            }
-        }
-    }
-
-    /// Reads a streamed answer to its end marker, emitting partial changes and items.
-    async fn read_stream(
-        &mut self,
-        mut response: reqwest::Response,
-        kind: StreamKind,
-        info: AttemptInfo,
-        t0: Instant,
-        deadline: Option<Instant>,
-        usage_so_far: Usage,
-    ) -> Result<Answered, SendFailure> {
-        let strict = self.protocol.sends_strict_schema(self.mode);
-        let mut feed = Feed::new(self.mode, self.schema, strict, kind);
-        let mut sse = SseReader::new();
-        let (mut changes, mut items) = (Vec::new(), Vec::new());
-        let mut first_byte_ms = None;
-        let mut first_field_ms = None;
-        let ms = |t: Instant| t.elapsed().as_secs_f64() * 1e3;
-        let total = |feed: &Feed| {
-            let mut u = usage_so_far;
-            u += feed.acc.usage;
-            u
-        };
-        loop {
-            let next = tokio::select! {
-                biased;
-                _ = self.cancel.cancelled() => {
-                    return Err(SendFailure::Error(Error::Cancelled {
-                        partial: Some(Box::new(feed.snapshot().clone())),
-                        usage: total(&feed),
-                    }));
-                }
-                c = response.chunk() => c,
-            };
-            let bytes = match next {
-                Ok(Some(b)) => b,
-                Ok(None) => break,
-                Err(e) => {
-                    if deadline.is_some_and(|d| Instant::now() >= d) {
-                        return Err(SendFailure::Deadline);
-                    }
-                    let reason = match transport::classify(e) {
-                        SendError::Timeout => "the request timed out".to_string(),
-                        SendError::Io(m) => self.mask(&m),
-                    };
-                    return Err(SendFailure::Error(self.incomplete(
-                        &feed,
-                        &sse,
-                        reason,
-                        total(&feed),
-                    )));
-                }
-            };
-            first_byte_ms.get_or_insert_with(|| ms(t0));
-            let (protocol, mode) = (self.protocol, self.mode);
-            let mut failed: Option<(StreamFailure, String)> = None;
-            sse.feed(&bytes, |event| {
-                if failed.is_some() {
-                    return;
-                }
-                let result = protocol.stream_deltas(mode, event, &mut |delta| {
-                    feed.push(delta, &mut changes, &mut items);
-                });
-                if let Err(failure) = result {
-                    failed = Some((failure, event.data.clone()));
-                }
-            });
-            if let Some((failure, data)) = failed {
-                let e = match failure {
-                    StreamFailure::Provider(message) => {
-                        Error::StreamError(Box::new(BrokenStream {
-                            provider: self.protocol.name().to_string(),
-                            bytes: sse.bytes_fed(),
-                            reason: self.mask(&message),
-                            partial: feed.snapshot().clone(),
-                            raw: feed.acc.completion().raw_output(),
-                            usage: total(&feed),
-                        }))
-                    }
-                    StreamFailure::Malformed(detail) => Error::MalformedResponse {
-                        provider: self.protocol.name().to_string(),
-                        expected: "stream event",
-                        detail,
-                        body: self.mask(&data),
-                    },
-                };
-                self.emitter.emit(RunEvent::CompletionError {
-                    attempt: info,
-                    error: e.info(),
-                    retry_in_ms: None,
-                });
-                return Err(SendFailure::Error(e));
-            }
-            if first_field_ms.is_none() && changes.iter().any(closes) {
-                first_field_ms = Some(ms(t0));
-            }
-            if self.flush(info, &mut changes, &mut items) {
-                // Let the consumer take the update before the next chunk: a reader that keeps
-                // up keeps memory flat (and warm) instead of queueing the whole stream.
-                tokio::task::yield_now().await;
-            }
-            if feed.acc.done {
-                break;
-            }
-        }
-        feed.finish(&mut changes, &mut items);
-        let _ = self.flush(info, &mut changes, &mut items);
-        if !feed.acc.done {
-            let e = self.incomplete(&feed, &sse, "the connection closed".into(), total(&feed));
-            return Err(SendFailure::Error(e));
-        }
-        let completion = feed.acc.completion();
-        let stats = StreamStats {
-            bytes: sse.bytes_fed(),
-            first_byte_ms,
-            first_field_ms,
-        };
-        Ok(Answered {
-            completion,
-            parsed: feed.parsed(self.mode),
-            status: 200,
-            latency_ms: ms(t0),
-            body: None,
-            stats: Some(stats),
-        })
-    }
-
-    fn incomplete(&mut self, feed: &Feed, sse: &SseReader, reason: String, usage: Usage) -> Error {
-        Error::IncompleteStream(Box::new(BrokenStream {
-            provider: self.protocol.name().to_string(),
-            bytes: sse.bytes_fed(),
-            reason,
-            partial: feed.snapshot().clone(),
-            raw: feed.acc.completion().raw_output(),
-            usage,
-        }))
-    }
-
-    /// Emits the pending changes and items; true when anything was emitted.
-    fn flush(
-        &mut self,
-        info: AttemptInfo,
-        changes: &mut Vec<Change>,
-        items: &mut Vec<ItemOutcome>,
-    ) -> bool {
-        let emitted = !changes.is_empty() || !items.is_empty();
-        if !changes.is_empty() {
-            let changes = std::mem::take(changes);
-            if self.emitter.active() {
-                self.emitter.emit(RunEvent::Partial {
-                    attempt: info,
-                    changes,
-                });
-            }
-        }
-        for item in items.drain(..) {
-            self.emitter.emit(match item {
-                ItemOutcome::Valid { index, value } => RunEvent::Item {
-                    attempt: info,
-                    index,
-                    value,
-                },
-                ItemOutcome::Invalid { index, issues } => RunEvent::ItemInvalid {
-                    attempt: info,
-                    index,
-                    issues,
-                },
-            });
-        }
-        emitted
+        self.redactor.mask_value(&mut value);
+        Ok(value)
     }
 }
 

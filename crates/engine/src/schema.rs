@@ -43,6 +43,8 @@ pub enum SchemaError {
     RemoteRef { reference: String, at: String },
     #[error("the schema is not a valid JSON Schema: {message} (at {at})")]
     Invalid { message: String, at: String },
+    #[error("the schema's $refs go round in a circle without describing a value: {}", chain.join(" → "))]
+    RefCycle { chain: Vec<String> },
 }
 
 impl SchemaError {
@@ -54,6 +56,7 @@ impl SchemaError {
                 "schema_unresolvable_ref"
             }
             SchemaError::Invalid { .. } => "schema_invalid",
+            SchemaError::RefCycle { .. } => "schema_ref_cycle",
         }
     }
 
@@ -72,6 +75,9 @@ impl SchemaError {
                 "copy the referenced schema under \"$defs\" and point the $ref at \"#/$defs/NAME\"".into()
             }
             SchemaError::Invalid { .. } => "fix the keyword named above".into(),
+            SchemaError::RefCycle { .. } => {
+                "point one of these $refs at a schema with a type or properties (a definition that only refers to another one must end somewhere)".into()
+            }
         }
     }
 
@@ -82,6 +88,7 @@ impl SchemaError {
             SchemaError::UnresolvableRef { reference, at }
             | SchemaError::RemoteRef { reference, at } => json!({"ref": reference, "at": at}),
             SchemaError::Invalid { at, .. } => json!({"at": at}),
+            SchemaError::RefCycle { chain } => json!({"chain": chain}),
         }
     }
 }
@@ -127,9 +134,13 @@ impl ToolSpec {
     }
 }
 
-/// A prepared response schema, built once per run.
+/// A prepared response schema, built once and shared by every run that uses it (cloning is
+/// cheap: the compiled parts are shared).
+#[derive(Debug, Clone)]
+pub struct ResponseSchema(Arc<Parts>);
+
 #[derive(Debug)]
-pub struct ResponseSchema {
+struct Parts {
     shape: Shape,
     /// The single extraction tool (also used by the JSON modes: name, description, schema).
     tool: ToolSpec,
@@ -237,6 +248,91 @@ fn resolve_ref<'a>(r: &str, root: &'a Value) -> Result<&'a Value, bool> {
     }
     let decoded = percent_decode(fragment);
     root.pointer(&decoded).ok_or(false)
+}
+
+/// How many `$ref`s a walk follows in a row before it stops: real schemas chain two or three;
+/// circular chains are refused when the schema is built, and this keeps every walk finite
+/// whatever it is handed.
+const MAX_REF_HOPS: usize = 64;
+
+/// The schema a chain of `$ref`s from `node` ends at (or where it stopped).
+fn follow<'a>(mut node: &'a Value, root: &'a Value) -> &'a Value {
+    for _ in 0..MAX_REF_HOPS {
+        match node
+            .get("$ref")
+            .and_then(Value::as_str)
+            .map(|r| resolve_ref(r, root))
+        {
+            Some(Ok(target)) => node = target,
+            _ => break,
+        }
+    }
+    node
+}
+
+/// Refuses `$ref` chains that come back to where they started (`a → b → a`): such a schema
+/// describes no value, and every tool that follows references would loop on it.
+fn check_ref_cycles(root: &Value) -> Result<(), SchemaError> {
+    fn nodes<'a>(v: &'a Value, at: &mut String, out: &mut Vec<(String, &'a Value)>) {
+        match v {
+            Value::Object(map) => {
+                if map.get("$ref").is_some_and(Value::is_string) {
+                    out.push((at.clone(), v));
+                }
+                for (k, child) in map {
+                    if matches!(k.as_str(), "const" | "enum" | "default" | "examples") {
+                        continue;
+                    }
+                    let len = at.len();
+                    at.push('/');
+                    at.push_str(&k.replace('~', "~0").replace('/', "~1"));
+                    nodes(child, at, out);
+                    at.truncate(len);
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    let len = at.len();
+                    at.push('/');
+                    at.push_str(&i.to_string());
+                    nodes(child, at, out);
+                    at.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut refs = Vec::new();
+    nodes(root, &mut String::new(), &mut refs);
+    // Chains already known to end somewhere, by the pointer of their first node.
+    let mut ends: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for (start, node) in refs {
+        let mut chain = vec![start];
+        let mut node = node;
+        while let Some(Value::String(r)) = node.get("$ref") {
+            let Some(fragment) = r.strip_prefix('#') else {
+                break;
+            };
+            let pointer = percent_decode(fragment);
+            if ends.contains(&pointer) {
+                break;
+            }
+            if let Some(i) = chain.iter().position(|p| *p == pointer) {
+                let mut cycle: Vec<String> = chain[i..].iter().map(|p| format!("#{p}")).collect();
+                cycle.push(format!("#{pointer}"));
+                return Err(SchemaError::RefCycle { chain: cycle });
+            }
+            match root.pointer(&pointer) {
+                Some(next) => {
+                    chain.push(pointer);
+                    node = next;
+                }
+                None => break,
+            }
+        }
+        ends.extend(chain);
+    }
+    Ok(())
 }
 
 fn percent_decode(s: &str) -> String {
@@ -417,6 +513,7 @@ impl ResponseSchema {
         };
         let root = Value::Object(map);
         check_refs(&root, &root, &mut String::new())?;
+        check_ref_cycles(&root)?;
         let Value::Object(map) = root else {
             unreachable!("checked above")
         };
@@ -453,42 +550,69 @@ impl ResponseSchema {
                 .collect::<Result<Vec<_>, _>>()?,
             _ => Vec::new(),
         };
-        Ok(ResponseSchema {
+        Ok(ResponseSchema(Arc::new(Parts {
             shape,
             tool,
             members,
-        })
+        })))
     }
 
     pub fn shape(&self) -> &Shape {
-        &self.shape
+        &self.0.shape
     }
 
     pub fn tool(&self) -> &ToolSpec {
-        &self.tool
+        &self.0.tool
     }
 
     pub fn name(&self) -> &str {
-        &self.tool.name
+        &self.0.tool.name
     }
 
     /// The tools PARALLEL_TOOLS offers: one per union member, or the one extraction tool.
     pub fn parallel_tools(&self) -> Vec<&ToolSpec> {
-        if self.members.is_empty() {
-            vec![&self.tool]
+        if self.0.members.is_empty() {
+            vec![&self.0.tool]
         } else {
-            self.members.iter().collect()
+            self.0.members.iter().collect()
+        }
+    }
+
+    /// The field whose array items an iterable stream reports one by one: `tasks` for a list
+    /// schema, or the only property of an object schema whose only property is an array
+    /// (`{"users": [...]}`). `None` when the schema has no such list.
+    pub fn iterable_field(&self) -> Option<&str> {
+        if self.0.shape == Shape::List {
+            return Some(LIST_FIELD);
+        }
+        if self.0.shape != Shape::Object {
+            return None;
+        }
+        let root = &self.0.tool.parameters;
+        let props = follow(root, root).get("properties")?.as_object()?;
+        match props.iter().collect::<Vec<_>>().as_slice() {
+            [(name, field)] => {
+                let field = follow(field, root);
+                let is_array = match field.get("type") {
+                    Some(Value::String(t)) => t == "array",
+                    Some(Value::Array(ts)) => ts.iter().any(|t| t == "array"),
+                    None => field.get("items").is_some() || field.get("prefixItems").is_some(),
+                    _ => false,
+                };
+                is_array.then_some(name.as_str())
+            }
+            _ => None,
         }
     }
 
     /// Validates the (wrapped) answer.
     pub fn validate(&self, value: &Value) -> Result<(), Vec<Issue>> {
-        self.tool.validate(value)
+        self.0.tool.validate(value)
     }
 
     /// Turns the validated wrapper back into what the user asked for.
     pub fn unwrap(&self, value: Value) -> Value {
-        let field = match self.shape {
+        let field = match self.0.shape {
             Shape::Object | Shape::Maybe => return value,
             Shape::Wrapped => WRAP_FIELD,
             Shape::List => LIST_FIELD,
@@ -503,38 +627,46 @@ impl ResponseSchema {
     /// followed through `$ref`s and nullable unions (array items have no fixed pointer).
     pub fn field_pointers(&self) -> Vec<String> {
         let mut out = Vec::new();
-        let root = &self.tool.parameters;
-        collect_fields(root, root, String::new(), 0, &mut out);
+        let root = &self.0.tool.parameters;
+        collect_fields(root, root, String::new(), &mut Vec::new(), &mut out);
         out
     }
 
     /// In strict modes optional fields were made nullable; drop the nulls the model sent for
     /// fields the user's schema does not allow to be null, so the user's schema validates.
     pub fn strip_strict_nulls(&self, value: &mut Value) {
-        strip_nulls(value, &self.tool.parameters, &self.tool.parameters, 0);
+        strip_nulls(value, &self.0.tool.parameters, &self.0.tool.parameters, 0);
     }
 }
 
-fn collect_fields(schema: &Value, root: &Value, at: String, depth: usize, out: &mut Vec<String>) {
-    if depth > 8 {
+/// Pointers listed at most: a schema whose definitions refer to each other in a diamond could
+/// otherwise name an exponential number of paths.
+const MAX_FIELD_POINTERS: usize = 10_000;
+
+fn collect_fields<'a>(
+    schema: &'a Value,
+    root: &'a Value,
+    at: String,
+    on_path: &mut Vec<&'a Value>,
+    out: &mut Vec<String>,
+) {
+    let s = follow(schema, root);
+    // A recursive definition (a tree node) lists its fields once, not forever.
+    if out.len() >= MAX_FIELD_POINTERS
+        || on_path.len() > 8
+        || on_path.iter().any(|p| std::ptr::eq(*p, s))
+    {
         return;
     }
-    let mut s = schema;
-    for _ in 0..16 {
-        match s
-            .get("$ref")
-            .and_then(Value::as_str)
-            .map(|r| resolve_ref(r, root))
-        {
-            Some(Ok(target)) => s = target,
-            _ => break,
-        }
-    }
+    on_path.push(s);
     if let Some(Value::Object(props)) = s.get("properties") {
         for (k, v) in props {
+            if out.len() >= MAX_FIELD_POINTERS {
+                break;
+            }
             let p = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
             out.push(p.clone());
-            collect_fields(v, root, p, depth + 1, out);
+            collect_fields(v, root, p, on_path, out);
         }
     } else if let Some(Value::Array(branches)) = s.get("anyOf").or_else(|| s.get("oneOf")) {
         // A nullable object: its fields, if it arrives.
@@ -543,9 +675,10 @@ fn collect_fields(schema: &Value, root: &Value, at: String, depth: usize, out: &
             .filter(|b| !allows_null(b) || b.get("$ref").is_some())
             .collect();
         if let [only] = objects.as_slice() {
-            collect_fields(only, root, at, depth + 1, out);
+            collect_fields(only, root, at, on_path, out);
         }
     }
+    on_path.pop();
 }
 
 fn has_ref(v: &Value) -> bool {
@@ -687,13 +820,7 @@ fn strip_nulls(value: &mut Value, schema: &Value, root: &Value, depth: usize) {
     if depth > 64 {
         return;
     }
-    let mut schema = schema;
-    while let Some(Value::String(r)) = schema.get("$ref") {
-        match resolve_ref(r, root) {
-            Ok(s) => schema = s,
-            Err(_) => return,
-        }
-    }
+    let schema = follow(schema, root);
     match value {
         Value::Object(obj) => {
             let Some(Value::Object(props)) = schema.get("properties") else {
@@ -836,6 +963,85 @@ mod tests {
             "$defs": {"A": {"type": "object", "properties": {"city": {"type": "string"}}}}}))
         .unwrap();
         assert_eq!(s.field_pointers(), ["/a", "/addr", "/addr/city", "/list"]);
+    }
+
+    #[test]
+    fn circular_refs_are_refused_and_recursive_ones_are_walked_once() {
+        let e = ResponseSchema::new(json!({"type": "object",
+            "properties": {"a": {"$ref": "#/$defs/A"}},
+            "$defs": {"A": {"$ref": "#/$defs/B"}, "B": {"$ref": "#/$defs/A"}}}))
+        .unwrap_err();
+        assert!(
+            matches!(&e, SchemaError::RefCycle { chain } if chain.len() == 3),
+            "{e}"
+        );
+        assert!(
+            e.to_string().contains("#/$defs/A → #/$defs/B → #/$defs/A"),
+            "{e}"
+        );
+        assert!(ResponseSchema::new(json!({"$ref": "#"})).is_err());
+        // A tree node refers to itself through `properties`: legitimate, walked once.
+        let tree = ResponseSchema::new(json!({"type": "object", "properties": {
+            "root": {"$ref": "#/$defs/Node"}},
+            "$defs": {"Node": {"type": "object", "properties": {
+                "name": {"type": "string"},
+                "children": {"type": "array", "items": {"$ref": "#/$defs/Node"}},
+                "parent": {"anyOf": [{"$ref": "#/$defs/Node"}, {"type": "null"}]}}}}}))
+        .unwrap();
+        assert_eq!(
+            tree.field_pointers(),
+            ["/root", "/root/name", "/root/children", "/root/parent"]
+        );
+        let mut v = json!({"root": {"name": "a", "parent": null, "children": [{"name": "b"}]}});
+        tree.strip_strict_nulls(&mut v);
+        // A union that lists itself is not a chain of plain $refs: walks stay finite.
+        let selfish = ResponseSchema::new(json!({"type": "object", "properties": {
+            "x": {"$ref": "#/$defs/X"}},
+            "$defs": {"X": {"anyOf": [{"$ref": "#/$defs/X"}, {"type": "string"}]}}}))
+        .unwrap();
+        let mut v = json!({"x": "s"});
+        selfish.strip_strict_nulls(&mut v);
+        assert_eq!(selfish.field_pointers(), ["/x"]);
+    }
+
+    #[test]
+    fn diamond_refs_list_a_bounded_number_of_fields() {
+        // Each level has 10 fields referring to the next: 10^8 paths if walked naively.
+        let mut defs = serde_json::Map::new();
+        for level in 0..8 {
+            let props: serde_json::Map<String, Value> = (0..10)
+                .map(|i| {
+                    (
+                        format!("f{i}"),
+                        json!({"$ref": format!("#/$defs/L{}", level + 1)}),
+                    )
+                })
+                .collect();
+            defs.insert(
+                format!("L{level}"),
+                json!({"type": "object", "properties": props}),
+            );
+        }
+        defs.insert("L8".into(), json!({"type": "string"}));
+        let s = ResponseSchema::new(json!({"$ref": "#/$defs/L0", "$defs": defs})).unwrap();
+        assert!(s.field_pointers().len() <= MAX_FIELD_POINTERS);
+    }
+
+    #[test]
+    fn iterable_fields() {
+        let list =
+            ResponseSchema::new(json!({"type": "array", "items": {"type": "integer"}})).unwrap();
+        assert_eq!(list.iterable_field(), Some("tasks"));
+        let users = ResponseSchema::new(json!({"type": "object", "properties": {
+            "users": {"type": "array", "items": {"type": "string"}}}}))
+        .unwrap();
+        assert_eq!(users.iterable_field(), Some("users"));
+        let two = ResponseSchema::new(json!({"type": "object", "properties": {
+            "users": {"type": "array"}, "count": {"type": "integer"}}}))
+        .unwrap();
+        assert_eq!(two.iterable_field(), None);
+        let scalar = ResponseSchema::new(json!({"type": "string"})).unwrap();
+        assert_eq!(scalar.iterable_field(), None);
     }
 
     #[test]

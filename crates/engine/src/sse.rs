@@ -13,11 +13,24 @@ pub struct SseEvent {
     pub id: Option<String>,
 }
 
-#[derive(Debug, Default)]
+/// Why a stream cannot be read on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SseError {
+    /// The bytes are not UTF-8 (a plain body with the same bytes is refused too).
+    #[error("the stream is not valid UTF-8 (byte {offset} of the stream)")]
+    InvalidUtf8 { offset: u64 },
+    /// A line, or the data of one event, outgrew the limit without ending.
+    #[error("one stream event is longer than {}", crate::limits::human_bytes(*.limit as u64))]
+    EventTooLong { limit: usize },
+}
+
+#[derive(Debug)]
 pub struct SseReader {
     /// The current line's bytes (decoded only when the line is complete, so a UTF-8 character
     /// split across chunks is whole by then).
     line: Vec<u8>,
+    /// Where the current line started in the stream.
+    line_start: u64,
     /// The event being assembled; handed out by reference and reused, so a steady stream
     /// allocates nothing per event.
     pending: SseEvent,
@@ -26,11 +39,32 @@ pub struct SseReader {
     after_cr: bool,
     /// Bytes fed so far.
     fed: u64,
+    /// The longest line, and the most data one event may gather.
+    limit: usize,
+}
+
+impl Default for SseReader {
+    fn default() -> Self {
+        Self::with_limit(crate::limits::MAX_SSE_EVENT_BYTES)
+    }
 }
 
 impl SseReader {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A reader that refuses lines and events longer than `limit` bytes.
+    pub fn with_limit(limit: usize) -> Self {
+        SseReader {
+            line: Vec::new(),
+            line_start: 0,
+            pending: SseEvent::default(),
+            has_data: false,
+            after_cr: false,
+            fed: 0,
+            limit,
+        }
     }
 
     /// Total bytes fed.
@@ -43,42 +77,61 @@ impl SseReader {
         !self.line.is_empty() || self.has_data
     }
 
-    /// Feeds a chunk, calling `on_event` for each event it completes.
-    pub fn feed(&mut self, mut bytes: &[u8], mut on_event: impl FnMut(&SseEvent)) {
+    /// Feeds a chunk, calling `on_event` for each event it completes. After an error the
+    /// stream cannot be read on.
+    pub fn feed(
+        &mut self,
+        mut bytes: &[u8],
+        mut on_event: impl FnMut(&SseEvent),
+    ) -> Result<(), SseError> {
         if bytes.is_empty() {
-            return;
+            return Ok(());
         }
+        // Absolute offset of `bytes[0]`.
+        let mut at = self.fed;
         self.fed += bytes.len() as u64;
         if self.after_cr {
             self.after_cr = false;
             if let Some(rest) = bytes.strip_prefix(b"\n") {
                 bytes = rest;
+                at += 1;
+                self.line_start = at;
             }
         }
         while !bytes.is_empty() {
             match bytes.iter().position(|&b| b == b'\n' || b == b'\r') {
                 None => {
+                    if self.line.len() + bytes.len() > self.limit {
+                        return Err(SseError::EventTooLong { limit: self.limit });
+                    }
                     self.line.extend_from_slice(bytes);
-                    return;
+                    return Ok(());
                 }
                 Some(end) => {
+                    if self.line.len() + end > self.limit {
+                        return Err(SseError::EventTooLong { limit: self.limit });
+                    }
                     self.line.extend_from_slice(&bytes[..end]);
                     let was_cr = bytes[end] == b'\r';
-                    bytes = &bytes[end + 1..];
+                    let mut used = end + 1;
                     if was_cr {
-                        match bytes.first() {
-                            Some(b'\n') => bytes = &bytes[1..],
+                        match bytes.get(end + 1) {
+                            Some(b'\n') => used += 1,
                             Some(_) => {}
                             None => self.after_cr = true,
                         }
                     }
-                    self.end_line(&mut on_event);
+                    bytes = &bytes[used..];
+                    self.end_line(&mut on_event)?;
+                    at += used as u64;
+                    self.line_start = at;
                 }
             }
         }
+        Ok(())
     }
 
-    fn end_line(&mut self, on_event: &mut impl FnMut(&SseEvent)) {
+    fn end_line(&mut self, on_event: &mut impl FnMut(&SseEvent)) -> Result<(), SseError> {
         let line = std::mem::take(&mut self.line);
         if line.is_empty() {
             if self.has_data {
@@ -90,26 +143,28 @@ impl SseReader {
             // The event type lasts one event; the id lasts until replaced.
             self.pending.event = None;
             self.line = line;
-            return;
+            return Ok(());
         }
         if line[0] == b':' {
             self.line = line;
             self.line.clear();
-            return;
+            return Ok(());
         }
-        let text = match std::str::from_utf8(&line) {
-            Ok(t) => std::borrow::Cow::Borrowed(t),
-            Err(_) => String::from_utf8_lossy(&line),
-        };
+        let text = std::str::from_utf8(&line).map_err(|e| SseError::InvalidUtf8 {
+            offset: self.line_start + e.valid_up_to() as u64,
+        })?;
         let (field, value) = match text.find(':') {
             Some(i) => {
                 let v = &text[i + 1..];
                 (&text[..i], v.strip_prefix(' ').unwrap_or(v))
             }
-            None => (text.as_ref(), ""),
+            None => (text, ""),
         };
         match field {
             "data" => {
+                if self.pending.data.len() + value.len() + 1 > self.limit {
+                    return Err(SseError::EventTooLong { limit: self.limit });
+                }
                 self.pending.data.push_str(value);
                 self.pending.data.push('\n');
                 self.has_data = true;
@@ -119,9 +174,9 @@ impl SseReader {
             _ => {}
         }
         // Reuse the line's allocation.
-        drop(text);
         self.line = line;
         self.line.clear();
+        Ok(())
     }
 }
 
@@ -133,7 +188,7 @@ mod tests {
         let mut r = SseReader::new();
         let mut out = Vec::new();
         for c in chunks {
-            r.feed(c, |e| out.push(e.clone()));
+            r.feed(c, |e| out.push(e.clone())).unwrap();
         }
         out
     }
@@ -169,10 +224,48 @@ mod tests {
     fn a_cut_stream_leaves_pending_bytes() {
         let mut r = SseReader::new();
         let mut out = Vec::new();
-        r.feed(b"data: {\"a\": 1}\n\ndata: {\"b\"", |e| out.push(e.clone()));
+        r.feed(b"data: {\"a\": 1}\n\ndata: {\"b\"", |e| out.push(e.clone()))
+            .unwrap();
         assert_eq!(out.len(), 1);
         assert!(r.has_pending());
         assert_eq!(r.bytes_fed(), 26);
+    }
+
+    #[test]
+    fn invalid_utf8_is_refused_with_its_offset() {
+        let mut r = SseReader::new();
+        let mut n = 0;
+        r.feed(b"data: ok\n\n", |_| n += 1).unwrap();
+        let e = r.feed(b"data: caf\xe9\n\n", |_| n += 1).unwrap_err();
+        assert_eq!(e, SseError::InvalidUtf8 { offset: 10 + 9 });
+        assert_eq!(n, 1);
+        // A character split across chunks is fine.
+        let mut r = SseReader::new();
+        r.feed(b"data: caf\xc3", |_| {}).unwrap();
+        r.feed(b"\xa9\n\n", |e| assert_eq!(e.data, "café")).unwrap();
+    }
+
+    #[test]
+    fn a_line_that_never_ends_is_refused_at_the_limit() {
+        let mut r = SseReader::with_limit(64);
+        let mut fed = 0;
+        let err = loop {
+            match r.feed(&[b'x'; 10], |_| {}) {
+                Ok(()) => fed += 10,
+                Err(e) => break e,
+            }
+            assert!(fed < 1000, "never refused");
+        };
+        assert_eq!(err, SseError::EventTooLong { limit: 64 });
+        // Many data lines of one event count together.
+        let mut r = SseReader::with_limit(64);
+        let lines = "data: 0123456789\n".repeat(10);
+        assert!(r.feed(lines.as_bytes(), |_| {}).is_err());
+        // Comments do not accumulate.
+        let mut r = SseReader::with_limit(64);
+        for _ in 0..100 {
+            r.feed(b": keep-alive\n", |_| {}).unwrap();
+        }
     }
 
     #[test]

@@ -9,11 +9,13 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::extract::JsonStart;
 use crate::message::ToolCall;
 use crate::mode::Mode;
 use crate::partial::{Change, PartialError, PartialParser, Path, Seg, Snapshot};
 use crate::provider::{Completion, Delta, Finish};
 use crate::schema::{ResponseSchema, Shape};
+use crate::secret::Redactor;
 use crate::validate::{Issue, Validator};
 
 /// What a streamed run reports as it goes.
@@ -39,7 +41,7 @@ pub enum ItemOutcome {
 pub(crate) struct Accumulator {
     pub text: String,
     pub refusal: String,
-    calls: Vec<ToolCall>,
+    pub calls: Vec<ToolCall>,
     pub finish: Option<Finish>,
     pub usage: crate::usage::Usage,
     pub done: bool,
@@ -116,13 +118,21 @@ impl SubSchemas {
         let mut loc = String::new();
         let mut s = self.resolve(&self.root, &mut loc);
         for seg in path {
-            s = self.step(s, seg, &mut loc)?;
+            s = self.step(s, seg, &mut loc, 0)?;
         }
         Some(loc)
     }
 
-    /// One step down the schema, extending `loc` with the sub-schema's location.
-    fn step<'a>(&'a self, s: &'a Value, seg: &Seg, loc: &mut String) -> Option<&'a Value> {
+    /// One step down the schema, extending `loc` with the sub-schema's location. `nesting`
+    /// counts unions entered for this one step: a union that lists itself (`X: {anyOf:
+    /// [{$ref: X}, …]}`) would otherwise be entered forever.
+    fn step<'a>(
+        &'a self,
+        s: &'a Value,
+        seg: &Seg,
+        loc: &mut String,
+        nesting: usize,
+    ) -> Option<&'a Value> {
         let direct = match seg {
             Seg::Key(k) => s
                 .pointer("/properties")
@@ -153,6 +163,9 @@ impl SubSchemas {
             return Some(self.resolve(next, loc));
         }
         // A nullable object or a union: descend through the one branch where the step fits.
+        if nesting >= 8 {
+            return None;
+        }
         for key in ["anyOf", "oneOf"] {
             let Some(branches) = s.get(key).and_then(Value::as_array) else {
                 continue;
@@ -161,7 +174,7 @@ impl SubSchemas {
             for (i, branch) in branches.iter().enumerate() {
                 let mut branch_loc = format!("{loc}/{key}/{i}");
                 let branch = self.resolve(branch, &mut branch_loc);
-                if let Some(next) = self.step(branch, seg, &mut branch_loc) {
+                if let Some(next) = self.step(branch, seg, &mut branch_loc, nesting + 1) {
                     if found.is_some() {
                         return None; // more than one branch fits: no single schema applies
                     }
@@ -228,70 +241,59 @@ enum Source {
     /// The extraction tool's arguments (tool call index chosen by name when it arrives).
     Tool { name: String, index: Option<usize> },
     /// The text: prose and fences before the value, and anything after it, skipped.
-    Text(TextStart),
+    Text(JsonStart),
 }
 
-/// Finds where the JSON starts in streamed text. In markdown mode, the way a reader would: the
-/// first `{` or `[` inside a ```` ``` ```` fence, or at the start of a line or of the text —
-/// not a brace in the middle of a sentence ("fill in the {name} field"). Looks at each
-/// character once.
-#[derive(Debug, Default)]
-struct TextStart {
-    /// JSON modes: the first `{` or `[` anywhere (the answer is JSON, perhaps after a word
-    /// or two). Markdown mode uses the fence and line rules.
-    anywhere: bool,
-    started: bool,
-    /// Not at the start of the text any more (something other than whitespace came).
-    seen_text: bool,
-    /// Only whitespace so far on this line.
-    mid_line: bool,
-    /// Backticks at the start of this line.
-    ticks: u8,
-    /// Reading a fence's opening line (its language tag).
-    fence_header: bool,
-    /// Inside a fence: the next `{` or `[` starts the value.
-    in_fence: bool,
+/// Masks secrets out of the changes a stream produces. The open string's last bytes are held
+/// back until more of it (or its end) shows that no secret straddles two pieces; only one
+/// string is open at a time, so at most one tail is held.
+struct Guard {
+    redactor: Redactor,
+    held: Option<(Path, String)>,
 }
 
-impl TextStart {
-    /// The byte offset in `piece` where the value starts, if it does.
-    fn find(&mut self, piece: &str) -> Option<usize> {
-        for (i, c) in piece.char_indices() {
-            if self.fence_header {
-                if c == '\n' {
-                    self.fence_header = false;
-                    self.in_fence = true;
-                    self.mid_line = false;
-                }
-                continue;
-            }
-            if (c == '{' || c == '[')
-                && (self.anywhere || self.in_fence || !self.mid_line || !self.seen_text)
-            {
-                self.started = true;
-                return Some(i);
-            }
-            match c {
-                '`' if !self.mid_line => {
-                    self.ticks += 1;
-                    if self.ticks == 3 {
-                        self.ticks = 0;
-                        self.fence_header = true;
-                    }
-                }
-                '\n' => {
-                    self.mid_line = false;
-                    self.ticks = 0;
-                }
-                c if c.is_whitespace() => {}
-                _ => {
-                    self.mid_line = true;
-                    self.seen_text = true;
-                    self.ticks = 0;
-                }
-            }
+impl Guard {
+    fn pass(&mut self, mut change: Change, out: &mut Vec<Change>) {
+        if self.redactor.is_empty() {
+            out.push(change);
+            return;
         }
-        None
+        if let Change::Append { path, text } = &mut change {
+            let mut buf = match self.held.take() {
+                Some((p, mut h)) if p == *path => {
+                    h.push_str(text);
+                    h
+                }
+                Some(other) => {
+                    self.emit(other, out);
+                    std::mem::take(text)
+                }
+                None => std::mem::take(text),
+            };
+            let rest = buf.split_off(self.redactor.safe_prefix(&buf));
+            if !buf.is_empty() {
+                self.emit((path.clone(), buf), out);
+            }
+            if !rest.is_empty() {
+                self.held = Some((path.clone(), rest));
+            }
+            return;
+        }
+        self.flush(out);
+        change.redact(&self.redactor);
+        out.push(change);
+    }
+
+    fn emit(&self, (path, text): (Path, String), out: &mut Vec<Change>) {
+        let mut change = Change::Append { path, text };
+        change.redact(&self.redactor);
+        out.push(change);
+    }
+
+    fn flush(&mut self, out: &mut Vec<Change>) {
+        if let Some(held) = self.held.take() {
+            self.emit(held, out);
+        }
     }
 }
 
@@ -301,17 +303,27 @@ pub(crate) struct Feed {
     parser: PartialParser,
     snapshot: Snapshot,
     schemas: SubSchemas,
-    /// Iterable runs report items at `/tasks/i` (or `/i` when the model sent a bare list).
-    iterable: bool,
+    /// Iterable runs report the items of this field (`tasks` for a list schema, or an
+    /// object's only array property) as they close; `/i` when the model sent a bare list.
+    items_of: Option<Arc<str>>,
     list_shape: bool,
+    guard: Guard,
     /// Set when the model's JSON broke; the final parse reports it (and re-asks).
     pub broken: Option<PartialError>,
     pub acc: Accumulator,
     scratch: Vec<Change>,
+    guarded: Vec<Change>,
 }
 
 impl Feed {
-    pub fn new(mode: Mode, schema: &ResponseSchema, strict: bool, kind: StreamKind) -> Self {
+    /// A feed for one attempt; `redactor` holds the run's secrets, masked out of every change.
+    pub fn new(
+        mode: Mode,
+        schema: &ResponseSchema,
+        strict: bool,
+        kind: StreamKind,
+        redactor: Redactor,
+    ) -> Self {
         let tool = schema.tool();
         let wire = if strict {
             tool.strict_parameters.clone()
@@ -325,19 +337,23 @@ impl Feed {
                     index: None,
                 }
             } else {
-                Source::Text(TextStart {
-                    anywhere: mode != Mode::MdJson,
-                    ..TextStart::default()
-                })
+                Source::Text(JsonStart::new(mode != Mode::MdJson))
             },
             parser: PartialParser::new(),
             snapshot: Snapshot::new(),
             schemas: SubSchemas::new(wire),
-            iterable: kind == StreamKind::Iterable,
+            items_of: (kind == StreamKind::Iterable)
+                .then(|| schema.iterable_field().map(Arc::from))
+                .flatten(),
             list_shape: *schema.shape() == Shape::List,
+            guard: Guard {
+                redactor,
+                held: None,
+            },
             broken: None,
             acc: Accumulator::default(),
             scratch: Vec::new(),
+            guarded: Vec::new(),
         }
     }
 
@@ -350,13 +366,26 @@ impl Feed {
     /// extraction tool's arguments or a JSON-mode text: it is what parsing the assembled text
     /// would give (the property tests hold the parser to that), so the final check need not
     /// parse it again.
-    pub fn parsed(self, mode: Mode) -> Option<Value> {
-        // Text that had prose before the value goes through the fence-aware parse instead.
-        let reusable = matches!(self.source, Source::Tool { index: Some(_), .. })
-            || (matches!(mode, Mode::Json | Mode::JsonSchema | Mode::JsonO1)
-                && self.acc.text.trim_start().starts_with(['{', '[']));
+    pub fn parsed(self) -> Option<Value> {
+        // The text modes find the value by the same rule as the final parse (`JsonStart`), so
+        // a value the stream parsed whole is the one `extract` would find.
+        let reusable = match &self.source {
+            Source::Tool { index, .. } => index.is_some(),
+            Source::Text(start) => start.started(),
+        };
         (reusable && self.parser.is_done() && self.broken.is_none())
             .then(|| self.snapshot.into_value())
+    }
+
+    /// Bytes of answer text and tool-call arguments assembled so far.
+    pub fn answer_bytes(&self) -> usize {
+        self.acc.text.len()
+            + self
+                .acc
+                .calls
+                .iter()
+                .map(|c| c.arguments.len())
+                .sum::<usize>()
     }
 
     /// Applies one delta; appends changes and closed items.
@@ -369,15 +398,14 @@ impl Feed {
         match delta {
             Delta::Text(text) => {
                 self.acc.text.push_str(&text);
-                if let Source::Text(start) = &mut self.source {
-                    let mut piece: &str = &text;
-                    if !start.started {
-                        match start.find(piece) {
-                            Some(i) => piece = &piece[i..],
-                            None => return,
-                        }
-                    }
-                    self.parse(piece, changes, items);
+                let Source::Text(start) = &mut self.source else {
+                    return;
+                };
+                if start.started() {
+                    self.parse(&text, changes, items);
+                } else if let Some(begin) = start.find(&text) {
+                    self.parse(&begin.carry, changes, items);
+                    self.parse(&text[begin.from..], changes, items);
                 }
             }
             Delta::ToolArgs {
@@ -424,8 +452,29 @@ impl Feed {
         }
         self.scratch.clear();
         let result = self.parser.feed(bytes, &mut self.scratch);
-        let mut scratch = std::mem::take(&mut self.scratch);
-        for change in scratch.drain(..) {
+        self.apply(changes, items);
+        if let Err(e) = result {
+            self.broken = Some(e);
+        }
+    }
+
+    /// Applies what the parser produced (in `scratch`) through the secret guard.
+    fn apply(&mut self, changes: &mut Vec<Change>, items: &mut Vec<ItemOutcome>) {
+        let mut guarded = std::mem::take(&mut self.guarded);
+        for change in self.scratch.drain(..) {
+            self.guard.pass(change, &mut guarded);
+        }
+        self.emit(&mut guarded, changes, items);
+        self.guarded = guarded;
+    }
+
+    fn emit(
+        &mut self,
+        guarded: &mut Vec<Change>,
+        changes: &mut Vec<Change>,
+        items: &mut Vec<ItemOutcome>,
+    ) {
+        for change in guarded.drain(..) {
             self.snapshot.apply(&change);
             let closed = matches!(
                 change,
@@ -436,10 +485,6 @@ impl Feed {
             if let Some(path) = path {
                 self.closed(path, changes, items);
             }
-        }
-        self.scratch = scratch;
-        if let Err(e) = result {
-            self.broken = Some(e);
         }
     }
 
@@ -456,8 +501,8 @@ impl Feed {
             let value = self.snapshot.get(&path).unwrap_or(&Value::Null);
             v.validate(value)
         });
-        let item_index = match (self.iterable, schema_path.as_slice()) {
-            (true, [Seg::Key(k), Seg::Index(i)]) if k.as_ref() == "tasks" => Some(*i),
+        let item_index = match (&self.items_of, schema_path.as_slice()) {
+            (Some(field), [Seg::Key(k), Seg::Index(i)]) if k == field => Some(*i),
             _ => None,
         };
         match verdict {
@@ -489,19 +534,21 @@ impl Feed {
     /// Ends the input (a number at the root closes here).
     pub fn finish(&mut self, changes: &mut Vec<Change>, items: &mut Vec<ItemOutcome>) {
         if self.broken.is_some() || self.parser.is_empty() {
+            let mut guarded = std::mem::take(&mut self.guarded);
+            self.guard.flush(&mut guarded);
+            self.emit(&mut guarded, changes, items);
+            self.guarded = guarded;
             return;
         }
-        let mut out = Vec::new();
-        match self.parser.finish(&mut out) {
-            Ok(_) => {
-                for change in out {
-                    self.snapshot.apply(&change);
-                    let path = change.path().clone();
-                    changes.push(change);
-                    self.closed(path, changes, items);
-                }
-            }
-            Err(e) => self.broken = Some(e),
+        self.scratch.clear();
+        let result = self.parser.finish(&mut self.scratch);
+        self.apply(changes, items);
+        let mut guarded = std::mem::take(&mut self.guarded);
+        self.guard.flush(&mut guarded);
+        self.emit(&mut guarded, changes, items);
+        self.guarded = guarded;
+        if let Err(e) = result {
+            self.broken = Some(e);
         }
     }
 }
@@ -526,7 +573,13 @@ mod tests {
             "age": {"type": "integer", "minimum": 0},
             "tags": {"type": "array", "items": {"type": "string", "maxLength": 3}}}}))
         .unwrap();
-        let mut feed = Feed::new(Mode::Json, &schema, false, StreamKind::Partial);
+        let mut feed = Feed::new(
+            Mode::Json,
+            &schema,
+            false,
+            StreamKind::Partial,
+            Redactor::new(),
+        );
         let text = r#"Sure: {"age": -1, "tags": ["ok", "toolong"]} bye"#;
         let deltas = text
             .chars()
@@ -564,7 +617,13 @@ mod tests {
             "$defs": {"A": {"type": "object", "properties": {
                 "country": {"type": "string", "pattern": "^[A-Z]{2}$"}}}}}))
         .unwrap();
-        let mut feed = Feed::new(Mode::Json, &schema, false, StreamKind::Partial);
+        let mut feed = Feed::new(
+            Mode::Json,
+            &schema,
+            false,
+            StreamKind::Partial,
+            Redactor::new(),
+        );
         let (changes, _) = feed_all(
             &mut feed,
             vec![Delta::Text(r#"{"address": {"country": "Norway"}}"#.into())],
@@ -584,7 +643,13 @@ mod tests {
             "  {\"a\": 1}",
             "Here: ``` {oops} ```\n```\n[{\"a\": 1}]\n```",
         ] {
-            let mut feed = Feed::new(Mode::MdJson, &schema, false, StreamKind::Partial);
+            let mut feed = Feed::new(
+                Mode::MdJson,
+                &schema,
+                false,
+                StreamKind::Partial,
+                Redactor::new(),
+            );
             let deltas = text
                 .chars()
                 .map(|c| Delta::Text(c.to_string().into()))
@@ -609,7 +674,13 @@ mod tests {
             r#"{"tasks": [{"n": 1}, {"n": 9}, {"n": 2}]}"#,
             r#"[{"n": 1}, {"n": 9}, {"n": 2}]"#,
         ] {
-            let mut feed = Feed::new(Mode::Json, &schema, false, StreamKind::Iterable);
+            let mut feed = Feed::new(
+                Mode::Json,
+                &schema,
+                false,
+                StreamKind::Iterable,
+                Redactor::new(),
+            );
             let (_, items) = feed_all(&mut feed, vec![Delta::Text(text.into())]);
             assert_eq!(items.len(), 3, "{text}");
             assert_eq!(
@@ -624,11 +695,101 @@ mod tests {
     }
 
     #[test]
+    fn iterable_items_of_an_objects_only_list() {
+        let schema = ResponseSchema::new(json!({"type": "object", "properties": {"users": {
+            "type": "array", "items": {"type": "string", "maxLength": 3}}}}))
+        .unwrap();
+        let mut feed = Feed::new(
+            Mode::Json,
+            &schema,
+            false,
+            StreamKind::Iterable,
+            Redactor::new(),
+        );
+        let (_, items) = feed_all(
+            &mut feed,
+            vec![Delta::Text(r#"{"users": ["ann", "bobby", "cy"]}"#.into())],
+        );
+        assert_eq!(items.len(), 3);
+        assert_eq!(
+            items[0],
+            ItemOutcome::Valid {
+                index: 0,
+                value: json!("ann")
+            }
+        );
+        assert!(matches!(&items[1], ItemOutcome::Invalid { index: 1, .. }));
+    }
+
+    #[test]
+    fn a_secret_split_across_pieces_never_shows() {
+        let key = "sk-live-0123456789abcdef";
+        let mut r = Redactor::new();
+        r.add_key(&crate::secret::ApiKey::new(key));
+        let schema = ResponseSchema::new(json!({"type": "object", "properties": {
+            "note": {"type": "string"}}}))
+        .unwrap();
+        let text = format!(r#"{{"note": "the key is {key}, and {key}"}}"#);
+        for size in [1, 3, 7, 20] {
+            let mut feed = Feed::new(Mode::Json, &schema, false, StreamKind::Partial, r.clone());
+            let chars: Vec<char> = text.chars().collect();
+            let deltas = chars
+                .chunks(size)
+                .map(|c| Delta::Text(c.iter().collect::<String>().into()))
+                .collect();
+            let (changes, _) = feed_all(&mut feed, deltas);
+            let appended: String = changes
+                .iter()
+                .filter_map(|c| match c {
+                    Change::Append { text, .. } => Some(text.as_str()),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(
+                appended, "the key is <redacted>, and <redacted>",
+                "size {size}"
+            );
+            for c in &changes {
+                let line = serde_json::to_string(c).unwrap();
+                assert!(!line.contains("0123456789"), "size {size}: {line}");
+            }
+            assert_eq!(
+                feed.snapshot()["note"],
+                json!("the key is <redacted>, and <redacted>")
+            );
+        }
+    }
+
+    #[test]
+    fn a_union_that_lists_itself_is_streamed_without_recursing_forever() {
+        let schema = ResponseSchema::new(json!({"type": "object", "properties": {
+            "x": {"$ref": "#/$defs/X"}},
+            "$defs": {"X": {"anyOf": [{"$ref": "#/$defs/X"}, {"type": "object",
+                "properties": {"y": {"type": "integer"}}}]}}}))
+        .unwrap();
+        let mut feed = Feed::new(
+            Mode::Json,
+            &schema,
+            false,
+            StreamKind::Partial,
+            Redactor::new(),
+        );
+        feed_all(&mut feed, vec![Delta::Text(r#"{"x": {"y": 1}}"#.into())]);
+        assert_eq!(feed.snapshot(), &json!({"x": {"y": 1}}));
+    }
+
+    #[test]
     fn only_the_extraction_tool_is_parsed() {
         let schema = ResponseSchema::new(json!({"title": "P", "type": "object",
             "properties": {"a": {"type": "integer"}}}))
         .unwrap();
-        let mut feed = Feed::new(Mode::Tools, &schema, false, StreamKind::Partial);
+        let mut feed = Feed::new(
+            Mode::Tools,
+            &schema,
+            false,
+            StreamKind::Partial,
+            Redactor::new(),
+        );
         let d = |index, name: Option<&str>, text: &str| -> Delta<'static> {
             Delta::ToolArgs {
                 index,

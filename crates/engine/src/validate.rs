@@ -14,6 +14,14 @@ pub struct Issue {
     pub message: String,
 }
 
+impl Issue {
+    /// Masks secrets out of the path and message (messages quote the offending value).
+    pub fn redact(&mut self, r: &crate::secret::Redactor) {
+        r.mask_string(&mut self.path);
+        r.mask_string(&mut self.message);
+    }
+}
+
 impl fmt::Display for Issue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let path = if self.path.is_empty() {
@@ -39,6 +47,9 @@ pub fn render_issues(issues: &[Issue]) -> String {
 
 /// Longest quoted instance value kept in a message; a whole object echoed back helps nobody.
 const MAX_MESSAGE: usize = 300;
+
+/// Issues listed per validation; the rest are counted.
+const MAX_ISSUES: usize = 100;
 
 pub struct Validator(jsonschema::Validator);
 
@@ -71,8 +82,21 @@ impl Validator {
             return Ok(());
         }
         let mut issues = Vec::new();
+        let mut more = 0usize;
         for e in self.0.iter_errors(value) {
+            // A huge answer can fail in a million places; the model and the person reading
+            // need the first ones and a count, not a re-ask as long as the answer.
+            if issues.len() >= MAX_ISSUES {
+                more += 1;
+                continue;
+            }
             collect(&e, &mut issues, 0);
+        }
+        if more > 0 {
+            issues.push(Issue {
+                path: String::new(),
+                message: format!("… and {more} more error(s) like these"),
+            });
         }
         if issues.is_empty() {
             Err(vec![Issue {

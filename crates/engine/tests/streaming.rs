@@ -451,5 +451,5 @@ async fn parallel_tools_cannot_stream() {
         StreamKind::Partial,
     )
     .await;
-    assert_eq!(result.unwrap_err().code(), "invalid_request");
+    assert_eq!(result.unwrap_err().code(), "invalid_setting");
 }

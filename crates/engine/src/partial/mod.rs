@@ -124,7 +124,54 @@ pub enum Change {
     Invalid { path: Path, issues: Vec<Issue> },
 }
 
+impl Path {
+    /// The path with secrets masked out of its keys (a hostile answer can use a key as a
+    /// property name); unchanged, and not copied, when no key holds one.
+    fn redacted(&self, r: &crate::secret::Redactor) -> Option<Path> {
+        if !self
+            .0
+            .iter()
+            .any(|s| matches!(s, Seg::Key(k) if r.finds(k)))
+        {
+            return None;
+        }
+        Some(Path(
+            self.0
+                .iter()
+                .map(|s| match s {
+                    Seg::Key(k) => Seg::Key(Arc::from(r.mask(k).as_ref())),
+                    Seg::Index(i) => Seg::Index(*i),
+                })
+                .collect::<Vec<_>>()
+                .into(),
+        ))
+    }
+}
+
 impl Change {
+    /// Masks secrets out of the change: its path, value, text and issues.
+    pub fn redact(&mut self, r: &crate::secret::Redactor) {
+        if r.is_empty() {
+            return;
+        }
+        let path = match self {
+            Change::Set { path, .. }
+            | Change::Append { path, .. }
+            | Change::Complete { path }
+            | Change::Valid { path }
+            | Change::Invalid { path, .. } => path,
+        };
+        if let Some(masked) = path.redacted(r) {
+            *path = masked;
+        }
+        match self {
+            Change::Set { value, .. } => r.mask_value(value),
+            Change::Append { text, .. } => r.mask_string(text),
+            Change::Invalid { issues, .. } => issues.iter_mut().for_each(|i| i.redact(r)),
+            Change::Complete { .. } | Change::Valid { .. } => {}
+        }
+    }
+
     pub fn path(&self) -> &Path {
         match self {
             Change::Set { path, .. }

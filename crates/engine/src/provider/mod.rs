@@ -135,6 +135,11 @@ pub trait Protocol: Send + Sync + fmt::Debug {
     /// The provider name shown to people (`openai`, `groq`, …).
     fn name(&self) -> &str;
 
+    /// For a local server that did not answer: how to start one serving `model`.
+    fn start_hint(&self, _model: &str) -> Option<String> {
+        None
+    }
+
     /// The full request for one attempt.
     fn build(&self, call: &CallSpec<'_>, key: Option<&ApiKey>) -> HttpRequest;
 

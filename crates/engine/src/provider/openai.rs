@@ -709,6 +709,10 @@ impl Protocol for OpenAi {
         self.preset.name
     }
 
+    fn start_hint(&self, model: &str) -> Option<String> {
+        self.preset.start.map(|s| s.replace("{model}", model))
+    }
+
     fn build(&self, call: &CallSpec<'_>, key: Option<&ApiKey>) -> HttpRequest {
         let body = if call.mode.is_responses_api() {
             self.responses_body(call)

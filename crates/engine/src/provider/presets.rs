@@ -50,6 +50,8 @@ pub struct Preset {
     pub tool_choice: ToolChoice,
     pub json_schema_format: JsonSchemaFormat,
     pub endpoint: Endpoint,
+    /// For local servers: how to start one serving `{model}`, for the error when none answers.
+    pub start: Option<&'static str>,
 }
 
 use Mode::*;
@@ -91,11 +93,18 @@ const fn preset(name: &'static str, base_url: &'static str, key_env: &'static st
         tool_choice: ToolChoice::Named,
         json_schema_format: JsonSchemaFormat::Named,
         endpoint: Endpoint::Standard,
+        start: None,
     }
 }
 
-const fn local(name: &'static str, base_url: &'static str, key_env: &'static str) -> Preset {
+const fn local(
+    name: &'static str,
+    base_url: &'static str,
+    key_env: &'static str,
+    start: &'static str,
+) -> Preset {
     Preset {
+        start: Some(start),
         key_required: false,
         // Local servers constrain output with a grammar built from `response_format`, which
         // small models need far more than tool calling.
@@ -185,12 +194,28 @@ pub static PRESETS: &[Preset] = &[
         tool_choice: ToolChoice::Any,
         ..preset("mistral", "https://api.mistral.ai/v1", "MISTRAL_API_KEY")
     },
-    local("ollama", "http://localhost:11434/v1", "OLLAMA_API_KEY"),
-    local("llamacpp", "http://localhost:8080/v1", "LLAMACPP_API_KEY"),
-    local("vllm", "http://localhost:8000/v1", "VLLM_API_KEY"),
+    local(
+        "ollama",
+        "http://localhost:11434/v1",
+        "OLLAMA_API_KEY",
+        "`ollama serve`, then `ollama pull {model}`",
+    ),
+    local(
+        "llamacpp",
+        "http://localhost:8080/v1",
+        "LLAMACPP_API_KEY",
+        "`llama-server -m MODEL_FILE.gguf --jinja`",
+    ),
+    local(
+        "vllm",
+        "http://localhost:8000/v1",
+        "VLLM_API_KEY",
+        "`vllm serve {model}`",
+    ),
     Preset {
         key_required: false,
         modes: CHAT_MODES,
+        start: Some("`litellm --model {model}`, or `litellm --config FILE`"),
         ..preset("litellm", "http://localhost:4000/v1", "LITELLM_API_KEY")
     },
 ];
