@@ -82,6 +82,9 @@ impl RunStream {
         };
         match task.await {
             Ok(result) => result,
+            // A panic is a bug, and hiding it as a cancellation would hide the bug (tests feed
+            // every kind of garbage through here to prove there is none).
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(_) => Err(Error::Cancelled {
                 partial: None,
                 usage: Default::default(),
@@ -618,7 +621,28 @@ fn check_base_url(url: &str, what: &str) -> Result<(), Error> {
 /// Checks the numbers and texts of a request that would otherwise fail (or panic) later:
 /// headers reqwest refuses, timeouts out of range, sampling values that are not numbers.
 fn check_settings(req: &ExtractRequest) -> Result<(), Error> {
+    // A request read back from the run history has its credentials masked.
+    if req
+        .base_url
+        .as_deref()
+        .is_some_and(|u| u.contains(crate::secret::REDACTED))
+    {
+        return Err(Error::InvalidSetting {
+            setting: Setting::BaseUrl,
+            message: "the base URL's credentials were not kept in the run history".into(),
+            hint: "give the base URL again, with its user name and password".into(),
+        });
+    }
     for (name, value) in &req.extra_headers {
+        if value == crate::secret::REDACTED {
+            return Err(Error::InvalidSetting {
+                setting: Setting::Headers,
+                message: format!(
+                    "the header `{name}` holds a credential, which was not kept in the run history"
+                ),
+                hint: format!("give the header `{name}` again"),
+            });
+        }
         if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
             return Err(Error::InvalidSetting {
                 setting: Setting::Headers,

@@ -41,7 +41,7 @@ pub mod validate;
 
 mod client;
 mod run;
-mod transport;
+pub mod transport;
 
 pub use client::{
     CallOptions, Canceller, Client, ClientBuilder, InvalidItem, IterItem, PartialItem, Resolved,

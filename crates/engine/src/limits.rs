@@ -20,9 +20,9 @@ pub const MAX_IMAGE_BYTES: usize = 20 * MIB;
 pub const MAX_TEXT_FILE_BYTES: usize = 64 * MIB;
 /// A rendered prompt (all messages): a template loop cannot make more than this.
 pub const MAX_RENDERED_BYTES: usize = 64 * MIB;
-/// Template evaluation steps (minijinja fuel): enough for any real prompt, not for a loop
-/// over a billion items.
-pub const TEMPLATE_FUEL: u64 = 50_000_000;
+/// Template evaluation steps (minijinja fuel): enough for any real prompt (a loop over
+/// 100,000 rows takes about two million), not for nested loops that would run for minutes.
+pub const TEMPLATE_FUEL: u64 = 10_000_000;
 /// The longest total timeout accepted, and the longest `Retry-After` understood.
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(30 * 24 * 3600);
 

@@ -24,7 +24,7 @@ pub struct Sampling {
     pub stop: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExtractRequest {
     /// Provider preset name (`openai`, `ollama`, …).
     pub provider: String,
@@ -72,7 +72,46 @@ mod opt_millis {
     }
 }
 
+/// Debug output is for logs and panics: credentials never appear in it.
+impl std::fmt::Debug for ExtractRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = self.redacted();
+        f.debug_struct("ExtractRequest")
+            .field("provider", &shown.provider)
+            .field("model", &shown.model)
+            .field("base_url", &shown.base_url)
+            .field("api_key_env", &shown.api_key_env)
+            .field("mode", &shown.mode)
+            .field("messages", &shown.messages)
+            .field("context", &shown.context)
+            .field("max_retries", &shown.max_retries)
+            .field("transport", &shown.transport)
+            .field("timeout", &shown.timeout)
+            .field("sampling", &shown.sampling)
+            .field("extra_body", &shown.extra_body)
+            .field("extra_headers", &shown.extra_headers)
+            .finish()
+    }
+}
+
 impl ExtractRequest {
+    /// The request as it may be recorded (run history, exports, logs): the values of
+    /// credential headers (`Authorization`, `X-Api-Key`, …) and credentials in the base URL
+    /// replaced by `<redacted>`. Such a request cannot be sent again as it is: the engine
+    /// refuses a `<redacted>` value and asks for the credential.
+    pub fn redacted(&self) -> ExtractRequest {
+        let mut out = self.clone();
+        for (name, value) in &mut out.extra_headers {
+            if crate::secret::is_credential_name(name) {
+                *value = crate::secret::REDACTED.to_string();
+            }
+        }
+        if let Some(url) = &mut out.base_url {
+            *url = crate::transport::redact_url(url);
+        }
+        out
+    }
+
     /// A request for `provider/model` (`openai/gpt-4o-mini`, `ollama/llama3.1`). Only the first
     /// `/` separates: `openrouter/meta-llama/llama-3.1-8b` is model `meta-llama/llama-3.1-8b`.
     /// A string without `/` leaves the model empty, which [`crate::Client`] reports.

@@ -33,6 +33,14 @@ pub enum TemplateError {
         line: usize,
         detail: String,
     },
+    /// A loop or a repetition made a prompt past the size limit, or ran longer than any
+    /// prompt needs.
+    #[error("template error in message {message} ({role}): {detail}")]
+    TooBig {
+        message: usize,
+        role: &'static str,
+        detail: String,
+    },
 }
 
 impl TemplateError {
@@ -41,6 +49,7 @@ impl TemplateError {
             TemplateError::Undefined { .. } => "template_undefined_variable",
             TemplateError::Syntax { .. } => "template_syntax_error",
             TemplateError::Render { .. } => "template_error",
+            TemplateError::TooBig { .. } => "template_too_big",
         }
     }
 
@@ -61,6 +70,9 @@ impl TemplateError {
                 format!("fix the Jinja syntax in: {}", source_line.trim())
             }
             TemplateError::Render { .. } => "fix the expression on that line".into(),
+            TemplateError::TooBig { .. } => {
+                "loop over less (a prompt is at most 64 MiB and takes at most 10 million template steps)".into()
+            }
         }
     }
 
@@ -76,6 +88,7 @@ impl TemplateError {
             | TemplateError::Render { message, line, .. } => {
                 json!({"message": message, "line": line})
             }
+            TemplateError::TooBig { message, .. } => json!({"message": message}),
         }
     }
 }
@@ -99,6 +112,9 @@ pub fn render_messages(
     }
     let mut env = minijinja::Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    // Bounds the work of one render: a loop over a billion items ends with an error, not a
+    // hang (minijinja already refuses huge ranges, string repetitions and deep recursion).
+    env.set_fuel(Some(crate::limits::TEMPLATE_FUEL));
     // Prompts are text, not HTML, and their trailing newlines are the author's.
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
@@ -108,6 +124,7 @@ pub fn render_messages(
         env.set_syntax(syntax);
     }
     let ctx = minijinja::Value::from(minijinja::value::Serde(context));
+    let mut budget = crate::limits::MAX_RENDERED_BYTES;
     let mut out = Vec::with_capacity(messages.len());
     for (i, message) in messages.iter().enumerate() {
         let mut rendered = message.clone();
@@ -115,7 +132,8 @@ pub fn render_messages(
             if let Part::Text { text } = part
                 && !is_plain(text)
             {
-                *text = render_one(&env, text, &ctx, context, i + 1, message.role.as_str())?;
+                let at = (i + 1, message.role.as_str());
+                *text = render_one(&env, text, &ctx, context, at, &mut budget)?;
             }
         }
         out.push(rendered);
@@ -123,13 +141,36 @@ pub fn render_messages(
     Ok(out)
 }
 
+/// Collects rendered text up to a byte budget shared by all messages; past it, writing fails
+/// and the render stops (a loop cannot fill memory).
+struct Capped<'a> {
+    out: Vec<u8>,
+    budget: &'a mut usize,
+    over: bool,
+}
+
+impl std::io::Write for Capped<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if buf.len() > *self.budget {
+            self.over = true;
+            return Err(std::io::Error::other("the prompt is too long"));
+        }
+        *self.budget -= buf.len();
+        self.out.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 fn render_one(
     env: &minijinja::Environment<'_>,
     source: &str,
     ctx: &minijinja::Value,
     context: &Map<String, Value>,
-    number: usize,
-    role: &'static str,
+    (number, role): (usize, &'static str),
+    budget: &mut usize,
 ) -> Result<String, TemplateError> {
     let tmpl = env
         .template_from_str(source)
@@ -144,8 +185,35 @@ fn render_one(
                 .unwrap_or_default()
                 .to_string(),
         })?;
-    tmpl.render(ctx).map_err(|e| {
+    let mut sink = Capped {
+        out: Vec::new(),
+        budget,
+        over: false,
+    };
+    let rendered = tmpl.render_captured_to(ctx.clone(), &mut sink).map(|_| ());
+    let (over, text) = (sink.over, sink.out);
+    rendered.map_err(|e| {
         let line = e.line().unwrap_or(1);
+        if over {
+            return TemplateError::TooBig {
+                message: number,
+                role,
+                detail: format!(
+                    "the rendered prompt is longer than {}",
+                    crate::limits::human_bytes(crate::limits::MAX_RENDERED_BYTES as u64)
+                ),
+            };
+        }
+        if e.kind() == minijinja::ErrorKind::OutOfFuel {
+            return TemplateError::TooBig {
+                message: number,
+                role,
+                detail: format!(
+                    "rendering did not finish within its limit of {} steps (line {line})",
+                    crate::limits::TEMPLATE_FUEL
+                ),
+            };
+        }
         if e.kind() == minijinja::ErrorKind::UndefinedError {
             let name = undefined_name(&tmpl, context, source, e.range())
                 .unwrap_or_else(|| "(unknown)".to_string());
@@ -167,7 +235,10 @@ fn render_one(
                     .unwrap_or_else(|| e.kind().to_string()),
             }
         }
-    })
+    })?;
+    // minijinja writes UTF-8 text; a lossy conversion only guards against a future change.
+    Ok(String::from_utf8(text)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 /// Which variable was undefined: a top-level name missing from the context if there is one,
@@ -221,6 +292,38 @@ mod tests {
         .unwrap();
         assert_eq!(out[0].text(), "You extract data. {not a template}");
         assert_eq!(out[1].text(), "Text:\n<b>Ann</b>\n- a\n- b\n");
+    }
+
+    #[test]
+    fn a_template_cannot_run_forever_or_fill_memory() {
+        let nested = vec![Message::user(
+            "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+        )];
+        let t0 = std::time::Instant::now();
+        let e = render_messages(&nested, &Map::new()).unwrap_err();
+        assert_eq!(e.code(), "template_too_big", "{e}");
+        assert!(e.to_string().contains("steps"), "{e}");
+        assert!(t0.elapsed() < std::time::Duration::from_secs(20));
+        // 1 KB × 100,000 = 100 MB of prompt: refused at 64 MiB, across messages too.
+        let wide = "{% set x = 'y' * 1000 %}{% for i in range(40000) %}{{ x }}{% endfor %}";
+        let e = render_messages(&[Message::system(wide), Message::user(wide)], &Map::new())
+            .unwrap_err();
+        assert!(
+            matches!(&e, TemplateError::TooBig { message: 2, .. }),
+            "{e}"
+        );
+        assert!(e.to_string().contains("64 MiB"), "{e}");
+        // minijinja's own limits are errors too, never a panic or an abort.
+        for t in [
+            "{{ 'x' * 1000000000000 }}",
+            "{% for i in range(10000000000) %}{% endfor %}",
+            "{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}",
+        ] {
+            assert!(
+                render_messages(&[Message::user(t)], &Map::new()).is_err(),
+                "{t}"
+            );
+        }
     }
 
     #[test]

@@ -37,6 +37,20 @@ pub enum Reply {
         body: String,
         content_type: String,
     },
+    /// Exact bytes (invalid UTF-8, a stream written by hand) with a status and content type.
+    Bytes {
+        status: u16,
+        body: Vec<u8>,
+        content_type: String,
+        headers: Vec<(String, String)>,
+    },
+    /// A body that never ends: `prefix`, then `block` again and again until the client goes
+    /// away (a line that never ends, or events that never stop).
+    Endless {
+        content_type: String,
+        prefix: Vec<u8>,
+        block: Vec<u8>,
+    },
     /// Close the connection without answering.
     Drop,
     /// Wait, then answer.
@@ -202,6 +216,16 @@ impl Reply {
             body: json!({"error": {"message": "Rate limit reached", "type": "requests",
                                    "code": "rate_limit_exceeded"}}),
             headers: vec![("retry-after".into(), retry_after.into())],
+        }
+    }
+
+    /// Exact bytes with a status and content type.
+    pub fn bytes(status: u16, body: impl Into<Vec<u8>>, content_type: &str) -> Reply {
+        Reply::Bytes {
+            status,
+            body: body.into(),
+            content_type: content_type.into(),
+            headers: Vec::new(),
         }
     }
 
@@ -538,6 +562,38 @@ async fn handle(
                     .status(status)
                     .header("content-type", content_type)
                     .body(full(body))
+                    .expect("valid response"));
+            }
+            Reply::Bytes {
+                status,
+                body,
+                content_type,
+                headers,
+            } => {
+                let mut r = Response::builder()
+                    .status(status)
+                    .header("content-type", content_type);
+                for (n, v) in headers {
+                    r = r.header(n, v);
+                }
+                return Ok(r.body(full(body)).expect("valid response"));
+            }
+            Reply::Endless {
+                content_type,
+                prefix,
+                block,
+            } => {
+                let block = Bytes::from(block);
+                let first = futures_util::stream::once(async move { Bytes::from(prefix) });
+                let rest = futures_util::stream::repeat(block);
+                let body = futures_util::StreamExt::chain(first, rest);
+                let body = futures_util::StreamExt::map(body, |b| {
+                    Ok::<_, std::convert::Infallible>(Frame::data(b))
+                });
+                return Ok(Response::builder()
+                    .status(200)
+                    .header("content-type", content_type)
+                    .body(StreamBody::new(body).boxed())
                     .expect("valid response"));
             }
         }

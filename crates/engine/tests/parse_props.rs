@@ -1,0 +1,230 @@
+//! No bytes a provider sends can panic Quarry: arbitrary bytes and JSON-shaped noise go to
+//! every parse path of the OpenAI protocol (plain bodies, stream events, error bodies, the SSE
+//! reader) in every mode, and arbitrary bodies and event streams go through a whole run over
+//! real HTTP. Every run ends with a result or an error of its own kind, never a panic.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{TEST_KEY, client, person_schema};
+use proptest::prelude::*;
+use quarry_engine::provider::openai::OpenAi;
+use quarry_engine::provider::{Protocol, presets};
+use quarry_engine::sse::{SseEvent, SseReader};
+use quarry_engine::{
+    ApiKey, CallOptions, ErrorKind, ExtractRequest, Mode, Redactor, ResponseSchema, StreamKind,
+    TransportRetry,
+};
+use quarry_fake_provider::{FakeServer, Reply};
+use serde_json::{Map, Value, json};
+
+fn openai() -> OpenAi {
+    OpenAi::new(
+        presets::find("openai").unwrap(),
+        "http://127.0.0.1:1/v1".into(),
+        None,
+    )
+}
+
+/// JSON built from the words the protocol looks for, so random documents reach deep into the
+/// parsers instead of failing at the first key.
+fn wire_json() -> impl Strategy<Value = Value> {
+    let words = prop::sample::select(vec![
+        "choices",
+        "message",
+        "delta",
+        "content",
+        "tool_calls",
+        "function",
+        "name",
+        "arguments",
+        "index",
+        "id",
+        "finish_reason",
+        "refusal",
+        "usage",
+        "prompt_tokens",
+        "output",
+        "type",
+        "function_call",
+        "response",
+        "error",
+        "status",
+        "incomplete_details",
+        "reason",
+        "item",
+        "output_index",
+        "call_id",
+        "text",
+        "response.completed",
+        "response.output_text.delta",
+        "response.function_call_arguments.delta",
+        "response.output_item.added",
+        "length",
+        "stop",
+        "tool_calls",
+        "content_filter",
+    ]);
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(|f| json!(f)),
+        words.clone().prop_map(|w| Value::String(w.to_string())),
+        "\\PC{0,16}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(5, 64, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec((words.clone(), inner), 0..6).prop_map(|kv| {
+                Value::Object(
+                    kv.into_iter()
+                        .map(|(k, v)| (k.to_string(), v))
+                        .collect::<Map<_, _>>(),
+                )
+            }),
+        ]
+    })
+}
+
+/// A body: arbitrary bytes, or JSON-shaped noise, or JSON cut short.
+fn body() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..512),
+        wire_json().prop_map(|v| v.to_string().into_bytes()),
+        (wire_json(), any::<prop::sample::Index>()).prop_map(|(v, i)| {
+            let mut b = v.to_string().into_bytes();
+            b.truncate(i.index(b.len() + 1));
+            b
+        }),
+    ]
+}
+
+/// An event stream: well-formed events with noisy data, raw lines, arbitrary bytes.
+fn sse_body() -> impl Strategy<Value = Vec<u8>> {
+    let part = prop_oneof![
+        wire_json().prop_map(|v| format!("data: {v}\n\n").into_bytes()),
+        body().prop_map(|b| {
+            let mut e = b"data: ".to_vec();
+            e.extend(b);
+            e.extend(b"\n\n");
+            e
+        }),
+        Just(b"data: [DONE]\n\n".to_vec()),
+        Just(b": keep-alive\r\n\r\n".to_vec()),
+        prop::collection::vec(any::<u8>(), 0..64),
+    ];
+    prop::collection::vec(part, 0..12).prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1500))]
+
+    #[test]
+    fn plain_bodies_never_panic(bytes in body()) {
+        let p = openai();
+        for mode in Mode::ALL {
+            let _ = p.parse(mode, &bytes);
+        }
+    }
+
+    #[test]
+    fn error_bodies_never_panic(bytes in body(), status in 100u16..600) {
+        let _ = openai().failure(status, &String::from_utf8_lossy(&bytes));
+    }
+
+    #[test]
+    fn stream_events_never_panic(data in body(), event in proptest::option::of("[a-z._]{0,24}")) {
+        let p = openai();
+        let event = SseEvent { event, data: String::from_utf8_lossy(&data).into_owned(), id: None };
+        for mode in Mode::ALL {
+            let _ = p.stream_deltas(mode, &event, &mut |_| {});
+        }
+    }
+
+    #[test]
+    fn the_sse_reader_never_panics(bytes in sse_body(), cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..6)) {
+        let mut at: Vec<usize> = cuts.iter().map(|i| i.index(bytes.len() + 1)).collect();
+        at.sort_unstable();
+        let mut r = SseReader::with_limit(256);
+        let mut last = 0;
+        for cut in at.into_iter().chain([bytes.len()]) {
+            if r.feed(&bytes[last..cut], |_| {}).is_err() {
+                break;
+            }
+            last = cut;
+        }
+    }
+
+    #[test]
+    fn masking_never_panics_and_never_shows_the_key(key in "\\PC{1,40}", text in "\\PC{0,80}", body in body()) {
+        let mut r = Redactor::new();
+        r.add_key(&ApiKey::new(key.clone()));
+        let shown = format!("{text}{key}{text}");
+        let masked = r.mask(&shown);
+        if key.trim().len() >= 4 {
+            prop_assert!(!masked.contains(key.trim()));
+        }
+        let _ = r.mask_body(&String::from_utf8_lossy(&body));
+        let _ = ApiKey::new(key).problem();
+    }
+}
+
+/// One runtime for the HTTP properties below (a runtime per case would dominate their cost).
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    })
+}
+
+fn request(server: &FakeServer, mode: Mode) -> ExtractRequest {
+    ExtractRequest::new("openai/gpt-4o-mini")
+        .base_url(server.base_url())
+        .mode(mode.as_str())
+        .user("Extract the person")
+        .max_retries(1)
+        .transport(TransportRetry::none())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn whole_runs_over_http_end_in_a_result_or_an_error(
+        plain in body(),
+        stream in sse_body(),
+        status in prop::sample::select(vec![200u16, 200, 400, 401, 429, 500, 503]),
+        mode in prop::sample::select(presets::find("openai").unwrap().modes.to_vec()),
+    ) {
+        runtime().block_on(async {
+            let schema = Arc::new(ResponseSchema::new(person_schema()).unwrap());
+            let server = FakeServer::start(vec![
+                Reply::bytes(status, plain.clone(), "application/json"),
+                Reply::bytes(200, stream.clone(), "text/event-stream"),
+            ])
+            .await
+            .unwrap();
+            let c = client();
+            let plain_result = c.extract_value(&request(&server, mode), &schema).await;
+            if let Err(e) = &plain_result {
+                prop_assert_ne!(e.kind(), ErrorKind::BadInput, "{}", e);
+                prop_assert!(!e.info().message.contains(&TEST_KEY[3..]));
+            }
+            if mode != Mode::ParallelTools {
+                let run = c
+                    .stream(request(&server, mode), schema.clone(), StreamKind::Partial, CallOptions::default())
+                    .unwrap();
+                if let Err(e) = run.finish().await {
+                    prop_assert_ne!(e.kind(), ErrorKind::BadInput, "{}", e);
+                }
+            }
+            Ok(())
+        })?;
+    }
+}
