@@ -4,13 +4,14 @@
 
 use std::io::Write;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::db::Store;
 use crate::error::StoreError;
-use crate::runs::{AttemptRow, EventRow, RunId, RunStatus};
+use crate::payload::{Payloads, load_json, load_text};
+use crate::runs::{AttemptRow, Body, EventRow, RunId, RunStatus, searchable};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -74,6 +75,48 @@ fn rows(result: &Value, explode: Option<&str>) -> Vec<Vec<(String, Value)>> {
         .collect()
 }
 
+/// The dotted fields of `value` that hold arrays (through objects, not into arrays), added to
+/// `out` in order of first appearance.
+fn array_fields(prefix: &str, value: &Value, out: &mut Vec<String>) {
+    if let Value::Object(map) = value {
+        for (k, v) in map {
+            let key = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            if v.is_array() {
+                if !out.contains(&key) {
+                    out.push(key);
+                }
+            } else {
+                array_fields(&key, v, out);
+            }
+        }
+    }
+}
+
+/// Refuses to explode `field` when no result has an array there: the export would silently
+/// be the same as without it. The error lists the array fields the results do have.
+fn check_explode(field: &str, results: &[(RunId, Value)]) -> Result<(), StoreError> {
+    let pointer = format!("/{}", field.replace('.', "/"));
+    if results.is_empty()
+        || results
+            .iter()
+            .any(|(_, v)| v.pointer(&pointer).is_some_and(Value::is_array))
+    {
+        return Ok(());
+    }
+    let mut arrays = Vec::new();
+    for (_, v) in results {
+        array_fields("", v, &mut arrays);
+    }
+    Err(StoreError::NoSuchArray {
+        field: field.to_string(),
+        arrays,
+    })
+}
+
 fn cell(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
@@ -92,7 +135,7 @@ impl Store {
         for &id in runs {
             let text: Option<String> = stmt.query_row([id], |r| r.get(0)).optional()?;
             if let Some(text) = text {
-                out.push((id, serde_json::from_str(&text)?));
+                out.push((id, load_json(&self.conn, &text)?));
             }
         }
         Ok(out)
@@ -109,7 +152,9 @@ impl Store {
     }
 
     /// Writes the results of `runs` to `out`; returns how many rows were written.
-    /// `progress(done, total)` is called as runs are written.
+    /// `progress(done, total)` is called as runs are written. With CSV, `explode` names an
+    /// array field to write one row per element of; a field no result has as an array is
+    /// [`StoreError::NoSuchArray`].
     pub fn export_results(
         &self,
         runs: &[RunId],
@@ -148,6 +193,9 @@ impl Store {
                 }
             }
             ExportFormat::Csv => {
+                if let Some(field) = explode {
+                    check_explode(field, &results)?;
+                }
                 // Columns are the union of every row's fields, in order of first appearance.
                 let mut columns: Vec<String> = Vec::new();
                 let mut seen = std::collections::HashSet::new();
@@ -274,9 +322,9 @@ impl Store {
             created_at: s.created_at.clone(),
             finished_at: s.finished_at.clone(),
             schema_name,
-            schema_body,
+            schema_body: load_text(&self.conn, schema_body)?,
             prompt_name,
-            messages: serde_json::from_str(&messages)?,
+            messages: load_json(&self.conn, &messages)?,
             spec: detail.spec.clone(),
             attempts: detail.attempts.iter().map(attempt_archive).collect(),
             events: detail.events.iter().map(event_archive).collect(),
@@ -289,7 +337,8 @@ impl Store {
     }
 
     /// Adds an exported run as a new run (a new id; a run that was still running when it was
-    /// exported comes in as interrupted).
+    /// exported comes in as interrupted). Archives carry plain JSON; large values are stored
+    /// once here as when recording.
     pub fn import_run(&mut self, archive: &RunArchive) -> Result<RunId, StoreError> {
         if archive.format != ARCHIVE_FORMAT || archive.version > ARCHIVE_VERSION {
             return Err(StoreError::NotAnArchive(format!(
@@ -297,132 +346,142 @@ impl Store {
                 archive.format, archive.version
             )));
         }
-        let status = match archive.status {
-            RunStatus::Running => RunStatus::Interrupted,
-            other => other,
-        };
-        let sum = &archive.summary;
-        let n = |k: &str| sum.pointer(k).and_then(Value::as_i64);
-        let tx = self.write()?;
-        tx.execute(
-            "INSERT OR IGNORE INTO projects (name, created_at)
-             VALUES ('default', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
-            [],
-        )?;
-        let project: i64 =
-            tx.query_row("SELECT id FROM projects WHERE name = 'default'", [], |r| {
-                r.get(0)
-            })?;
-        let schema = crate::runs::named(&tx, "schemas", project, &archive.schema_name)?;
-        let schema_version = crate::runs::version(
-            &tx,
-            "schema_versions",
-            "schema_id",
-            "body",
-            schema,
-            &archive.schema_body,
-        )?;
-        let prompt = crate::runs::named(&tx, "prompts", project, &archive.prompt_name)?;
-        let messages = serde_json::to_string(&archive.messages)?;
-        let prompt_version = crate::runs::version(
-            &tx,
-            "prompt_versions",
-            "prompt_id",
-            "messages",
-            prompt,
-            &messages,
-        )?;
-        tx.execute(
-            "INSERT INTO runs (project_id, schema_version_id, prompt_version_id, provider, model, mode,
-                 spec, stream, status, created_at, finished_at, latency_ms, attempts, prompt_tokens,
-                 completion_tokens, total_tokens, cached_tokens, reasoning_tokens, error_code, error_message,
-                 cost_usd)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
-            params![
-                project,
-                schema_version,
-                prompt_version,
-                archive.provider,
-                archive.model,
-                archive.mode,
-                serde_json::to_string(&archive.spec)?,
-                archive.stream,
-                status.as_str(),
-                archive.created_at,
-                archive.finished_at,
-                sum.pointer("/latency_ms").and_then(Value::as_f64),
-                n("/attempts").unwrap_or(0),
-                n("/usage/prompt_tokens").unwrap_or(0),
-                n("/usage/completion_tokens").unwrap_or(0),
-                n("/usage/total_tokens").unwrap_or(0),
-                n("/usage/cached_tokens"),
-                n("/usage/reasoning_tokens"),
-                sum.pointer("/error_code").and_then(Value::as_str),
-                sum.pointer("/error_message").and_then(Value::as_str),
-                sum.pointer("/cost_usd").and_then(Value::as_f64),
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
-        for a in &archive.attempts {
-            tx.execute(
-                "INSERT INTO attempts (run_id, number, latency_ms, prompt_tokens, completion_tokens, total_tokens, error, raw, cost_usd)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![id, a.number, a.latency_ms, a.prompt_tokens as i64, a.completion_tokens as i64,
-                        a.total_tokens as i64, a.error, a.raw, a.cost_usd],
-            )?;
-        }
-        for e in &archive.events {
-            tx.execute(
-                "INSERT INTO events (run_id, seq, type, t_ms, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    id,
-                    e.seq as i64,
-                    e.kind,
-                    e.t_ms,
-                    serde_json::to_string(&e.body)?
-                ],
-            )?;
-        }
-        let result = archive
-            .result
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()?;
-        if let Some(text) = &result {
-            tx.execute(
-                "INSERT INTO results (run_id, value) VALUES (?1, ?2)",
-                params![id, text],
-            )?;
-        }
-        let prompt_text: Vec<String> = archive
-            .messages
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|m| {
-                m.get("content")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default()
-            })
-            .filter_map(|p| p.get("text").and_then(Value::as_str).map(str::to_string))
-            .collect();
-        let variables: Vec<String> = archive
-            .spec
-            .get("context")
-            .and_then(Value::as_object)
-            .map(|m: &Map<String, Value>| {
-                m.iter().map(|(k, v)| format!("{k}: {}", cell(v))).collect()
-            })
-            .unwrap_or_default();
-        tx.execute(
-            "INSERT INTO run_search (rowid, prompt, variables, result, error) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id, prompt_text.join("\n"), variables.join("\n"), result,
-                    sum.pointer("/error_message").and_then(Value::as_str)],
-        )?;
-        tx.commit()?;
-        Ok(id)
+        self.writing(|tx| insert_archive(tx, archive))
     }
+}
+
+fn insert_archive(tx: &Transaction<'_>, archive: &RunArchive) -> Result<RunId, StoreError> {
+    let payloads = Payloads::new(tx);
+    let status = match archive.status {
+        RunStatus::Running => RunStatus::Interrupted,
+        other => other,
+    };
+    let sum = &archive.summary;
+    let n = |k: &str| sum.pointer(k).and_then(Value::as_i64);
+    tx.execute(
+        "INSERT OR IGNORE INTO projects (name, created_at)
+         VALUES ('default', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+        [],
+    )?;
+    let project: i64 = tx.query_row("SELECT id FROM projects WHERE name = 'default'", [], |r| {
+        r.get(0)
+    })?;
+    let schema = crate::runs::named(tx, "schemas", project, &archive.schema_name)?;
+    let schema_version = crate::runs::version(
+        tx,
+        "schema_versions",
+        "schema_id",
+        "body",
+        schema,
+        Body {
+            stored: &payloads.text(&archive.schema_body)?,
+            original: &archive.schema_body,
+        },
+    )?;
+    let prompt = crate::runs::named(tx, "prompts", project, &archive.prompt_name)?;
+    let prompt_version = crate::runs::version(
+        tx,
+        "prompt_versions",
+        "prompt_id",
+        "messages",
+        prompt,
+        Body {
+            stored: &payloads.json(&archive.messages)?,
+            original: &serde_json::to_string(&archive.messages)?,
+        },
+    )?;
+    tx.execute(
+        "INSERT INTO runs (project_id, schema_version_id, prompt_version_id, provider, model, mode,
+             spec, stream, status, created_at, finished_at, latency_ms, attempts, prompt_tokens,
+             completion_tokens, total_tokens, cached_tokens, reasoning_tokens, error_code, error_message,
+             cost_usd)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+        params![
+            project,
+            schema_version,
+            prompt_version,
+            archive.provider,
+            archive.model,
+            archive.mode,
+            payloads.json(&archive.spec)?,
+            archive.stream,
+            status.as_str(),
+            archive.created_at,
+            archive.finished_at,
+            sum.pointer("/latency_ms").and_then(Value::as_f64),
+            n("/attempts").unwrap_or(0),
+            n("/usage/prompt_tokens").unwrap_or(0),
+            n("/usage/completion_tokens").unwrap_or(0),
+            n("/usage/total_tokens").unwrap_or(0),
+            n("/usage/cached_tokens"),
+            n("/usage/reasoning_tokens"),
+            sum.pointer("/error_code").and_then(Value::as_str),
+            sum.pointer("/error_message").and_then(Value::as_str),
+            sum.pointer("/cost_usd").and_then(Value::as_f64),
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    let text = |t: &Option<String>| t.as_deref().map(|t| payloads.text(t)).transpose();
+    for a in &archive.attempts {
+        tx.execute(
+            "INSERT INTO attempts (run_id, number, latency_ms, prompt_tokens, completion_tokens, total_tokens, error, raw, cost_usd)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![id, a.number, a.latency_ms, a.prompt_tokens as i64, a.completion_tokens as i64,
+                    a.total_tokens as i64, text(&a.error)?, text(&a.raw)?, a.cost_usd],
+        )?;
+    }
+    let mut chain = None;
+    for e in &archive.events {
+        let body = payloads.event(&mut chain, e.seq, &e.body, e.kind == "partial")?;
+        tx.execute(
+            "INSERT INTO events (run_id, seq, type, t_ms, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, e.seq as i64, e.kind, e.t_ms, body],
+        )?;
+    }
+    if let Some(result) = &archive.result {
+        tx.execute(
+            "INSERT INTO results (run_id, value) VALUES (?1, ?2)",
+            params![id, payloads.json(result)?],
+        )?;
+    }
+    let prompt_text: Vec<String> = archive
+        .messages
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|m| {
+            m.get("content")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|p| p.get("text").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    let variables: Vec<String> = archive
+        .spec
+        .get("context")
+        .and_then(Value::as_object)
+        .map(|m: &Map<String, Value>| m.iter().map(|(k, v)| format!("{k}: {}", cell(v))).collect())
+        .unwrap_or_default();
+    let result = archive
+        .result
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()?
+        .map(searchable);
+    tx.execute(
+        "INSERT INTO run_search (rowid, prompt, variables, result, error) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            id,
+            searchable(prompt_text.join("\n")),
+            searchable(variables.join("\n")),
+            result,
+            sum.pointer("/error_message")
+                .and_then(Value::as_str)
+                .map(|e| searchable(e.to_string()))
+        ],
+    )?;
+    Ok(id)
 }
 
 fn attempt_archive(a: &AttemptRow) -> AttemptArchive {

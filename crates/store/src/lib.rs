@@ -10,15 +10,18 @@ mod error;
 mod export;
 pub mod library;
 mod owner;
+mod payload;
 pub mod prices;
 mod recorder;
 mod runs;
 pub mod secrets;
 
-pub use db::{Store, default_path};
+pub use db::{BUSY_TIMEOUT, Store, default_path};
 pub use error::StoreError;
 pub use export::{AttemptArchive, EventArchive, ExportFormat, RunArchive};
-pub use recorder::Recorder;
+pub use payload::{STRING_MIN, TREE_MIN};
+pub use recorder::{Recorder, RetryPolicy};
 pub use runs::{
-    AttemptRow, EventRow, NewRun, RunDetail, RunId, RunStatus, RunSummary, SearchQuery,
+    AttemptRow, EventRow, NewRun, RunDetail, RunId, RunStatus, RunSummary, SEARCH_FIELD_MAX,
+    SearchQuery,
 };

@@ -2,13 +2,15 @@
 //! new text adds a version, the same text keeps the latest; any two versions can be compared.
 //! Profiles hold provider, model, mode, base URL and parameters — never a key.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Transaction, params};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::db::Store;
 use crate::diff::{Difference, diff};
 use crate::error::StoreError;
+use crate::payload::{Payloads, load_json, load_text};
+use crate::runs::Body;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Version {
@@ -58,20 +60,21 @@ impl Kind {
 
 const PROJECT: &str = "default";
 
-impl Store {
-    fn project(&self) -> Result<i64, StoreError> {
-        self.conn.execute(
-            "INSERT OR IGNORE INTO projects (name, created_at)
-             VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
-            [PROJECT],
-        )?;
-        Ok(self
-            .conn
-            .query_row("SELECT id FROM projects WHERE name = ?1", [PROJECT], |r| {
-                r.get(0)
-            })?)
-    }
+/// The default project's id, created if missing.
+fn project(tx: &Transaction<'_>) -> Result<i64, StoreError> {
+    tx.execute(
+        "INSERT OR IGNORE INTO projects (name, created_at)
+         VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+        [PROJECT],
+    )?;
+    Ok(
+        tx.query_row("SELECT id FROM projects WHERE name = ?1", [PROJECT], |r| {
+            r.get(0)
+        })?,
+    )
+}
 
+impl Store {
     /// Saves `body` as the newest version of `name`; returns its version number.
     pub fn save_version(&mut self, kind: Kind, name: &str, body: &str) -> Result<i64, StoreError> {
         if let Kind::Schema = kind {
@@ -83,17 +86,25 @@ impl Store {
             })?;
         }
         let (parents, versions, parent_col, col) = kind.tables();
-        let project = self.project()?;
-        let tx = self.write()?;
-        let parent = crate::runs::named(&tx, parents, project, name)?;
-        let id = crate::runs::version(&tx, versions, parent_col, col, parent, body)?;
-        let version: i64 = tx.query_row(
-            &format!("SELECT version FROM {versions} WHERE id = ?1"),
-            [id],
-            |r| r.get(0),
-        )?;
-        tx.commit()?;
-        Ok(version)
+        self.writing(|tx| {
+            let payloads = Payloads::new(tx);
+            let stored = match kind {
+                Kind::Schema => payloads.text(body)?,
+                Kind::Prompt => payloads.json_text(body.to_string())?,
+            };
+            let project = project(tx)?;
+            let parent = crate::runs::named(tx, parents, project, name)?;
+            let body = Body {
+                stored: &stored,
+                original: body,
+            };
+            let id = crate::runs::version(tx, versions, parent_col, col, parent, body)?;
+            Ok(tx.query_row(
+                &format!("SELECT version FROM {versions} WHERE id = ?1"),
+                [id],
+                |r| r.get(0),
+            )?)
+        })
     }
 
     /// Every saved schema or prompt with its latest version, by name.
@@ -125,14 +136,22 @@ impl Store {
                 "SELECT v.version, v.{col}, v.created_at FROM {versions} v
                  JOIN {parents} p ON p.id = v.{parent_col} WHERE p.name = ?1 ORDER BY v.version"
             ))?
-            .query_map([name], |r| {
+            .query_and_then([name], |r| {
+                let stored: String = r.get(1)?;
+                let body = match kind {
+                    Kind::Schema => load_text(&self.conn, stored)?,
+                    Kind::Prompt if stored.contains("\\u0000qp:") => {
+                        serde_json::to_string(&load_json(&self.conn, &stored)?)?
+                    }
+                    Kind::Prompt => stored,
+                };
                 Ok(Version {
                     version: r.get(0)?,
-                    body: r.get(1)?,
+                    body,
                     created_at: r.get(2)?,
                 })
             })?
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, StoreError>>()?;
         if rows.is_empty() {
             return Err(StoreError::NotFound(
                 format!("no saved {kind:?} named `{name}`").to_lowercase(),
@@ -161,8 +180,9 @@ impl Store {
 
     /// Creates or replaces the profile `profile.name`.
     pub fn save_profile(&mut self, profile: &Profile) -> Result<(), StoreError> {
-        let project = self.project()?;
-        self.conn.execute(
+        self.writing(|tx| {
+            let project = project(tx)?;
+            tx.execute(
             "INSERT INTO profiles (project_id, name, provider, model, mode, base_url, params, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
              ON CONFLICT (project_id, name) DO UPDATE SET provider = ?3, model = ?4, mode = ?5,
@@ -177,7 +197,8 @@ impl Store {
                 serde_json::to_string(&profile.params)?
             ],
         )?;
-        Ok(())
+            Ok(())
+        })
     }
 
     pub fn profiles(&self) -> Result<Vec<Profile>, StoreError> {
@@ -213,24 +234,14 @@ impl Store {
 
     /// Removes a profile; false when there was none. Runs keep their own copy of the request.
     pub fn delete_profile(&mut self, name: &str) -> Result<bool, StoreError> {
-        let used: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT r.id FROM runs r JOIN profiles p ON p.id = r.profile_id WHERE p.name = ?1 LIMIT 1",
-                [name],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if used.is_some() {
-            self.conn.execute(
-                "UPDATE runs SET profile_id = NULL WHERE profile_id = (SELECT id FROM profiles WHERE name = ?1)",
+        self.writing(|tx| {
+            tx.execute(
+                "UPDATE runs SET profile_id = NULL
+                 WHERE profile_id = (SELECT id FROM profiles WHERE name = ?1)",
                 [name],
             )?;
-        }
-        Ok(self
-            .conn
-            .execute("DELETE FROM profiles WHERE name = ?1", [name])?
-            > 0)
+            Ok(tx.execute("DELETE FROM profiles WHERE name = ?1", [name])? > 0)
+        })
     }
 }
 

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::db::Store;
 use crate::error::StoreError;
+use crate::payload::{Payloads, event_text, load_json, load_text};
 
 pub type RunId = i64;
 
@@ -70,23 +71,39 @@ fn match_expression(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
+/// What full-text search indexes of each field (prompt, variables, result, error): its first
+/// 256 KiB. The index keeps its own copy of what it indexes and an index entry per word, which
+/// for a long answer (or a base64 blob in one) costs more than the answer itself; words past
+/// the first 256 KiB of a field are not found.
+pub const SEARCH_FIELD_MAX: usize = 256 * 1024;
+
+/// `text` cut to [`SEARCH_FIELD_MAX`] bytes, on a character boundary.
+pub(crate) fn searchable(mut text: String) -> String {
+    text.truncate(text.floor_char_boundary(SEARCH_FIELD_MAX));
+    text
+}
+
 fn prompt_text(req: &ExtractRequest) -> String {
-    req.messages
-        .iter()
-        .map(|m| m.text())
-        .collect::<Vec<_>>()
-        .join("\n")
+    searchable(
+        req.messages
+            .iter()
+            .map(|m| m.text())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }
 
 fn variables_text(req: &ExtractRequest) -> String {
-    req.context
-        .iter()
-        .map(|(k, v)| match v {
-            Value::String(s) => format!("{k}: {s}"),
-            other => format!("{k}: {other}"),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    searchable(
+        req.context
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => format!("{k}: {s}"),
+                other => format!("{k}: {other}"),
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }
 
 /// What a new run is: the request as given (templates and variables, no key), and the
@@ -220,6 +237,13 @@ pub(crate) fn named(
     )?)
 }
 
+/// A version's text as stored (`stored`, its large parts moved out) and as written
+/// (`original`, which is how versions saved before migration 4 were kept).
+pub(crate) struct Body<'a> {
+    pub stored: &'a str,
+    pub original: &'a str,
+}
+
 /// The id of the version of `parent` whose `column` is `body`: the latest version when it is
 /// the same text, else a new version.
 pub(crate) fn version(
@@ -228,7 +252,7 @@ pub(crate) fn version(
     parent_column: &str,
     column: &str,
     parent: i64,
-    body: &str,
+    body: Body<'_>,
 ) -> Result<i64, StoreError> {
     let latest: Option<(i64, i64, String)> = tx
         .query_row(
@@ -241,7 +265,7 @@ pub(crate) fn version(
         )
         .optional()?;
     if let Some((id, _, existing)) = &latest
-        && existing == body
+        && (existing == body.stored || existing == body.original)
     {
         return Ok(*id);
     }
@@ -251,15 +275,21 @@ pub(crate) fn version(
             "INSERT INTO {table} ({parent_column}, version, {column}, created_at)
              VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
         ),
-        params![parent, next, body],
+        params![parent, next, body.stored],
     )?;
     Ok(tx.last_insert_rowid())
 }
 
 impl Store {
-    /// Records a new run as `running`, owned by this process.
+    /// Records a new run as `running`, owned by this process. Another process holding the
+    /// database for longer than the busy timeout makes this [`StoreError::Busy`]: the run can
+    /// go on without being recorded.
     pub fn start_run(&mut self, new: &NewRun<'_>) -> Result<RunId, StoreError> {
-        let tx = self.write()?;
+        self.writing(|tx| Self::insert_run(tx, new))
+    }
+
+    fn insert_run(tx: &Transaction<'_>, new: &NewRun<'_>) -> Result<RunId, StoreError> {
+        let payloads = Payloads::new(tx);
         tx.execute(
             "INSERT OR IGNORE INTO projects (name, created_at)
              VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
@@ -270,24 +300,29 @@ impl Store {
             [new.project],
             |r| r.get(0),
         )?;
-        let schema = named(&tx, "schemas", project, new.schema_name)?;
+        let schema = named(tx, "schemas", project, new.schema_name)?;
         let schema_version = version(
-            &tx,
+            tx,
             "schema_versions",
             "schema_id",
             "body",
             schema,
-            new.schema_body,
+            Body {
+                stored: &payloads.text(new.schema_body)?,
+                original: new.schema_body,
+            },
         )?;
-        let prompt = named(&tx, "prompts", project, new.prompt_name)?;
-        let messages = serde_json::to_string(&new.request.messages)?;
+        let prompt = named(tx, "prompts", project, new.prompt_name)?;
         let prompt_version = version(
-            &tx,
+            tx,
             "prompt_versions",
             "prompt_id",
             "messages",
             prompt,
-            &messages,
+            Body {
+                stored: &payloads.json(&new.request.messages)?,
+                original: &serde_json::to_string(&new.request.messages)?,
+            },
         )?;
         let profile: Option<i64> = match new.profile {
             Some(name) => Some(
@@ -318,7 +353,7 @@ impl Store {
                 new.request.provider,
                 new.request.model,
                 new.request.mode,
-                serde_json::to_string(new.request)?,
+                payloads.json_text(serde_json::to_string(&new.request.redacted())?)?,
                 stream,
                 pid,
                 start.map(|s| s as i64),
@@ -330,7 +365,6 @@ impl Store {
             "INSERT INTO run_search (rowid, prompt, variables) VALUES (?1, ?2, ?3)",
             params![id, prompt_text(new.request), variables_text(new.request)],
         )?;
-        tx.commit()?;
         Ok(id)
     }
 
@@ -384,7 +418,8 @@ impl Store {
 
     /// The schema text a run used, exactly as saved (a rerun reuses its version).
     pub fn schema_text(&self, id: RunId) -> Result<String, StoreError> {
-        self.conn
+        let stored = self
+            .conn
             .query_row(
                 "SELECT sv.body FROM runs r JOIN schema_versions sv ON sv.id = r.schema_version_id
                  WHERE r.id = ?1",
@@ -392,7 +427,8 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?
-            .ok_or(StoreError::NoSuchRun(id))
+            .ok_or(StoreError::NoSuchRun(id))?;
+        load_text(&self.conn, stored)
     }
 
     /// Runs, newest first.
@@ -443,27 +479,34 @@ impl Store {
                     cost_usd: r.get(7)?,
                 })
             })?
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|row| {
+                let mut a = row?;
+                a.error = a.error.map(|t| load_text(&self.conn, t)).transpose()?;
+                a.raw = a.raw.map(|t| load_text(&self.conn, t)).transpose()?;
+                Ok(a)
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        // Bodies may be compressed against the event before them: read in order.
+        let mut previous: Option<(i64, String)> = None;
         let events = self
             .conn
             .prepare("SELECT seq, type, t_ms, body FROM events WHERE run_id = ?1 ORDER BY seq")?
-            .query_map([id], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get::<_, String>(3)?,
-                ))
-            })?
-            .map(|row| {
-                let (seq, kind, t_ms, body) = row?;
+            .query_and_then([id], |r| {
+                let seq: i64 = r.get(0)?;
+                let before = previous
+                    .as_ref()
+                    .filter(|(s, _)| s + 1 == seq)
+                    .map(|(_, text)| text.as_str());
+                let text = event_text(&self.conn, r.get_ref(3)?, before)?;
+                let body = load_json(&self.conn, &text)?;
+                previous = Some((seq, text));
                 Ok(EventRow {
                     seq: seq as u64,
-                    kind,
-                    t_ms,
-                    body: serde_json::from_str(&body)?,
+                    kind: r.get(1)?,
+                    t_ms: r.get(2)?,
+                    body,
                 })
-            })
+            })?
             .collect::<Result<Vec<_>, StoreError>>()?;
         let result: Option<String> = self
             .conn
@@ -471,14 +514,15 @@ impl Store {
                 r.get(0)
             })
             .optional()?;
+        let schema_body = load_text(&self.conn, schema_body)?;
         Ok(RunDetail {
             summary,
             stream,
-            spec: serde_json::from_str(&spec)?,
+            spec: load_json(&self.conn, &spec)?,
             schema_body: serde_json::from_str(&schema_body).unwrap_or(Value::String(schema_body)),
             attempts,
             events,
-            result: result.map(|r| serde_json::from_str(&r)).transpose()?,
+            result: result.map(|r| load_json(&self.conn, &r)).transpose()?,
         })
     }
 }

@@ -232,7 +232,7 @@ fn a_version_1_database_is_upgraded_and_its_runs_are_searchable() {
         .unwrap();
     }
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 3);
+    assert_eq!(store.schema_version().unwrap(), 4);
     for word in ["zeppelin", "quokka", "marmalade"] {
         let found = store
             .search_runs(&SearchQuery {
