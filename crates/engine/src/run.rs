@@ -155,6 +155,15 @@ impl Run<'_> {
             failed_attempts: failed.to_vec(),
             usage,
         };
+        // How a send or a check that stopped early ends the run.
+        let ended = |f: SendFailure, failed: &[FailedAttempt], usage: Usage| match f {
+            SendFailure::Deadline => timeout_error(failed, usage),
+            SendFailure::Cancelled => Error::Cancelled {
+                partial: None,
+                usage,
+            },
+            SendFailure::Error(e) => e,
+        };
 
         for attempt in 1..=max_attempts {
             *attempts = attempt;
@@ -183,17 +192,10 @@ impl Run<'_> {
                     secret: false,
                 }));
 
-            let answered = match self.answer(&http, info, deadline, *usage).await {
-                Ok(a) => a,
-                Err(SendFailure::Deadline) => return Err(timeout_error(&failed, *usage)),
-                Err(SendFailure::Cancelled) => {
-                    return Err(Error::Cancelled {
-                        partial: None,
-                        usage: *usage,
-                    });
-                }
-                Err(SendFailure::Error(e)) => return Err(e),
-            };
+            let answered = self
+                .answer(&http, info, deadline, *usage)
+                .await
+                .map_err(|f| ended(f, &failed, *usage))?;
             let completion = answered.completion;
             let parsed = answered.parsed;
             latencies.push(answered.latency_ms);
@@ -239,18 +241,10 @@ impl Run<'_> {
                 _ => {}
             }
 
-            let accepted = match self.accept(completion, parsed, deadline).await {
-                Ok(a) => a,
-                Err(SendFailure::Deadline) => return Err(timeout_error(&failed, *usage)),
-                Err(SendFailure::Cancelled) => {
-                    return Err(Error::Cancelled {
-                        partial: None,
-                        usage: *usage,
-                    });
-                }
-                Err(SendFailure::Error(e)) => return Err(e),
-            };
-            let (completion, verdict) = accepted;
+            let (completion, verdict) = self
+                .accept(completion, parsed, deadline)
+                .await
+                .map_err(|f| ended(f, &failed, *usage))?;
             let verdict = verdict.and_then(|json| {
                 finish(json.clone())
                     .map(|value| (value, json))

@@ -701,6 +701,54 @@ fn responses_deltas(root: &Value, out: &mut dyn FnMut(Delta<'_>)) -> Result<(), 
     Ok(())
 }
 
+/// What `mode` sends and where its answer is read, in the OpenAI protocol (README's and
+/// `quarry modes`' table); `None` for modes of other protocols.
+pub fn describe(mode: Mode) -> Option<(&'static str, &'static str)> {
+    Some(match mode {
+        Mode::Tools => (
+            "one function tool from the schema, `tool_choice` forcing it",
+            "`tool_calls[].function.arguments`",
+        ),
+        Mode::ToolsStrict => (
+            "as `tools`, `strict: true`, schema normalized (objects closed, all properties required, optional ones nullable; nulls for optional fields are dropped before validation)",
+            "same",
+        ),
+        Mode::ParallelTools => (
+            "one tool per member of a top-level `anyOf`/`oneOf`, `tool_choice: auto`; result is a list",
+            "every matching tool call",
+        ),
+        Mode::Json => (
+            "`response_format: json_object` + the schema in the system message",
+            "message content",
+        ),
+        Mode::JsonO1 => (
+            "the schema (and any system text) in a user message, for models without system messages",
+            "message content",
+        ),
+        Mode::JsonSchema => (
+            "`response_format: {type: json_schema, json_schema: {name, schema}}`",
+            "message content",
+        ),
+        Mode::MdJson => (
+            "the schema in the system message + a request for a ```json block",
+            "the JSON value in the text: inside a ```json fence, on a line of its own, or after prose when it looks like JSON (`{\"`, `[{`)",
+        ),
+        Mode::Functions => (
+            "legacy `functions` + `function_call`",
+            "`function_call.arguments`",
+        ),
+        Mode::ResponsesTools => (
+            "Responses API: `input`, function tool, forced `tool_choice`, `max_output_tokens`",
+            "first `function_call` output item",
+        ),
+        Mode::ResponsesToolsWithInbuiltTools => (
+            "as above, beside the built-in tools given in the request's extra body",
+            "same",
+        ),
+        Mode::ReasoningTools => return None,
+    })
+}
+
 const TOOL_REASK: &str = "Call the function again with every one of these errors fixed.";
 const JSON_REASK: &str = "Reply again with corrected JSON only, fixing every one of these errors.";
 
