@@ -174,7 +174,23 @@ fn execute(cmd: RunsCommand) -> Result<(), Failure> {
             json,
             db,
         } => {
-            let runs = db.open()?.list_runs(limit, offset).map_err(store_failure)?;
+            let store = db.open()?;
+            let runs = store.list_runs(limit, offset).map_err(store_failure)?;
+            if runs.is_empty() && !json {
+                crate::out(if offset > 0 {
+                    format!("no runs past the first {offset}")
+                } else {
+                    format!(
+                        "no runs yet in {}. Every extraction is recorded; make one with\n  \
+                         quarry extract --provider PROVIDER/MODEL --schema SCHEMA\n\
+                         for example: quarry extract --provider ollama/llama3.1 --schema invoice",
+                        store
+                            .path()
+                            .map_or("memory".into(), |p| p.display().to_string())
+                    )
+                });
+                return Ok(());
+            }
             print_runs(&runs, json);
         }
         RunsCommand::Search {
@@ -202,6 +218,10 @@ fn execute(cmd: RunsCommand) -> Result<(), Failure> {
                 offset,
             };
             let runs = db.open()?.search_runs(&query).map_err(store_failure)?;
+            if runs.is_empty() && !json {
+                crate::out("no runs match");
+                return Ok(());
+            }
             print_runs(&runs, json);
         }
         RunsCommand::Export {
@@ -213,6 +233,14 @@ fn execute(cmd: RunsCommand) -> Result<(), Failure> {
             db,
         } => {
             let format = if json { "json" } else { format.as_str() };
+            if explode.is_some() && format != "csv" {
+                return Err(Failure::input(
+                    format!(
+                        "--explode writes one CSV row per array element; it does not apply to --format {format}"
+                    ),
+                    "add --format csv, or leave out --explode",
+                ));
+            }
             export(ids, format, explode.as_deref(), out, &db)?
         }
         RunsCommand::Import { files, json, db } => {

@@ -503,3 +503,150 @@ fn a_missing_run_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn runs_list_on_an_empty_history_says_how_to_make_a_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let out = quarry(&db).args(["runs", "list"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("no runs yet") && text.contains("quarry extract --provider"),
+        "{text}"
+    );
+    assert!(text.contains("h.db"), "{text}");
+    assert!(!text.contains("provider/model"), "no table header: {text}");
+    let listed = json(
+        quarry(&db)
+            .args(["runs", "list", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(listed, serde_json::json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exploding_a_field_that_no_result_has_as_an_array_names_the_arrays_there_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.db");
+    let schema = dir.path().join("order.schema.json");
+    std::fs::write(
+        &schema,
+        r#"{"title": "Order", "type": "object", "properties": {"id": {"type": "string"}, "lines": {"type": "array"}, "tags": {"type": "array"}}}"#,
+    )
+    .unwrap();
+    let server = FakeServer::start(vec![Reply::tool_call(
+        "Order",
+        r#"{"id": "A-1", "lines": [{"sku": "x"}, {"sku": "y"}], "tags": ["new"]}"#,
+    )])
+    .await
+    .unwrap();
+    let out = quarry(&db)
+        .args([
+            "extract",
+            "--provider",
+            "openai/gpt-4o-mini",
+            "--api-key-env",
+            "QUARRY_TEST_KEY",
+            "--base-url",
+            &server.base_url(),
+            "--prompt",
+            "Extract the order",
+            "--schema",
+        ])
+        .arg(&schema)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let export = |field: &str, format: &str| {
+        quarry(&db)
+            .args(["runs", "export", "--format", format, "--explode", field])
+            .output()
+            .unwrap()
+    };
+    let ok = export("lines", "csv");
+    assert!(ok.status.success());
+    assert_eq!(String::from_utf8_lossy(&ok.stdout).lines().count(), 3);
+    for field in ["line", "id"] {
+        let out = export(field, "csv");
+        assert_eq!(out.status.code(), Some(2), "--explode {field}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("no exported result has an array at `{field}`"))
+                && stderr.contains("array fields: lines, tags")
+                && stderr.contains("--explode lines"),
+            "{stderr}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    let out = export("lines", "jsonl");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--format csv"));
+}
+
+#[test]
+fn a_history_that_is_not_a_database_is_refused_by_name_and_left_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("notes.txt");
+    std::fs::write(&db, "Remember: buy milk.\n".repeat(50)).unwrap();
+    let before = std::fs::read(&db).unwrap();
+    let out = quarry(&db).args(["runs", "list"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("notes.txt is not a Quarry run history") && stderr.contains("fix:"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    let out = quarry(dir.path()).args(["runs", "list"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is a folder"));
+}
+
+/// `quarry` as an unprivileged user when the tests run as root (root writes anywhere).
+fn unprivileged(db: &Path) -> Command {
+    let root = runs_as_root();
+    let mut cmd = if root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(assert_cmd::cargo::cargo_bin!("quarry"));
+        c
+    } else {
+        Command::new(assert_cmd::cargo::cargo_bin!("quarry"))
+    };
+    cmd.env("QUARRY_DB", db).env("HOME", "/tmp");
+    cmd
+}
+
+fn runs_as_root() -> bool {
+    let out = Command::new("id").arg("-u").output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim() == "0"
+}
+
+#[test]
+fn a_history_in_a_read_only_folder_is_a_clear_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let folder = dir.path().join("ro");
+    std::fs::create_dir(&folder).unwrap();
+    let db = folder.join("h.db");
+    // A history made by its owner, then the folder and file made read-only.
+    let made = quarry(&db).args(["runs", "list"]).output().unwrap();
+    assert!(made.status.success());
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let out = unprivileged(&db).args(["runs", "list"]).output().unwrap();
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("h.db") && stderr.contains("read-only") && stderr.contains("writable"),
+        "{stderr}"
+    );
+}

@@ -187,6 +187,8 @@ fn served(reply: &Reply) -> u64 {
     match reply {
         Reply::Json { body, .. } => body.to_string().len() as u64,
         Reply::Raw { body, .. } => body.len() as u64,
+        Reply::Bytes { body, .. } => body.len() as u64,
+        Reply::Endless { .. } => unreachable!("no case scripts an endless body"),
         Reply::Stream(StreamScript { events, .. }) => events.iter().map(|e| e.len() as u64).sum(),
         Reply::Delay(_, inner) => served(inner),
         Reply::Drop => 0,
