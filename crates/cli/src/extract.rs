@@ -55,6 +55,10 @@ pub struct ExtractArgs {
     /// Total time for the whole run, in seconds.
     #[arg(long, value_name = "SECS")]
     timeout: Option<f64>,
+    /// How long to wait for an answer before a try counts as failed (retried): the whole
+    /// answer, or for a stream its start and any silence in it. Default 120.
+    #[arg(long, value_name = "SECS")]
+    request_timeout: Option<f64>,
     #[arg(long)]
     temperature: Option<f64>,
     #[arg(long, value_name = "N")]
@@ -116,12 +120,7 @@ const EXAMPLE_PROMPT: &str =
 /// Reads `@FILE` arguments; anything else is the text itself.
 fn text_arg(value: &str, flag: &str) -> Result<String, Failure> {
     match value.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path).map_err(|e| {
-            Failure::input(
-                format!("cannot read {flag} file `{path}`: {e}"),
-                "check the path after @ (or drop the @ to pass the text itself)",
-            )
-        }),
+        Some(path) => crate::input::read_text(Path::new(path), &format!("{flag} file")),
         None => Ok(value.to_string()),
     }
 }
@@ -135,33 +134,26 @@ fn image_url(arg: &str) -> Result<String, Failure> {
     {
         return Ok(arg.to_string());
     }
-    let bytes = std::fs::read(arg).map_err(|e| {
-        Failure::input(
-            format!("cannot read --image `{arg}`: {e}"),
-            "give an image file or an http(s):// URL",
-        )
-    })?;
-    let mime = match Path::new(arg)
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("png") => "image/png",
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("gif") => "image/gif",
-        Some("webp") => "image/webp",
-        _ => {
-            return Err(Failure::input(
-                format!("--image `{arg}` is not a PNG, JPEG, GIF or WebP file"),
-                "convert it to PNG or JPEG first",
-            ));
-        }
-    };
+    let (mime, bytes) = crate::input::read_image(Path::new(arg))?;
     Ok(format!(
         "data:{mime};base64,{}",
         base64::engine::general_purpose::STANDARD.encode(bytes)
     ))
+}
+
+/// A number of seconds given to `flag`, checked (never a panic, never an overflow).
+fn seconds(value: f64, flag: &str) -> Result<Duration, Failure> {
+    quarry_engine::limits::seconds(value)
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            Failure::input(
+                format!(
+                    "{flag} {value} is not a number of seconds between 0 and {}",
+                    quarry_engine::limits::human_duration(quarry_engine::limits::MAX_TIMEOUT)
+                ),
+                format!("pass for example {flag} 60"),
+            )
+        })
 }
 
 /// A schema with what the run history records of it.
@@ -175,12 +167,7 @@ struct LoadedSchema {
 fn load_schema(arg: &str) -> Result<LoadedSchema, Failure> {
     let path = Path::new(arg);
     if path.exists() {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Failure::input(
-                format!("cannot read schema file `{arg}`: {e}"),
-                "check the file's permissions",
-            )
-        })?;
+        let text = crate::input::read_text(path, "--schema file")?;
         let schema = ResponseSchema::from_json_str(&text).map_err(|e| Failure::Engine {
             error: Box::new(Error::Schema(e)),
             at: Some(arg.to_string()),
@@ -238,13 +225,10 @@ fn build_request(args: &ExtractArgs) -> Result<(ExtractRequest, LoadedSchema), F
     req.api_key_env = args.api_key_env.clone();
     req.mode = args.mode.clone();
     if let Some(t) = args.timeout {
-        if !(t.is_finite() && t > 0.0) {
-            return Err(Failure::input(
-                format!("--timeout {t} is not a positive number of seconds"),
-                "pass for example --timeout 30",
-            ));
-        }
-        req.timeout = Some(Duration::from_secs_f64(t));
+        req.timeout = Some(seconds(t, "--timeout")?);
+    }
+    if let Some(t) = args.request_timeout {
+        req.transport.request_timeout = seconds(t, "--request-timeout")?;
     }
     req.sampling.temperature = args.temperature;
     req.sampling.max_tokens = args.max_tokens;
@@ -365,7 +349,32 @@ fn print_value(value: &Value, compact: bool) {
     crate::out(text);
 }
 
+/// Flags that only mean something together with others.
+fn check_flag_combinations(args: &ExtractArgs) -> Result<(), Failure> {
+    let partial = matches!(args.stream, Some(StreamArg::Partial));
+    if args.live && !partial {
+        return Err(Failure::input(
+            "--live draws a partial stream, and this run does not stream one",
+            "add --stream partial (or drop --live)",
+        ));
+    }
+    if args.snapshots && !partial {
+        return Err(Failure::input(
+            "--snapshots prints the object of a partial stream, and this run does not stream one",
+            "add --stream partial (or drop --snapshots)",
+        ));
+    }
+    if args.stream.is_some() && args.repeat > 1 {
+        return Err(Failure::input(
+            "--repeat cannot be combined with --stream",
+            "drop one of them",
+        ));
+    }
+    Ok(())
+}
+
 fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
+    check_flag_combinations(args)?;
     let (req, loaded) = build_request(args)?;
     let LoadedSchema {
         schema, name, body, ..
@@ -379,20 +388,16 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
     let printer = args.events.then(|| {
         Arc::new(|e: &EventRecord| {
             if let Ok(line) = serde_json::to_string(e) {
-                let _ = writeln!(std::io::stderr().lock(), "{line}");
+                let _ = writeln!(std::io::stderr().lock(), "{}", crate::term::clean(&line));
             }
         }) as quarry_engine::EventObserver
     });
-    let mut history = crate::record::History {
-        store: if args.no_save {
-            None
-        } else {
-            Some(args.db.open()?)
-        },
-        schema_name: name,
-        schema_body: body,
-        prices: crate::record::prices()?,
+    let db = if args.no_save {
+        None
+    } else {
+        Some(args.db.path()?)
     };
+    let mut history = crate::record::History::open(db, name, body, crate::record::prices()?)?;
     let options_for = |recorder: &Option<Recorder>| CallOptions {
         observer: crate::record::fan_out(
             printer
@@ -405,12 +410,6 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
     };
     let runtime = crate::runtime()?;
     if let Some(kind) = args.stream {
-        if args.repeat > 1 {
-            return Err(Failure::input(
-                "--repeat cannot be combined with --stream",
-                "drop one of them",
-            ));
-        }
         let kind = match kind {
             StreamArg::Partial => StreamKind::Partial,
             StreamArg::Iterable => StreamKind::Iterable,
@@ -421,13 +420,23 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
         let result = runtime.block_on(crate::live::stream(
             &client, req, schema, kind, options, view,
         ));
-        history.end(recorder)?;
-        print_value(&result?, args.compact);
-        return Ok(0);
+        // The result first: whatever happens to the history, the user has it.
+        let code = match result {
+            Ok(value) => {
+                print_value(&value, args.compact);
+                0
+            }
+            Err(failure) => {
+                eprint!("{}", failure.render());
+                failure.exit_code()
+            }
+        };
+        history.end(recorder);
+        return Ok(finish_code(code, &history));
     }
 
     let repeat = args.repeat.max(1);
-    let mut latencies = Vec::with_capacity(repeat as usize);
+    let mut latencies = Vec::with_capacity(repeat.min(10_000) as usize);
     let mut last_ok = None;
     let mut last_err = None;
     let mut ok = 0;
@@ -439,7 +448,7 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
         let result = runtime.block_on(client.extract_value_with(&req, &schema, &options));
         latencies.push(t0.elapsed().as_secs_f64() * 1e3);
         drop(options);
-        history.end(recorder)?;
+        history.end(recorder);
         match result {
             Ok(extraction) => {
                 ok += 1;
@@ -456,8 +465,22 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
     if repeat > 1 {
         eprintln!("{}", Summary::new(latencies, ok, cpu).line());
     }
-    match last_err {
-        None => Ok(0),
-        Some(e) => Err(Failure::from(e)),
+    let code = match last_err {
+        None => 0,
+        Some(e) => {
+            let failure = Failure::from(e);
+            eprint!("{}", failure.render());
+            failure.exit_code()
+        }
+    };
+    Ok(finish_code(code, &history))
+}
+
+/// The exit status once the history has had its say: a run that succeeded but is missing
+/// from the history exits with its own status; a failed run keeps the failure's.
+fn finish_code(code: i32, history: &crate::record::History) -> i32 {
+    match history.report() {
+        Some(not_recorded) if code == 0 => not_recorded,
+        _ => code,
     }
 }

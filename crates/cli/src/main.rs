@@ -1,6 +1,7 @@
 //! `quarry`: validated JSON out of language models, from the command line.
 
 mod extract;
+mod input;
 mod keys;
 mod live;
 mod record;
@@ -8,6 +9,7 @@ mod report;
 mod runs;
 mod stats;
 mod tables;
+mod term;
 
 use std::process::ExitCode;
 
@@ -53,12 +55,14 @@ enum Command {
     Keys(keys::KeysCommand),
 }
 
-/// Prints a line on stdout. A reader that went away (`quarry runs list | head`) ends the
-/// program quietly, as other command-line tools do, instead of a panic.
+/// Prints a line on stdout, with terminal control characters made visible (`term`). A reader
+/// that went away (`quarry runs list | head`) ends the program quietly, as other command-line
+/// tools do, instead of a panic.
 pub fn out(text: impl std::fmt::Display) {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = writeln!(stdout, "{text}").and_then(|()| stdout.flush())
+    let text = text.to_string();
+    if let Err(e) = writeln!(stdout, "{}", term::clean(&text)).and_then(|()| stdout.flush())
         && e.kind() == std::io::ErrorKind::BrokenPipe
     {
         std::process::exit(0);

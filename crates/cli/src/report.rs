@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use quarry_engine::{Error, ErrorKind};
+use quarry_engine::{Error, ErrorKind, Setting};
 
 /// The exit code for an error class (documented in README and `quarry --help`).
 pub fn exit_code(kind: ErrorKind) -> i32 {
@@ -28,6 +28,10 @@ pub enum Failure {
         message: String,
         hint: String,
     },
+    /// Already told to the user (beside a printed result); only the exit status is left.
+    Reported {
+        code: i32,
+    },
 }
 
 impl Failure {
@@ -42,20 +46,30 @@ impl Failure {
         match self {
             Failure::Engine { error, .. } => exit_code(error.kind()),
             Failure::Input { .. } => 2,
+            Failure::Reported { code } => *code,
         }
     }
 
+    /// The error as a person reads it on a terminal (control characters made visible: the
+    /// messages quote what a provider sent).
     pub fn render(&self) -> String {
+        crate::term::clean(&self.render_raw()).into_owned()
+    }
+
+    fn render_raw(&self) -> String {
         let mut out = String::new();
         match self {
             Failure::Input { message, hint } => {
                 let _ = writeln!(out, "error: {message}");
                 let _ = writeln!(out, "  fix: {hint}");
             }
+            Failure::Reported { .. } => {}
             Failure::Engine { error, at } => {
                 let _ = writeln!(out, "error[{}]: {error}", error.code());
                 if let Some(at) = at {
                     let _ = writeln!(out, "  in: {at}");
+                } else if let Error::InvalidSetting { setting, .. } = &**error {
+                    let _ = writeln!(out, "  in: {}", flag(*setting));
                 }
                 if let Error::RetriesExhausted(ex) = &**error {
                     for a in &ex.failed_attempts {
@@ -78,6 +92,7 @@ impl Failure {
                 let received = match &**error {
                     Error::IncompleteStream(b) | Error::StreamError(b) => Some(&b.partial),
                     Error::Cancelled { partial, .. } => partial.as_deref(),
+                    Error::TooLarge(t) => Some(&t.partial),
                     _ => None,
                 };
                 if let Some(partial) = received.filter(|p| !p.is_null()) {
@@ -92,6 +107,21 @@ impl Failure {
             }
         }
         out
+    }
+}
+
+/// The flag (or place) a setting comes from on the command line.
+fn flag(setting: Setting) -> &'static str {
+    match setting {
+        Setting::ApiKey => "the API key (keychain, or the key variable / --api-key-env)",
+        Setting::BaseUrl => "--base-url",
+        Setting::Headers => "--header",
+        Setting::ExtraBody => "--extra",
+        Setting::Timeout => "--timeout",
+        Setting::RequestTimeout => "--request-timeout",
+        Setting::Sampling => "--temperature / --top-p",
+        Setting::Stream => "--stream",
+        Setting::Messages => "--prompt / --system",
     }
 }
 

@@ -20,14 +20,18 @@ pub struct DbArgs {
 }
 
 impl DbArgs {
-    pub fn open(&self) -> Result<Store, Failure> {
-        let path = self.db.clone().or_else(default_path).ok_or_else(|| {
+    /// The database file: `--db`, `QUARRY_DB`, or the platform's data folder.
+    pub fn path(&self) -> Result<PathBuf, Failure> {
+        self.db.clone().or_else(default_path).ok_or_else(|| {
             Failure::input(
                 "no data folder is known for this user",
                 "pass --db PATH (or set QUARRY_DB)",
             )
-        })?;
-        Store::open(&path).map_err(store_failure)
+        })
+    }
+
+    pub fn open(&self) -> Result<Store, Failure> {
+        Store::open(&self.path()?).map_err(store_failure)
     }
 }
 
@@ -387,6 +391,7 @@ fn rerun(id: i64, compact: bool, json: bool, db: &DbArgs) -> Result<(), Failure>
         schema_name: run.summary.schema.clone(),
         schema_body,
         prices: crate::record::prices()?,
+        failure: None,
     };
     let recorder = history.begin(&req, None)?;
     let new_id = recorder.as_ref().map(quarry_store::Recorder::run_id);
@@ -397,22 +402,25 @@ fn rerun(id: i64, compact: bool, json: bool, db: &DbArgs) -> Result<(), Failure>
     let runtime = crate::runtime()?;
     let result = runtime.block_on(client.extract_value_with(&req, &schema, &options));
     drop(options);
-    history.end(recorder)?;
+    history.end(recorder);
     let value = result?.value;
     if json {
         let out = serde_json::json!({"run_id": new_id, "result": value});
         crate::out(serde_json::to_string_pretty(&out).unwrap_or_default());
-        return Ok(());
+    } else {
+        crate::out(
+            if compact {
+                serde_json::to_string(&value)
+            } else {
+                serde_json::to_string_pretty(&value)
+            }
+            .unwrap_or_default(),
+        );
     }
-    crate::out(
-        if compact {
-            serde_json::to_string(&value)
-        } else {
-            serde_json::to_string_pretty(&value)
-        }
-        .unwrap_or_default(),
-    );
-    Ok(())
+    match history.report() {
+        Some(code) => Err(Failure::Reported { code }),
+        None => Ok(()),
+    }
 }
 
 /// Exports of more results than this show a progress bar on a terminal.

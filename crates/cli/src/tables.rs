@@ -37,7 +37,25 @@ pub fn providers() -> String {
     out
 }
 
+/// Both mode tables: what each mode sends and where the answer is read, then instructor's
+/// names.
 pub fn modes() -> String {
+    format!("{}\n{}", mode_wire(), mode_names())
+}
+
+pub fn mode_wire() -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "| mode | request | answer read from |");
+    let _ = writeln!(out, "|---|---|---|");
+    for mode in quarry_engine::Mode::ALL {
+        if let Some((request, answer)) = quarry_engine::provider::openai::describe(mode) {
+            let _ = writeln!(out, "| `{mode}` | {request} | {answer} |");
+        }
+    }
+    out
+}
+
+pub fn mode_names() -> String {
     let mut out = String::new();
     let _ = writeln!(out, "| instructor name | quarry mode | provider |");
     let _ = writeln!(out, "|---|---|---|");

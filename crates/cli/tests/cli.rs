@@ -120,7 +120,7 @@ async fn prompt_system_and_vars_from_files() {
 async fn images_headers_and_extra_body() {
     let dir = tempfile::tempdir().unwrap();
     let png = dir.path().join("scan.png");
-    std::fs::write(&png, b"\x89PNG fake bytes").unwrap();
+    std::fs::write(&png, b"\x89PNG\r\n\x1a\n fake bytes").unwrap();
     let server = FakeServer::start(vec![Reply::tool_call("Person", PERSON_OK)])
         .await
         .unwrap();
@@ -142,7 +142,7 @@ async fn images_headers_and_extra_body() {
     assert_eq!(parts[0]["type"], "text");
     assert_eq!(
         parts[1]["image_url"]["url"],
-        "data:image/png;base64,iVBORyBmYWtlIGJ5dGVz"
+        "data:image/png;base64,iVBORw0KGgogZmFrZSBieXRlcw=="
     );
     assert_eq!(parts[2]["image_url"]["url"], "https://example.com/a.jpg");
     assert_eq!(r.header("x-team"), Some("research"));
@@ -452,6 +452,136 @@ async fn bad_inputs_table() {
             4,
             &["arguments of `Person` are empty"],
         ),
+        (
+            "timeout beyond any duration",
+            vec!["--timeout", "1e20"],
+            None,
+            None,
+            2,
+            &[
+                "--timeout 100000000000000000000 is not a number of seconds",
+                "30 days",
+            ],
+        ),
+        (
+            "timeout not a number",
+            vec!["--timeout", "NaN"],
+            None,
+            None,
+            2,
+            &["--timeout NaN is not a number of seconds"],
+        ),
+        (
+            "request timeout zero",
+            vec!["--request-timeout", "0"],
+            None,
+            None,
+            2,
+            &["--request-timeout 0 is not a number of seconds"],
+        ),
+        (
+            "header with a line break",
+            vec!["--header", "X-Team: a\r\nX-Injected: 1"],
+            None,
+            None,
+            2,
+            &["header `X-Team` contains a line break", "in: --header"],
+        ),
+        (
+            "header name with a space",
+            vec!["--header", "X Team: a"],
+            None,
+            None,
+            2,
+            &["`X Team` is not a valid HTTP header name", "in: --header"],
+        ),
+        (
+            "base URL with a file scheme",
+            vec!["--base-url", "file:///etc/passwd"],
+            None,
+            None,
+            2,
+            &["uses the `file:` scheme", "in: --base-url"],
+        ),
+        (
+            "base URL that is not a URL",
+            vec!["--base-url", "not a url"],
+            None,
+            None,
+            2,
+            &["`not a url` is not a URL", "in: --base-url"],
+        ),
+        (
+            "live view without a partial stream",
+            vec!["--live"],
+            None,
+            None,
+            2,
+            &["--live draws a partial stream", "add --stream partial"],
+        ),
+        (
+            "snapshots without a partial stream",
+            vec!["--snapshots", "--stream", "iterable"],
+            None,
+            None,
+            2,
+            &["--snapshots prints the object of a partial stream"],
+        ),
+        (
+            "iterable stream of a schema without a list",
+            vec!["--stream", "iterable"],
+            None,
+            None,
+            2,
+            &["an iterable stream needs a list", "in: --stream"],
+        ),
+        (
+            "an image that is a device",
+            vec!["--image", "/dev/zero"],
+            None,
+            None,
+            2,
+            &["--image `/dev/zero` is not a PNG, JPEG, GIF or WebP image"],
+        ),
+        (
+            "a variable file that never ends",
+            vec!["--prompt", "{{ text }}", "--var", "text=@/dev/zero"],
+            None,
+            None,
+            2,
+            &["--var file `/dev/zero` is larger than the limit of 64 MiB"],
+        ),
+        (
+            "a ref cycle",
+            vec!["--mode", "tools_strict"],
+            Some(
+                r##"{"type": "object", "properties": {"a": {"$ref": "#/$defs/A"}},
+                "$defs": {"A": {"$ref": "#/$defs/B"}, "B": {"$ref": "#/$defs/A"}}}"##,
+            ),
+            None,
+            2,
+            &["go round in a circle", "#/$defs/A → #/$defs/B → #/$defs/A"],
+        ),
+        (
+            "server answers an HTML page",
+            vec![],
+            None,
+            Some(Reply::Raw {
+                status: 200,
+                body: "<html><head><title>Captive portal</title></head></html>".into(),
+                content_type: "text/html".into(),
+            }),
+            3,
+            &["an HTML page titled \"Captive portal\""],
+        ),
+        (
+            "rate limit asking for an hour",
+            vec![],
+            None,
+            Some(Reply::rate_limited("3600")),
+            3,
+            &["HTTP 429", "asked to wait 1 h"],
+        ),
     ];
     for (i, (name, args, schema, reply, code, needles)) in cases.into_iter().enumerate() {
         let server = FakeServer::start(reply.into_iter().collect())
@@ -486,6 +616,118 @@ async fn bad_inputs_table() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_message_cannot_drive_the_terminal() {
+    let hostile = "bad request\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{202e}gnp.exe";
+    let server = FakeServer::start(vec![Reply::error(400, "invalid_request_error", hostile)])
+        .await
+        .unwrap();
+    let out = extract(&server).arg("--events").output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    for c in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}'] {
+        assert!(
+            !stderr.contains(c),
+            "{c:?} reached the terminal: {stderr:?}"
+        );
+    }
+    assert!(stderr.contains("bad request\\u001b]0;pwned"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_with_a_stray_carriage_return_is_bad_input_and_never_printed() {
+    let server = FakeServer::start(vec![Reply::tool_call("Person", PERSON_OK)])
+        .await
+        .unwrap();
+    let out = extract(&server)
+        .env("QUARRY_TEST_KEY", format!("{KEY}\r"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("contains a carriage return (\\r) at its end"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&KEY[3..]), "{stderr}");
+    assert!(server.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_in_headers_and_urls_never_reach_the_terminal() {
+    let server = FakeServer::start(vec![Reply::error(500, "server_error", "boom")])
+        .await
+        .unwrap();
+    let base = server
+        .base_url()
+        .replace("http://", "http://alice:url-pass-0001@");
+    let out = extract(&server)
+        .args(["--base-url", &base, "--events", "--max-retries", "0"])
+        .args(["--header", "X-Api-Key: header-key-0002"])
+        .args(["--header", "Authorization: Bearer bearer-0003"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let all =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    for secret in ["url-pass-0001", "header-key-0002", "bearer-0003", &KEY[3..]] {
+        assert!(!all.contains(secret), "{secret} printed: {all}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_reaches_the_user_when_the_history_is_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.db");
+    quarry()
+        .args(["runs", "list"])
+        .env("QUARRY_DB", &db)
+        .assert()
+        .success();
+    // Another process holds the write lock for longer than Quarry waits for it.
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let server = FakeServer::start(vec![Reply::tool_call("Person", PERSON_OK)])
+        .await
+        .unwrap();
+    let out = extract(&server)
+        .env("QUARRY_DB", &db)
+        .arg("--compact")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{stderr}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["name"], "Ada Lovelace", "the result is printed");
+    assert!(
+        stderr.contains("was not recorded in the run history"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("locked"), "{stderr}");
+    holder.execute_batch("ROLLBACK").unwrap();
+}
+
+#[test]
+fn a_local_server_that_is_not_running_says_how_to_start_it() {
+    let out = quarry()
+        .args([
+            "extract",
+            "--provider",
+            "ollama/llama3.1",
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+        ])
+        .args(["--schema", "person", "--max-retries", "0"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("`ollama serve`, then `ollama pull llama3.1`"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn reference_tables() {
     quarry()
@@ -504,7 +746,23 @@ fn reference_tables() {
         .success()
         .stdout(predicate::str::contains(
             "| MISTRAL_STRUCTURED_OUTPUTS | json_schema | mistral |",
+        ))
+        .stdout(predicate::str::contains(
+            "| `tools` | one function tool from the schema, `tool_choice` forcing it |",
         ));
+    // README's tables are the tables the binary prints, line for line.
+    let readme = include_str!("../../../README.md");
+    for command in ["providers", "modes"] {
+        let out = quarry().arg(command).output().unwrap();
+        for line in String::from_utf8(out.stdout).unwrap().lines() {
+            if line.starts_with("| ") && !line.starts_with("|---") {
+                assert!(
+                    readme.contains(line),
+                    "README lacks this line of `quarry {command}`:\n{line}"
+                );
+            }
+        }
+    }
     quarry()
         .arg("schemas")
         .assert()
