@@ -430,9 +430,14 @@ fn insert_archive(tx: &Transaction<'_>, archive: &RunArchive) -> Result<RunId, S
                     a.total_tokens as i64, text(&a.error)?, text(&a.raw)?, a.cost_usd],
         )?;
     }
-    let mut chain = None;
-    for e in &archive.events {
-        let body = payloads.event(&mut chain, e.seq, &e.body, e.kind == "partial")?;
+    let bodies = payloads.events(
+        &mut None,
+        archive
+            .events
+            .iter()
+            .map(|e| (e.seq, &e.body, e.kind == "partial")),
+    )?;
+    for (e, body) in archive.events.iter().zip(bodies) {
         tx.execute(
             "INSERT INTO events (run_id, seq, type, t_ms, body) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![id, e.seq as i64, e.kind, e.t_ms, body],

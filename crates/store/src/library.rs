@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::db::Store;
 use crate::diff::{Difference, diff};
 use crate::error::StoreError;
-use crate::payload::{Payloads, load_json, load_text};
+use crate::payload::{Payloads, load_json_text, load_text};
 use crate::runs::Body;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -140,10 +140,7 @@ impl Store {
                 let stored: String = r.get(1)?;
                 let body = match kind {
                     Kind::Schema => load_text(&self.conn, stored)?,
-                    Kind::Prompt if stored.contains("\\u0000qp:") => {
-                        serde_json::to_string(&load_json(&self.conn, &stored)?)?
-                    }
-                    Kind::Prompt => stored,
+                    Kind::Prompt => load_json_text(&self.conn, stored)?,
                 };
                 Ok(Version {
                     version: r.get(0)?,
@@ -290,6 +287,23 @@ mod tests {
             serde_json::to_string(&[quarry_engine::Message::user("Extract {{ doc }}")]).unwrap();
         assert_eq!(s.save_version(Kind::Prompt, "extract", &msgs).unwrap(), 1);
         assert!(s.save_version(Kind::Prompt, "x", "\"hi\"").is_err());
+    }
+
+    #[test]
+    fn a_prompt_with_an_image_is_stored_once_and_reads_back_as_saved() {
+        let mut s = Store::open_in_memory().unwrap();
+        let image = format!("data:image/png;base64,{}", "iVBO".repeat(50_000));
+        let msgs = serde_json::to_string(&[
+            quarry_engine::Message::user("Describe {{ it }}").with_image(image)
+        ])
+        .unwrap();
+        assert_eq!(s.save_version(Kind::Prompt, "look", &msgs).unwrap(), 1);
+        assert_eq!(s.save_version(Kind::Prompt, "look", &msgs).unwrap(), 1);
+        assert_eq!(s.versions(Kind::Prompt, "look").unwrap()[0].body, msgs);
+        let stored = s
+            .query_i64("SELECT MAX(length(messages)) FROM prompt_versions")
+            .unwrap();
+        assert!(stored < 300, "{stored} bytes in the row");
     }
 
     #[test]

@@ -58,12 +58,48 @@ const PACKED_AFTER_PREVIOUS: u8 = 2;
 /// Every this many events one is compressed alone, so that a damaged row can take at most
 /// this many others with it.
 pub(crate) const CHAIN_MAX: u32 = 256;
+/// The largest compressed value read back (a streamed answer's event is far smaller).
+const MAX_PACKED: usize = 1 << 30;
 
-/// `bytes` zstd-compressed, when that saves at least 10%.
-fn compress(bytes: &[u8]) -> Option<Vec<u8>> {
-    zstd::bulk::compress(bytes, LEVEL)
+/// `bytes` zstd-compressed, with `prefix` as the history it continues (a raw prefix: unlike a
+/// loaded dictionary it builds no tables of its own, so it costs next to nothing for small
+/// events); `None` when that does not save 10%.
+fn compress<'p>(
+    cctx: &mut zstd::zstd_safe::CCtx<'p>,
+    bytes: &[u8],
+    prefix: Option<&'p [u8]>,
+) -> Option<Vec<u8>> {
+    cctx.set_parameter(zstd::zstd_safe::CParameter::CompressionLevel(LEVEL))
+        .ok()?;
+    if let Some(p) = prefix {
+        cctx.ref_prefix(p).ok()?;
+    }
+    let mut out = Vec::with_capacity(zstd::zstd_safe::compress_bound(bytes.len()));
+    cctx.compress2(&mut out, bytes).ok()?;
+    (out.len() * 10 <= bytes.len() * 9).then_some(out)
+}
+
+/// The bytes [`compress`] packed, with the same prefix.
+fn decompress(packed: &[u8], prefix: Option<&[u8]>) -> Result<Vec<u8>, String> {
+    use zstd::zstd_safe::{DCtx, get_frame_content_size};
+    let size = get_frame_content_size(packed)
+        .map_err(|_| "not a zstd frame".to_string())?
+        .ok_or("a zstd frame without its size")?;
+    // Quarry writes nothing this large in one piece; a bigger size is damage, not a reason to
+    // allocate it.
+    let size = usize::try_from(size)
         .ok()
-        .filter(|packed| packed.len() * 10 <= bytes.len() * 9)
+        .filter(|s| *s <= MAX_PACKED)
+        .ok_or("an implausible size")?;
+    let mut dctx = DCtx::create();
+    if let Some(p) = prefix {
+        dctx.ref_prefix(p)
+            .map_err(zstd::zstd_safe::get_error_name)?;
+    }
+    let mut out = Vec::with_capacity(size);
+    dctx.decompress(&mut out, packed)
+        .map_err(zstd::zstd_safe::get_error_name)?;
+    Ok(out)
 }
 
 fn hex(hash: &[u8]) -> String {
@@ -143,48 +179,60 @@ impl<'c> Payloads<'c> {
         Ok(format!("{STRING_MARK}{}", self.put(text.as_bytes())?))
     }
 
-    /// An event body's column value: its JSON text (large strings moved out; large arrays and
-    /// objects too, except in `partial` events, whose changes are shared with nothing and
-    /// shrink far more compressed next to the event before), zstd-compressed when that saves
-    /// 10%, against the body of the event before it (`chain`) when that is event `seq - 1`.
-    /// `chain` becomes this event; the caller clears it when the row was not written.
-    pub(crate) fn event<T: Serialize + ?Sized>(
+    /// The column values of a run's events, in order (`seq`, body, whether it is a `partial`
+    /// event): each body's JSON text (large strings moved out; large arrays and objects too,
+    /// except in `partial` events, whose changes are shared with nothing and shrink far more
+    /// compressed next to the event before), zstd-compressed when that saves 10%, against the
+    /// body of the event before it when that is event `seq - 1`. `chain` is the event written
+    /// before the first, and becomes the last.
+    pub(crate) fn events<'e, T: Serialize + 'e>(
         &self,
         chain: &mut Option<Chain>,
-        seq: u64,
-        body: &T,
-        partial: bool,
-    ) -> Result<SqlValue, StoreError> {
-        let text = self.stored(body, !partial)?;
-        let previous = chain
-            .take()
-            .filter(|c| c.seq.checked_add(1) == Some(seq) && c.length < CHAIN_MAX);
-        let packed = match &previous {
-            _ if text.len() < BODY_COMPRESS_MIN => None,
-            Some(p) => zstd::bulk::Compressor::with_dictionary(LEVEL, p.text.as_bytes())
-                .and_then(|mut c| c.compress(text.as_bytes()))
-                .ok()
-                .map(|z| (PACKED_AFTER_PREVIOUS, z)),
-            None => zstd::bulk::compress(text.as_bytes(), LEVEL)
-                .ok()
-                .map(|z| (PACKED_ALONE, z)),
+        events: impl IntoIterator<Item = (u64, &'e T, bool)>,
+    ) -> Result<Vec<SqlValue>, StoreError> {
+        let mut texts = Vec::new();
+        for (seq, body, partial) in events {
+            texts.push((seq, self.stored(body, !partial)?));
         }
-        .filter(|(_, z)| (z.len() + 1) * 10 <= text.len() * 9);
-        let (value, length) = match packed {
-            Some((tag, z)) => {
-                let mut blob = Vec::with_capacity(z.len() + 1);
-                blob.push(tag);
-                blob.extend_from_slice(&z);
-                let length = match tag {
-                    PACKED_AFTER_PREVIOUS => previous.map_or(0, |p| p.length + 1),
-                    _ => 0,
-                };
-                (SqlValue::Blob(blob), length)
-            }
-            None => (SqlValue::Text(text.clone()), 0),
-        };
-        *chain = Some(Chain { seq, text, length });
-        Ok(value)
+        let mut values = Vec::with_capacity(texts.len());
+        let old = chain.take();
+        // One context for the batch: creating one costs more than compressing a small event.
+        let mut cctx = zstd::zstd_safe::CCtx::create();
+        let mut before: Option<(u64, u32, &str)> =
+            old.as_ref().map(|c| (c.seq, c.length, c.text.as_str()));
+        for (seq, text) in &texts {
+            let previous = before
+                .filter(|(s, length, _)| s.checked_add(1) == Some(*seq) && *length < CHAIN_MAX);
+            let packed = match previous {
+                _ if text.len() < BODY_COMPRESS_MIN => None,
+                Some((_, _, p)) => compress(&mut cctx, text.as_bytes(), Some(p.as_bytes()))
+                    .map(|z| (PACKED_AFTER_PREVIOUS, z)),
+                None => compress(&mut cctx, text.as_bytes(), None).map(|z| (PACKED_ALONE, z)),
+            };
+            let length = match packed {
+                Some((tag, z)) => {
+                    let mut blob = Vec::with_capacity(z.len() + 1);
+                    blob.push(tag);
+                    blob.extend_from_slice(&z);
+                    values.push(SqlValue::Blob(blob));
+                    match (tag, previous) {
+                        (PACKED_AFTER_PREVIOUS, Some((_, length, _))) => length + 1,
+                        _ => 0,
+                    }
+                }
+                None => {
+                    values.push(SqlValue::Text(text.clone()));
+                    0
+                }
+            };
+            before = Some((*seq, length, text));
+        }
+        *chain = before.map(|(seq, length, text)| Chain {
+            seq,
+            length,
+            text: text.to_string(),
+        });
+        Ok(values)
     }
 
     /// Writes `value` as JSON into `out`, moving large parts out bottom-up: a container's size
@@ -260,8 +308,9 @@ impl<'c> Payloads<'c> {
                 CHUNK_MAX,
                 fastcdc::v2020::Normalization::Level0,
             );
+            let mut cctx = zstd::zstd_safe::CCtx::create();
             for c in cuts {
-                let id = self.chunk(&bytes[c.offset..c.offset + c.length])?;
+                let id = self.chunk(&mut cctx, &bytes[c.offset..c.offset + c.length])?;
                 ids.extend_from_slice(&id.to_le_bytes());
             }
             self.conn
@@ -272,7 +321,7 @@ impl<'c> Payloads<'c> {
     }
 
     /// The id of the chunk holding `bytes`, stored if new.
-    fn chunk(&self, bytes: &[u8]) -> Result<i64, StoreError> {
+    fn chunk(&self, cctx: &mut zstd::zstd_safe::CCtx<'_>, bytes: &[u8]) -> Result<i64, StoreError> {
         let hash = Sha256::digest(bytes);
         let known: Option<i64> = self
             .conn
@@ -282,7 +331,7 @@ impl<'c> Payloads<'c> {
         if let Some(id) = known {
             return Ok(id);
         }
-        let packed = compress(bytes);
+        let packed = compress(cctx, bytes, None);
         let (zstd, data) = match &packed {
             Some(p) => (true, p.as_slice()),
             None => (false, bytes),
@@ -311,8 +360,8 @@ fn get(conn: &Connection, hex: &str) -> Result<Vec<u8>, StoreError> {
             .optional()?
             .ok_or_else(|| damaged(conn, format!("chunk {id} of payload {hex} is missing")))?;
         if zstd {
-            let raw = zstd::bulk::decompress(&data, CHUNK_MAX as usize)
-                .map_err(|e| damaged(conn, format!("chunk {id}: {e}")))?;
+            let raw =
+                decompress(&data, None).map_err(|e| damaged(conn, format!("chunk {id}: {e}")))?;
             out.extend_from_slice(&raw);
         } else {
             out.extend_from_slice(&data);
@@ -371,6 +420,15 @@ pub(crate) fn load_json(conn: &Connection, stored: &str) -> Result<Value, StoreE
     Ok(value)
 }
 
+/// Stored JSON text as the JSON text that was written (re-serialized only when it holds
+/// markers).
+pub(crate) fn load_json_text(conn: &Connection, stored: String) -> Result<String, StoreError> {
+    if !stored.contains(PREFIX_IN_JSON) {
+        return Ok(stored);
+    }
+    Ok(serde_json::to_string(&load_json(conn, &stored)?)?)
+}
+
 /// A plain-text column's value as it was written.
 pub(crate) fn load_text(conn: &Connection, stored: String) -> Result<String, StoreError> {
     match stored.strip_prefix(STRING_MARK) {
@@ -401,18 +459,15 @@ pub(crate) fn event_text(
         }
     };
     let unpacked = match blob.split_first() {
-        Some((&PACKED_ALONE, z)) => zstd::stream::decode_all(z),
+        Some((&PACKED_ALONE, z)) => decompress(z, None),
         Some((&PACKED_AFTER_PREVIOUS, z)) => {
-            let Some(dict) = previous else {
+            let Some(before) = previous else {
                 return Err(damaged(
                     conn,
                     "an event body refers to a missing event before it".into(),
                 ));
             };
-            zstd::stream::read::Decoder::with_dictionary(z, dict.as_bytes()).and_then(|mut d| {
-                let mut out = Vec::new();
-                std::io::Read::read_to_end(&mut d, &mut out).map(|_| out)
-            })
+            decompress(z, Some(before.as_bytes()))
         }
         _ => return Err(damaged(conn, "an event body of unknown packing".into())),
     };
@@ -508,10 +563,12 @@ mod tests {
                    "changes": [{"op": "append", "path": "/text", "text": words[i as usize]}]})
         };
         let mut chain = None;
-        let alone = p.event(&mut chain, 1, &event(1), true).unwrap();
-        let first = chain.as_ref().unwrap().text.clone();
-        let after = p.event(&mut chain, 2, &event(2), true).unwrap();
-        let (SqlValue::Blob(alone), SqlValue::Blob(after)) = (alone, after) else {
+        let (one, two) = (event(1), event(2));
+        let written = p
+            .events(&mut chain, [(1, &one, true), (2, &two, true)])
+            .unwrap();
+        let first = p.stored(&one, false).unwrap();
+        let [SqlValue::Blob(alone), SqlValue::Blob(after)] = &written[..] else {
             panic!("not compressed")
         };
         assert_eq!((alone[0], after[0]), (PACKED_ALONE, PACKED_AFTER_PREVIOUS));
@@ -522,18 +579,20 @@ mod tests {
             alone.len()
         );
         let read = |b: &[u8], prev| event_text(&store.conn, ValueRef::Blob(b), prev).unwrap();
-        assert_eq!(read(&alone, None), first);
-        let second = read(&after, Some(&first));
+        assert_eq!(read(alone, None), first);
+        let second = read(after, Some(&first));
         assert_eq!(load_json(&store.conn, &second).unwrap(), event(2));
-        assert!(event_text(&store.conn, ValueRef::Blob(&after), None).is_err());
-        // Not the next event: compressed alone.
-        let SqlValue::Blob(gap) = p.event(&mut chain, 9, &event(9), true).unwrap() else {
+        assert!(event_text(&store.conn, ValueRef::Blob(after), None).is_err());
+        // Not the next event: compressed alone; the chain goes on across calls.
+        let (nine, ten, small) = (event(9), event(10), json!({"a": 1}));
+        let written = p
+            .events(&mut chain, [(9, &nine, true), (10, &ten, true)])
+            .unwrap();
+        let [SqlValue::Blob(gap), SqlValue::Blob(next)] = &written[..] else {
             panic!("not compressed")
         };
-        assert_eq!(gap[0], PACKED_ALONE);
-        assert!(matches!(
-            p.event(&mut chain, 10, &json!({"a": 1}), false).unwrap(),
-            SqlValue::Text(_)
-        ));
+        assert_eq!((gap[0], next[0]), (PACKED_ALONE, PACKED_AFTER_PREVIOUS));
+        let written = p.events(&mut chain, [(11, &small, false)]).unwrap();
+        assert!(matches!(written[0], SqlValue::Text(_)));
     }
 }

@@ -185,8 +185,14 @@ impl Writer {
             let mut chain = self.chain.clone();
             let written = self.store.writing(|tx| {
                 let payloads = Payloads::new(tx);
-                for e in &pending {
-                    write_event(tx, &payloads, &mut chain, run, price, e)?;
+                let bodies = payloads.events(
+                    &mut chain,
+                    pending
+                        .iter()
+                        .map(|e| (e.seq, e, matches!(e.event, RunEvent::Partial { .. }))),
+                )?;
+                for (e, body) in pending.iter().zip(bodies) {
+                    write_event(tx, &payloads, run, price, e, body)?;
                 }
                 Ok(())
             });
@@ -282,26 +288,23 @@ fn usage_params(u: &Usage) -> (i64, i64, i64, Option<i64>, Option<i64>) {
     )
 }
 
+/// Writes one event (its `body` as [`Payloads::events`] packed it) and what it changes in the
+/// run's summary rows.
 fn write_event(
     tx: &Transaction<'_>,
     payloads: &Payloads<'_>,
-    chain: &mut Option<Chain>,
     run: RunId,
     price: Option<&Price>,
     e: &EventRecord,
+    body: rusqlite::types::Value,
 ) -> Result<(), StoreError> {
     let cost = |u: &Usage| price.map(|p| p.cost(u));
-    let partial = matches!(e.event, RunEvent::Partial { .. });
-    let body = payloads.event(chain, e.seq, e, partial)?;
-    let written = tx
-        .prepare_cached(
-            "INSERT OR IGNORE INTO events (run_id, seq, type, t_ms, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![run, e.seq as i64, kind(&e.event), e.t_ms, body])?;
-    if written == 0 {
-        // The row there already is not the text the next event would be compressed against.
-        *chain = None;
-    }
+    // A plain insert: the next event may be compressed against this one, so a row already
+    // there under its number (two recorders on one run) must fail, not be kept silently.
+    tx.prepare_cached(
+        "INSERT INTO events (run_id, seq, type, t_ms, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![run, e.seq as i64, kind(&e.event), e.t_ms, body])?;
     match &e.event {
         RunEvent::CompletionResponse {
             attempt,

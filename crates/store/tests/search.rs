@@ -1,4 +1,4 @@
-//! Search (FTS5) and its filters, and the upgrade of a version-1 database.
+//! Search (FTS5) and its filters, and upgrades of databases written by older versions.
 
 use quarry_engine::{ExtractRequest, RunEvent, Usage};
 use quarry_store::{NewRun, Recorder, RunStatus, SearchQuery, Store};
@@ -242,4 +242,58 @@ fn a_version_1_database_is_upgraded_and_its_runs_are_searchable() {
             .unwrap();
         assert_eq!(ids(&found), [1], "{word}");
     }
+}
+
+#[test]
+fn a_version_3_history_keeps_reading_and_its_marker_look_alikes_stay_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v3.db");
+    // What a provider could have answered before payloads existed: text shaped like a marker.
+    let forged = format!("\u{0}qp:s:{}", "ab".repeat(32));
+    let body = serde_json::json!({"v": 1, "seq": 2, "t_ms": 1.5, "type": "parse:error",
+        "error": "bad", "raw": forged, "big": "x".repeat(10_000)});
+    {
+        let conn = Connection::open(&path).unwrap();
+        for sql in [
+            include_str!("../migrations/0001_init.sql"),
+            include_str!("../migrations/0002_search.sql"),
+            include_str!("../migrations/0003_cost.sql"),
+        ] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(
+            r#"PRAGMA user_version = 3;
+            INSERT INTO projects VALUES (1, 'default', '2026-11-01T00:00:00Z');
+            INSERT INTO schemas VALUES (1, 1, 'invoice', '2026-11-01T00:00:00Z');
+            INSERT INTO schema_versions VALUES (1, 1, 1, '{}', '2026-11-01T00:00:00Z');
+            INSERT INTO prompts VALUES (1, 1, 'p', '2026-11-01T00:00:00Z');
+            INSERT INTO prompt_versions VALUES (1, 1, 1,
+                '[{"role":"user","content":[{"type":"text","text":"Find it"}]}]', '2026-11-01T00:00:00Z');
+            INSERT INTO runs (id, project_id, schema_version_id, prompt_version_id, provider, model, spec,
+                status, created_at) VALUES (1, 1, 1, 1, 'openai', 'm', '{"context": {}}', 'failed',
+                '2026-11-01T00:00:00Z');
+            INSERT INTO events VALUES (1, 1, 'run_started', 0.5, '{"v":1,"seq":1,"t_ms":0.5,"type":"run_started"}');"#,
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO events VALUES (1, 2, 'parse:error', 1.5, ?1)",
+            [body.to_string()],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO attempts (run_id, number, error, raw) VALUES (1, 1, 'bad', ?1)",
+            [&forged],
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 4);
+    let run = store.show_run(1).unwrap();
+    assert_eq!(run.events.len(), 2);
+    assert_eq!(run.events[1].body, body);
+    assert_eq!(run.attempts[0].raw.as_deref(), Some(forged.as_str()));
+    // The look-alikes were moved out like any marker-shaped text Quarry writes now.
+    assert_eq!(store.query_i64("SELECT COUNT(*) FROM payloads").unwrap(), 2);
+    let archive = store.export_run(1).unwrap();
+    assert_eq!(archive.events[1].body["raw"], forged.as_str());
 }
