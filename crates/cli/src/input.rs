@@ -61,7 +61,16 @@ fn read_capped(path: &Path, limit: usize, what: &str) -> Result<Vec<u8>, Failure
 
 /// A text file (prompt, variable, schema) as UTF-8, at most [`MAX_TEXT_FILE_BYTES`].
 pub fn read_text(path: &Path, what: &str) -> Result<String, Failure> {
-    let bytes = read_capped(path, MAX_TEXT_FILE_BYTES, what)?;
+    read_text_up_to(path, MAX_TEXT_FILE_BYTES, what)
+}
+
+/// A run archive to import: larger than a prompt (it carries every event of a run), still
+/// bounded.
+pub const MAX_ARCHIVE_BYTES: usize = 1024 * 1024 * 1024;
+
+/// A text file as UTF-8, at most `limit` bytes.
+pub fn read_text_up_to(path: &Path, limit: usize, what: &str) -> Result<String, Failure> {
+    let bytes = read_capped(path, limit, what)?;
     String::from_utf8(bytes).map_err(|e| {
         Failure::input(
             format!(

@@ -58,16 +58,33 @@ fn execute(cmd: KeysCommand) -> Result<(), Failure> {
                     )
                 })?
             } else {
+                // No key is this long; reading `< /dev/zero` must end, not fill memory.
+                const MAX_KEY: u64 = 64 * 1024;
                 let mut text = String::new();
-                std::io::stdin().read_to_string(&mut text).map_err(|e| {
-                    Failure::input(
-                        format!("cannot read the key from stdin: {e}"),
-                        "pipe the key in",
-                    )
-                })?;
+                std::io::stdin()
+                    .take(MAX_KEY + 1)
+                    .read_to_string(&mut text)
+                    .map_err(|e| {
+                        Failure::input(
+                            format!("cannot read the key from stdin: {e}"),
+                            "pipe the key in (as text)",
+                        )
+                    })?;
+                if text.len() as u64 > MAX_KEY {
+                    return Err(Failure::input(
+                        "the key on stdin is longer than 64 KiB",
+                        "pipe only the key in",
+                    ));
+                }
                 text
             };
             let key = key.trim();
+            if let Some(problem) = ApiKey::new(key).problem().filter(|_| !key.is_empty()) {
+                return Err(Failure::input(
+                    format!("the key {problem}, so it could not be sent to {}", p.name),
+                    "store the key alone, as it was given to you",
+                ));
+            }
             if key.is_empty() {
                 return Err(Failure::input(
                     "no key was given",

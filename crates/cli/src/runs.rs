@@ -251,12 +251,11 @@ fn execute(cmd: RunsCommand) -> Result<(), Failure> {
             let mut store = db.open()?;
             let mut imported = Vec::new();
             for file in files {
-                let text = std::fs::read_to_string(&file).map_err(|e| {
-                    Failure::input(
-                        format!("cannot read {}: {e}", file.display()),
-                        "check the path",
-                    )
-                })?;
+                let text = crate::input::read_text_up_to(
+                    &file,
+                    crate::input::MAX_ARCHIVE_BYTES,
+                    "run archive",
+                )?;
                 let archive: RunArchive = serde_json::from_str(&text).map_err(|e| {
                     Failure::input(
                         format!("{} is not a Quarry run archive: {e}", file.display()),

@@ -76,6 +76,27 @@ fn an_empty_key_or_an_unknown_provider_is_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown provider `opneai`"));
 }
 
+#[test]
+fn a_key_that_could_not_be_sent_or_never_ends_is_refused() {
+    let mut cmd = quarry();
+    cmd.args(["keys", "set", "openai"]);
+    let out = with_stdin(cmd, "sk-two words-0123456789\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("contains a space at position 7"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("0123456789"), "{stderr}");
+    let out = quarry()
+        .args(["keys", "set", "openai"])
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("longer than 64 KiB"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stored_key_is_used_listed_and_deleted_and_never_written_down() {
     if std::env::var_os("QUARRY_TEST_KEYCHAIN").is_none() {

@@ -63,9 +63,26 @@ impl PriceTable {
     /// those of the same provider and model.
     pub fn with_overrides(path: &Path) -> Result<PriceTable, PriceError> {
         let mut table = Self::builtin();
-        let Ok(text) = std::fs::read_to_string(path) else {
+        // A price table is a few kilobytes; a path such as /dev/zero must not fill memory.
+        const MAX_PRICES_BYTES: u64 = 8 * 1024 * 1024;
+        let Ok(file) = std::fs::File::open(path) else {
             return Ok(table);
         };
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut std::io::Read::take(file, MAX_PRICES_BYTES + 1),
+            &mut text,
+        )
+        .map_err(|e| PriceError {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        })?;
+        if text.len() as u64 > MAX_PRICES_BYTES {
+            return Err(PriceError {
+                path: path.display().to_string(),
+                detail: "the file is larger than 8 MiB".into(),
+            });
+        }
         let user: PriceTable = serde_json::from_str(&text).map_err(|e| PriceError {
             path: path.display().to_string(),
             detail: e.to_string(),
@@ -114,6 +131,12 @@ mod tests {
         let cost = t.lookup("openai", "gpt-4o-mini").unwrap().cost(&usage);
         // 600k fresh x 0.15 + 400k cached x 0.075 + 100k out x 0.60, per million.
         assert!((cost - (0.09 + 0.03 + 0.06)).abs() < 1e-12, "{cost}");
+    }
+
+    #[test]
+    fn a_price_file_that_never_ends_is_refused() {
+        let e = PriceTable::with_overrides(Path::new("/dev/zero")).unwrap_err();
+        assert!(e.to_string().contains("larger than 8 MiB"), "{e}");
     }
 
     #[test]
