@@ -643,13 +643,27 @@ impl Run<'_> {
             u
         };
         let idle_limit = self.request.transport.request_timeout;
+        // Silence is measured from the last time the answer grew: keep-alive comments and
+        // events that carry nothing do not keep a stream alive forever.
+        let (mut last_progress, mut answered) = (Instant::now(), 0usize);
         loop {
+            let idle = idle_limit.saturating_sub(last_progress.elapsed());
+            if idle.is_zero() {
+                // Checked here too: a server that floods keep-alives always has a chunk ready,
+                // so waiting for one would never time out.
+                let reason = format!(
+                    "no part of the answer arrived for {}",
+                    crate::limits::human_duration(idle_limit)
+                );
+                let usage = total(&feed);
+                return Err(self.broken(info, &mut feed, &sse, reason, usage));
+            }
             let idle = match deadline {
                 Some(d) => match d.checked_duration_since(Instant::now()) {
-                    Some(left) if !left.is_zero() => left.min(idle_limit),
+                    Some(left) if !left.is_zero() => left.min(idle),
                     _ => return Err(SendFailure::Deadline),
                 },
-                None => idle_limit,
+                None => idle,
             };
             let next = tokio::select! {
                 biased;
@@ -671,8 +685,8 @@ impl Run<'_> {
                 }
                 Err(_) => {
                     let reason = format!(
-                        "nothing arrived for {}",
-                        crate::limits::human_duration(idle)
+                        "no part of the answer arrived for {}",
+                        crate::limits::human_duration(idle_limit)
                     );
                     let usage = total(&feed);
                     return Err(self.broken(info, &mut feed, &sse, reason, usage));
@@ -755,6 +769,10 @@ impl Run<'_> {
                     retry_in_ms: None,
                 });
                 return Err(SendFailure::Error(e));
+            }
+            let grown = feed.answer_bytes();
+            if grown != answered || feed.acc.done {
+                (last_progress, answered) = (Instant::now(), grown);
             }
             if first_field_ms.is_none() && changes.iter().any(closes) {
                 first_field_ms = Some(ms(t0));

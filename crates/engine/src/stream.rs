@@ -377,15 +377,16 @@ impl Feed {
             .then(|| self.snapshot.into_value())
     }
 
-    /// Bytes of answer text and tool-call arguments assembled so far.
+    /// Bytes of the answer assembled so far: text, refusal, tool-call names and arguments
+    /// (everything a stream can make grow).
     pub fn answer_bytes(&self) -> usize {
-        self.acc.text.len()
-            + self
-                .acc
-                .calls
-                .iter()
-                .map(|c| c.arguments.len())
-                .sum::<usize>()
+        let calls: usize = self
+            .acc
+            .calls
+            .iter()
+            .map(|c| c.arguments.len() + c.name.len())
+            .sum();
+        self.acc.text.len() + self.acc.refusal.len() + calls
     }
 
     /// Applies one delta; appends changes and closed items.
@@ -408,6 +409,9 @@ impl Feed {
                     self.parse(&text[begin.from..], changes, items);
                 }
             }
+            // Protocols refuse larger indexes (`MAX_TOOL_CALLS`); a slot per index must never
+            // be taken on a stream's word.
+            Delta::ToolArgs { index, .. } if index >= 1024 => {}
             Delta::ToolArgs {
                 index,
                 id,

@@ -691,6 +691,45 @@ async fn a_server_that_never_answers_is_given_up_on_per_request() {
     }
 }
 
+#[tokio::test]
+async fn keep_alives_and_empty_events_do_not_keep_a_stream_alive_forever() {
+    let first = chunk(json!({"tool_calls": [{"index": 0, "id": "c", "function":
+        {"name": "Person", "arguments": "{\"name\": \"Ada"}}]}));
+    for block in [": keep-alive\n\n".to_string(), chunk(json!({}))] {
+        let server = FakeServer::start(vec![Reply::Endless {
+            content_type: "text/event-stream".into(),
+            prefix: first.clone().into_bytes(),
+            block: block.repeat(64).into_bytes(),
+        }])
+        .await
+        .unwrap();
+        let mut r = req(&server);
+        r.transport.max_retries = 0;
+        r.transport.request_timeout = Duration::from_millis(400);
+        let t0 = Instant::now();
+        let (err, _) = run_err(&client(), r, Some(StreamKind::Partial)).await;
+        assert_eq!(err.code(), "incomplete_stream", "{err}");
+        assert!(
+            err.to_string()
+                .contains("no part of the answer arrived for 0.4 s"),
+            "{err}"
+        );
+        assert_eq!(err.info().details["partial"], json!({"name": "Ada"}));
+        assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    }
+}
+
+#[tokio::test]
+async fn a_tool_call_index_in_the_billions_is_malformed_not_an_allocation() {
+    let mut events = chunk(json!({"tool_calls": [{"index": 4_000_000_000u64, "id": "c",
+        "function": {"name": "Person", "arguments": "{}"}}]}));
+    events.push_str("data: [DONE]\n\n");
+    let server = FakeServer::start(vec![Reply::sse(&events)]).await.unwrap();
+    let (err, _) = run_err(&client(), req(&server), Some(StreamKind::Partial)).await;
+    assert_eq!(err.code(), "malformed_response", "{err}");
+    assert!(err.to_string().contains("index 4000000000"), "{err}");
+}
+
 #[test]
 fn the_default_request_timeout_is_the_one_readme_states() {
     let readme = include_str!("../../../README.md");

@@ -582,12 +582,26 @@ struct WireFunction<'a> {
     arguments: Option<Cow<'a, str>>,
 }
 
-fn chat_deltas(chunk: WireChunk<'_>, out: &mut dyn FnMut(Delta<'_>)) {
+/// More parallel tool calls than any model makes: an index past it is a broken (or hostile)
+/// stream, and taking it at its word would allocate a slot per index.
+const MAX_TOOL_CALLS: usize = 1024;
+
+fn check_index(index: usize) -> Result<usize, StreamFailure> {
+    if index < MAX_TOOL_CALLS {
+        Ok(index)
+    } else {
+        Err(StreamFailure::Malformed(format!(
+            "a tool call has index {index}; at most {MAX_TOOL_CALLS} tool calls are read"
+        )))
+    }
+}
+
+fn chat_deltas(chunk: WireChunk<'_>, out: &mut dyn FnMut(Delta<'_>)) -> Result<(), StreamFailure> {
     if let Some(usage) = chunk.usage.as_ref().filter(|u| u.is_object()) {
         out(Delta::Usage(chat_usage(usage)));
     }
     let Some(choice) = chunk.choices.into_iter().next() else {
-        return;
+        return Ok(());
     };
     if let Some(delta) = choice.delta {
         if let Some(text) = delta.content.filter(|t| !t.is_empty()) {
@@ -602,7 +616,7 @@ fn chat_deltas(chunk: WireChunk<'_>, out: &mut dyn FnMut(Delta<'_>)) {
                 None => (None, None),
             };
             out(Delta::ToolArgs {
-                index: call.index.unwrap_or(i),
+                index: check_index(call.index.unwrap_or(i))?,
                 id: call.id,
                 name,
                 text: text.unwrap_or_default(),
@@ -620,6 +634,7 @@ fn chat_deltas(chunk: WireChunk<'_>, out: &mut dyn FnMut(Delta<'_>)) {
     if let Some(f) = finish(choice.finish_reason.as_deref()) {
         out(Delta::Finish(f));
     }
+    Ok(())
 }
 
 fn stream_error(err: &Value) -> StreamFailure {
@@ -634,16 +649,18 @@ fn stream_error(err: &Value) -> StreamFailure {
 fn responses_deltas(root: &Value, out: &mut dyn FnMut(Delta<'_>)) -> Result<(), StreamFailure> {
     let kind = root.get("type").and_then(Value::as_str).unwrap_or("");
     let index = || {
-        root.get("output_index")
+        let i = root
+            .get("output_index")
             .and_then(Value::as_u64)
-            .unwrap_or(0) as usize
+            .unwrap_or(0);
+        check_index(usize::try_from(i).unwrap_or(usize::MAX))
     };
     let text = |key: &str| Cow::Borrowed(root.get(key).and_then(Value::as_str).unwrap_or(""));
     match kind {
         "response.output_text.delta" => out(Delta::Text(text("delta"))),
         "response.refusal.delta" => out(Delta::Refusal(text("delta"))),
         "response.function_call_arguments.delta" => out(Delta::ToolArgs {
-            index: index(),
+            index: index()?,
             id: None,
             name: None,
             text: text("delta"),
@@ -653,7 +670,7 @@ fn responses_deltas(root: &Value, out: &mut dyn FnMut(Delta<'_>)) -> Result<(), 
                 && item.get("type").and_then(Value::as_str) == Some("function_call")
             {
                 out(Delta::ToolArgs {
-                    index: index(),
+                    index: index()?,
                     id: string_at(item, "call_id")
                         .or_else(|| string_at(item, "id"))
                         .map(Cow::Owned),
@@ -830,8 +847,7 @@ impl Protocol for OpenAi {
         if let Some(err) = chunk.error.as_ref().filter(|e| !e.is_null()) {
             return Err(stream_error(err));
         }
-        chat_deltas(chunk, out);
-        Ok(())
+        chat_deltas(chunk, out)
     }
 
     fn failure(&self, _status: u16, body: &str) -> ProviderFailure {
