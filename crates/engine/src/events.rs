@@ -180,7 +180,9 @@ impl RunEvent {
                 r.mask_value(&mut request.body);
             }
             RunEvent::CompletionResponse { body, .. } => r.mask_value(body),
-            RunEvent::Partial { changes, .. } => changes.iter_mut().for_each(|c| c.redact(r)),
+            // Already masked where they were made, by the stream's guard (which also catches a
+            // secret split across two pieces, as masking each piece here could not).
+            RunEvent::Partial { .. } => {}
             RunEvent::Item { value, .. } => r.mask_value(value),
             RunEvent::ItemInvalid { issues, .. } => issues.iter_mut().for_each(|i| i.redact(r)),
             RunEvent::CompletionError { error, .. } | RunEvent::RunFailed { error, .. } => {

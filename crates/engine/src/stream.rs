@@ -250,6 +250,9 @@ enum Source {
 struct Guard {
     redactor: Redactor,
     held: Option<(Path, String)>,
+    /// The last path seen and its masked form: a growing string sends many pieces to one
+    /// path, whose keys need checking once.
+    last_path: Option<(Path, Path)>,
 }
 
 impl Guard {
@@ -284,10 +287,19 @@ impl Guard {
         out.push(change);
     }
 
-    fn emit(&self, (path, text): (Path, String), out: &mut Vec<Change>) {
-        let mut change = Change::Append { path, text };
-        change.redact(&self.redactor);
-        out.push(change);
+    fn emit(&mut self, (path, mut text): (Path, String), out: &mut Vec<Change>) {
+        let path = match &self.last_path {
+            Some((seen, masked)) if Arc::ptr_eq(&seen.0, &path.0) => masked.clone(),
+            _ => {
+                let mut change = Change::Complete { path: path.clone() };
+                change.redact(&self.redactor);
+                let masked = change.path().clone();
+                self.last_path = Some((path, masked.clone()));
+                masked
+            }
+        };
+        self.redactor.mask_string(&mut text);
+        out.push(Change::Append { path, text });
     }
 
     fn flush(&mut self, out: &mut Vec<Change>) {
@@ -349,6 +361,7 @@ impl Feed {
             guard: Guard {
                 redactor,
                 held: None,
+                last_path: None,
             },
             broken: None,
             acc: Accumulator::default(),
