@@ -22,12 +22,6 @@ pub struct History {
     pub failure: Option<StoreError>,
 }
 
-/// Whether a store error means "another process holds the database": the run goes on
-/// without its record rather than not at all.
-fn is_busy(e: &StoreError) -> bool {
-    matches!(e, StoreError::Busy { .. })
-}
-
 impl History {
     /// Opens the history at `path` (`None`: `--no-save`). A database locked by another
     /// process for longer than Quarry waits does not stop the run: it goes on unrecorded and
@@ -49,7 +43,7 @@ impl History {
         if let Some(path) = path {
             match Store::open(&path) {
                 Ok(store) => history.store = Some(store),
-                Err(e) if is_busy(&e) => history.failure = Some(e),
+                Err(e) if e.is_busy() => history.failure = Some(e),
                 Err(e) => return Err(crate::runs::store_failure(e)),
             }
         }
@@ -110,7 +104,7 @@ impl History {
         });
         let id = match started {
             Ok(id) => id,
-            Err(e) if is_busy(&e) => {
+            Err(e) if e.is_busy() => {
                 self.store = Some(store);
                 self.failure = Some(e);
                 return Ok(None);

@@ -707,6 +707,71 @@ async fn a_result_reaches_the_user_when_the_history_is_locked() {
     holder.execute_batch("ROLLBACK").unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_never_reach_the_history_or_its_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let server = FakeServer::start(vec![Reply::tool_call("Person", PERSON_OK)])
+        .await
+        .unwrap();
+    let base = server
+        .base_url()
+        .replace("http://", "http://alice:url-pass-0004@");
+    extract(&server)
+        .env("QUARRY_DB", &db)
+        .args(["--base-url", &base, "--max-retries", "0"])
+        .args(["--header", "X-Api-Key: header-key-0005"])
+        .args(["--header", "X-Portkey-Virtual-Key: portkey-0006"])
+        .args(["--header", "Authorization: Bearer bearer-0007"])
+        .assert()
+        .success();
+    assert_eq!(
+        server.requests()[0].header("x-portkey-virtual-key"),
+        Some("portkey-0006")
+    );
+    let show = quarry()
+        .env("QUARRY_DB", &db)
+        .args(["runs", "show", "1", "--json"])
+        .output()
+        .unwrap();
+    let archive = quarry()
+        .env("QUARRY_DB", &db)
+        .args(["runs", "export", "1", "--format", "run"])
+        .output()
+        .unwrap();
+    assert!(show.status.success() && archive.status.success());
+    let mut seen = String::from_utf8_lossy(&show.stdout).to_string();
+    seen.push_str(&String::from_utf8_lossy(&archive.stdout));
+    assert!(
+        seen.contains("X-Portkey-Virtual-Key"),
+        "the header is recorded, its value not"
+    );
+    // The database's own bytes, the write-ahead log included.
+    for file in ["h.db", "h.db-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.path().join(file)) {
+            seen.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    }
+    for secret in [
+        "url-pass-0004",
+        "header-key-0005",
+        "portkey-0006",
+        "bearer-0007",
+        &KEY[3..],
+    ] {
+        assert!(!seen.contains(secret), "{secret} is in the history");
+    }
+    // Rerunning it asks for the credentials it does not have.
+    let rerun = quarry()
+        .env("QUARRY_DB", &db)
+        .args(["runs", "rerun", "1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&rerun.stderr);
+    assert_eq!(rerun.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("not kept in the run history"), "{stderr}");
+}
+
 #[test]
 fn a_local_server_that_is_not_running_says_how_to_start_it() {
     let out = quarry()

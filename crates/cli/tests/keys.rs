@@ -178,3 +178,39 @@ async fn a_stored_key_is_used_listed_and_deleted_and_never_written_down() {
     let groq = provider(&list, "groq");
     assert_eq!(groq["source"], "missing");
 }
+
+#[test]
+fn a_missing_key_suggests_the_keychain_only_where_one_answers() {
+    let extract = || {
+        let mut cmd = quarry();
+        cmd.args([
+            "extract",
+            "--provider",
+            "openai/gpt-4o-mini",
+            "--schema",
+            "person",
+        ])
+        .args(["--no-save"]);
+        cmd
+    };
+    let out = extract()
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/quarry-bus",
+        )
+        .env_remove("DISPLAY")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("export OPENAI_API_KEY="), "{stderr}");
+    assert!(!stderr.contains("keys set"), "{stderr}");
+    if std::env::var_os("QUARRY_TEST_KEYCHAIN").is_none() {
+        eprintln!("QUARRY_TEST_KEYCHAIN is not set: run scripts/test for the keychain half");
+        return;
+    }
+    let out = extract().output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("quarry keys set openai"), "{stderr}");
+}

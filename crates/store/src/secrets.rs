@@ -99,7 +99,7 @@ pub fn locate(provider: &str, env_var: &str) -> (KeyLocation, Option<SecretError
 /// no key (the environment still works); each provider is looked up once per process.
 #[derive(Default)]
 pub struct KeychainThenEnv {
-    cache: Mutex<HashMap<String, Option<ApiKey>>>,
+    cache: Mutex<HashMap<String, Result<Option<ApiKey>, ()>>>,
 }
 
 impl KeySource for KeychainThenEnv {
@@ -107,9 +107,18 @@ impl KeySource for KeychainThenEnv {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         let stored = cache
             .entry(provider.to_string())
-            .or_insert_with(|| get_key(provider).ok().flatten())
-            .clone();
+            .or_insert_with(|| get_key(provider).map_err(|_| ()))
+            .clone()
+            .ok()
+            .flatten();
         stored.or_else(|| quarry_engine::EnvKeys.key(provider, env_var))
+    }
+
+    /// Whether the lookups made so far reached a keychain (a missing key then suggests storing
+    /// it there; without one, only the environment is worth suggesting).
+    fn keychain_available(&self) -> bool {
+        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        !cache.is_empty() && cache.values().all(Result::is_ok)
     }
 }
 
