@@ -119,6 +119,7 @@ fn flag(setting: Setting) -> &'static str {
         Setting::ExtraBody => "--extra",
         Setting::Timeout => "--timeout",
         Setting::RequestTimeout => "--request-timeout",
+        Setting::MaxRetries => "--max-retries",
         Setting::Sampling => "--temperature / --top-p",
         Setting::Stream => "--stream",
         Setting::Messages => "--prompt / --system",

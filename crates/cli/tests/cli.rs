@@ -472,6 +472,17 @@ async fn bad_inputs_table() {
             &["--timeout NaN is not a number of seconds"],
         ),
         (
+            "re-asks without end",
+            vec!["--max-retries", "4294967295"],
+            None,
+            None,
+            2,
+            &[
+                "4294967295 re-asks is more than the 100 Quarry makes",
+                "in: --max-retries",
+            ],
+        ),
+        (
             "request timeout zero",
             vec!["--request-timeout", "0"],
             None,

@@ -688,6 +688,19 @@ fn check_settings(req: &ExtractRequest) -> Result<(), Error> {
             hint: "give a request timeout in seconds, for example 120".into(),
         });
     }
+    let max = crate::limits::MAX_RETRIES;
+    for (what, n) in [
+        ("re-asks", req.max_retries),
+        ("transport retries", req.transport.max_retries),
+    ] {
+        if n > max {
+            return Err(Error::InvalidSetting {
+                setting: Setting::MaxRetries,
+                message: format!("{n} {what} is more than the {max} Quarry makes"),
+                hint: format!("ask for at most {max} (3 is the default)"),
+            });
+        }
+    }
     let s = &req.sampling;
     for (name, v) in [("temperature", s.temperature), ("top_p", s.top_p)] {
         if v.is_some_and(|v| !v.is_finite()) {

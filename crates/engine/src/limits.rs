@@ -23,6 +23,9 @@ pub const MAX_RENDERED_BYTES: usize = 64 * MIB;
 /// Template evaluation steps (minijinja fuel): enough for any real prompt (a loop over
 /// 100,000 rows takes about two million), not for nested loops that would run for minutes.
 pub const TEMPLATE_FUEL: u64 = 10_000_000;
+/// Re-asks, and transport retries per attempt, at most: every one is a paid call, and a run
+/// asked for four billion of them would never end.
+pub const MAX_RETRIES: u32 = 100;
 /// The longest total timeout accepted, and the longest `Retry-After` understood.
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(30 * 24 * 3600);
 

@@ -467,6 +467,7 @@ async fn request_building_failures_are_bad_input_and_never_retried() {
         (req(&server).base_url("http://"), Setting::BaseUrl),
         (req(&server).timeout(Duration::ZERO), Setting::Timeout),
         (req(&server).temperature(f64::NAN), Setting::Sampling),
+        (req(&server).max_retries(u32::MAX), Setting::MaxRetries),
     ];
     for (r, setting) in cases {
         let (options, events) = recorder();
