@@ -367,7 +367,7 @@ impl Error {
             }
             Error::Timeout { .. } => "raise --timeout or use a faster model".into(),
             Error::IncompleteStream(_) => {
-                "the connection broke; run again (what arrived is kept in the error's details)".into()
+                "the stream stopped before the answer was complete; run again (what arrived is kept in the error's details)".into()
             }
             Error::StreamError(_) => "the provider failed mid-answer; try again later".into(),
             Error::Cancelled { .. } => "nothing to fix: the run was stopped on request".into(),

@@ -789,7 +789,13 @@ impl Run<'_> {
         feed.finish(&mut changes, &mut items);
         let _ = self.flush(info, &mut changes, &mut items);
         if !feed.acc.done {
-            if events_seen == 0 && !head.is_empty() {
+            // No event at all, and a body that starts like JSON or HTML: the server answered
+            // with a plain body (a stream of only comments is just a broken stream).
+            let plain = head
+                .iter()
+                .find(|b| !b.is_ascii_whitespace())
+                .is_some_and(|b| matches!(b, b'{' | b'[' | b'<'));
+            if events_seen == 0 && plain {
                 let e = self.fail(self.not_streaming(&head, None));
                 self.emitter.emit(RunEvent::CompletionError {
                     attempt: info,

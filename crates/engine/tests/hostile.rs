@@ -524,6 +524,12 @@ async fn a_plain_json_answer_to_a_streamed_request_says_the_server_does_not_stre
     .unwrap();
     let (err, _) = run_err(&client(), req(&server), Some(StreamKind::Partial)).await;
     assert_eq!(err.code(), "not_streaming", "{err}");
+    // A stream of nothing but comments that closes is a broken stream, not a plain answer.
+    let server = FakeServer::start(vec![Reply::sse(": keep-alive\n\n: still here\n\n")])
+        .await
+        .unwrap();
+    let (err, _) = run_err(&client(), req(&server), Some(StreamKind::Partial)).await;
+    assert_eq!(err.code(), "incomplete_stream", "{err}");
 }
 
 #[tokio::test]
