@@ -351,7 +351,7 @@ impl Error {
                 local_server: Some(start),
                 ..
             } => format!(
-                "start the server ({start}), or point the base URL (--base-url) at where it runs"
+                "start the server ({start}), or point the base URL at where it runs"
             ),
             Error::Transport { .. } => {
                 "check that the server is running and the base URL is right".into()
@@ -363,7 +363,7 @@ impl Error {
                 "run without streaming, or use a server that supports `stream: true`".into()
             }
             Error::TooLarge(_) => {
-                "ask for less (a smaller schema or --max-tokens), or check that the base URL points at a model API; what arrived is kept in the error's details".into()
+                "ask for less (a smaller schema or a lower token limit), or check that the base URL points at a model API; what arrived is kept in the error's details".into()
             }
             Error::Timeout { .. } => "raise --timeout or use a faster model".into(),
             Error::IncompleteStream(_) => {
