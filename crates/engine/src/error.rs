@@ -13,7 +13,7 @@ use crate::usage::Usage;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The broad class of an error, stable across versions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// The request itself is wrong: schema, template, provider, mode, missing key.
@@ -30,7 +30,7 @@ pub enum ErrorKind {
 
 /// A setting of the request, named in errors so that each front end can point at its own
 /// control for it (a CLI flag, a field of the desktop form).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Setting {
     ApiKey,
@@ -586,7 +586,7 @@ impl Error {
 }
 
 /// The serializable form of an error: `{code, kind, message, hint, details}`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
 pub struct ErrorInfo {
     pub code: String,
     pub kind: ErrorKind,

@@ -22,7 +22,7 @@ use crate::validate::Issue;
 pub const RUN_EVENT_VERSION: u32 = 1;
 
 /// Where an event sits in the attempt loop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AttemptInfo {
     /// 1-based attempt number.
     pub attempt: u32,
@@ -31,7 +31,7 @@ pub struct AttemptInfo {
 }
 
 /// The request as sent, with every secret replaced by `<redacted>`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RecordedRequest {
     pub method: String,
     pub url: String,
@@ -39,7 +39,7 @@ pub struct RecordedRequest {
     pub body: Value,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "type")]
 pub enum RunEvent {
     #[serde(rename = "run_started")]
@@ -68,6 +68,7 @@ pub enum RunEvent {
         usage: Usage,
         body: Value,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         stream: Option<StreamStats>,
     },
     /// Changes to the partial object from one network chunk of a stream.
@@ -209,7 +210,7 @@ impl RunEvent {
 }
 
 /// Timing of a streamed answer.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct StreamStats {
     pub bytes: u64,
     /// From sending the request to the first byte of the body.
@@ -219,7 +220,7 @@ pub struct StreamStats {
 }
 
 /// An event with its envelope: protocol version, sequence number, time since the run began.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct EventRecord {
     pub v: u32,
     pub seq: u64,

@@ -10,51 +10,65 @@ use crate::message::Message;
 use crate::retry::TransportRetry;
 
 /// Sampling settings passed through to the provider when set.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Sampling {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub temperature: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub max_tokens: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub top_p: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub seed: Option<i64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub stop: Vec<String>,
 }
 
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ExtractRequest {
     /// Provider preset name (`openai`, `ollama`, …).
     pub provider: String,
     pub model: String,
     /// Overrides the preset's base URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub base_url: Option<String>,
     /// Overrides the environment variable the key is read from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub api_key_env: Option<String>,
     /// Any instructor mode name; the provider's default when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub mode: Option<String>,
     pub messages: Vec<Message>,
     /// Variables for the message templates.
     #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
     pub context: Map<String, Value>,
     /// Re-asks after the first attempt when the answer does not parse or validate.
     pub max_retries: u32,
     #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
     pub transport: TransportRetry,
     /// Total time for the whole run, all attempts and retries included.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_millis")]
+    #[ts(type = "number", optional)]
     pub timeout: Option<Duration>,
     #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
     pub sampling: Sampling,
     /// Fields merged into the request body last (they win over Quarry's own).
     #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
     pub extra_body: Map<String, Value>,
     #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
     pub extra_headers: Vec<(String, String)>,
 }
 

@@ -8,24 +8,28 @@ use serde::{Deserialize, Serialize};
 
 use crate::limits::{MAX_TIMEOUT, seconds};
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TransportRetry {
     /// Retries after the first try (so `max_retries + 1` sends at most).
     pub max_retries: u32,
     /// The first backoff; each retry doubles it.
     #[serde(with = "millis")]
+    #[ts(type = "number")]
     pub initial_backoff: Duration,
     /// The longest single wait, also the longest `Retry-After` honoured: a provider asking
     /// for more is reported rather than waited for.
     #[serde(with = "millis")]
+    #[ts(type = "number")]
     pub max_backoff: Duration,
     /// How long to wait for an answer before the try counts as a (retryable) timeout: the
     /// whole body of a plain answer; for a stream, its start and then any silence between
     /// two pieces.
     #[serde(with = "millis")]
+    #[ts(type = "number")]
     pub request_timeout: Duration,
     /// No retry starts later than this after the attempt's first send.
     #[serde(with = "millis")]
+    #[ts(type = "number")]
     pub max_elapsed: Duration,
 }
 

@@ -255,6 +255,9 @@ pub trait KeySource: Send + Sync {
     fn keychain_available(&self) -> bool {
         false
     }
+
+    /// Forgets what was looked up for `provider` (its key was just stored or deleted).
+    fn forget(&self, _provider: &str) {}
 }
 
 /// Any `Fn(provider, env_var) -> Option<ApiKey>` is a key source.

@@ -19,7 +19,7 @@ use crate::secret::Redactor;
 use crate::validate::{Issue, Validator};
 
 /// What a streamed run reports as it goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum StreamKind {
     /// The object as it fills in (changes with field states).

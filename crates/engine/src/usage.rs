@@ -4,16 +4,18 @@ use std::ops::AddAssign;
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Usage {
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
     pub total_tokens: u64,
     /// Prompt tokens served from the provider's cache, when it reports them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub cached_tokens: Option<u64>,
     /// Completion tokens spent on hidden reasoning, when reported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub reasoning_tokens: Option<u64>,
 }
 

@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_search.sql")),
     (3, include_str!("../migrations/0003_cost.sql")),
     (4, include_str!("../migrations/0004_payloads.sql")),
+    (5, include_str!("../migrations/0005_settings.sql")),
 ];
 
 /// How long a write waits for another process's lock before it fails with

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum DiffKind {
     /// Only in the second value.
@@ -14,7 +14,7 @@ pub enum DiffKind {
     Changed,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Difference {
     /// JSON Pointer of the field.
     pub path: String,

@@ -243,7 +243,7 @@ impl Store {
 }
 
 /// A whole run, as a file another Quarry imports.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RunArchive {
     /// Always `quarry-run`.
     pub format: String,
@@ -266,7 +266,7 @@ pub struct RunArchive {
     pub summary: Value,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AttemptArchive {
     pub number: u32,
     pub latency_ms: Option<f64>,
@@ -279,7 +279,7 @@ pub struct AttemptArchive {
     pub cost_usd: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct EventArchive {
     pub seq: u64,
     #[serde(rename = "type")]

@@ -15,6 +15,7 @@ pub mod prices;
 mod recorder;
 mod runs;
 pub mod secrets;
+mod settings;
 
 pub use db::{BUSY_TIMEOUT, Store, default_path};
 pub use error::StoreError;

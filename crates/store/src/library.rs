@@ -12,7 +12,7 @@ use crate::error::StoreError;
 use crate::payload::{Payloads, load_json_text, load_text};
 use crate::runs::Body;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Version {
     pub version: i64,
     /// The schema JSON text, or the prompt's messages as JSON text.
@@ -20,7 +20,7 @@ pub struct Version {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Named {
     pub name: String,
     pub latest: i64,
@@ -28,7 +28,7 @@ pub struct Named {
 }
 
 /// A provider profile: what to call and how, never a key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Profile {
     pub name: String,
     pub provider: String,

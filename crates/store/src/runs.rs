@@ -11,7 +11,7 @@ use crate::payload::{Payloads, event_text, load_json, load_text};
 
 pub type RunId = i64;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
     Running,
@@ -45,8 +45,9 @@ impl RunStatus {
 
 /// A search: words to find (all of them, in the prompt, variables, result or error) and
 /// filters. Empty fields do not filter.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
 #[serde(default)]
+#[ts(optional_fields)]
 pub struct SearchQuery {
     pub text: Option<String>,
     pub schema: Option<String>,
@@ -57,7 +58,9 @@ pub struct SearchQuery {
     pub since: Option<String>,
     /// ISO 8601 date or time, exclusive.
     pub until: Option<String>,
+    #[ts(as = "Option<_>", optional)]
     pub limit: u32,
+    #[ts(as = "Option<_>", optional)]
     pub offset: u32,
 }
 
@@ -120,7 +123,7 @@ pub struct NewRun<'a> {
     pub profile: Option<&'a str>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct RunSummary {
     pub id: RunId,
     pub status: RunStatus,
@@ -141,7 +144,7 @@ pub struct RunSummary {
     pub profile: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct AttemptRow {
     pub number: u32,
     pub latency_ms: Option<f64>,
@@ -151,7 +154,7 @@ pub struct AttemptRow {
     pub cost_usd: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct EventRow {
     pub seq: u64,
     #[serde(rename = "type")]
@@ -160,7 +163,7 @@ pub struct EventRow {
     pub body: Value,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct RunDetail {
     #[serde(flatten)]
     pub summary: RunSummary,
@@ -429,6 +432,19 @@ impl Store {
             .optional()?
             .ok_or(StoreError::NoSuchRun(id))?;
         load_text(&self.conn, stored)
+    }
+
+    /// Deletes runs with their attempts, events, result and search entry; returns how many
+    /// existed. Payloads they shared with other runs stay.
+    pub fn delete_runs(&mut self, ids: &[RunId]) -> Result<usize, StoreError> {
+        self.writing(|tx| {
+            let mut deleted = 0;
+            for id in ids {
+                tx.execute("DELETE FROM run_search WHERE rowid = ?1", [id])?;
+                deleted += tx.execute("DELETE FROM runs WHERE id = ?1", [id])?;
+            }
+            Ok(deleted)
+        })
     }
 
     /// Runs, newest first.

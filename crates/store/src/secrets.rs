@@ -72,7 +72,7 @@ pub fn delete_key(provider: &str) -> Result<bool, SecretError> {
 }
 
 /// Where a provider's key would come from.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyLocation {
     Keychain,
@@ -119,6 +119,13 @@ impl KeySource for KeychainThenEnv {
     fn keychain_available(&self) -> bool {
         let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         !cache.is_empty() && cache.values().all(Result::is_ok)
+    }
+
+    fn forget(&self, provider: &str) {
+        self.cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(provider);
     }
 }
 

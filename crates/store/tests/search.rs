@@ -232,7 +232,7 @@ fn a_version_1_database_is_upgraded_and_its_runs_are_searchable() {
         .unwrap();
     }
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 4);
+    assert_eq!(store.schema_version().unwrap(), 5);
     for word in ["zeppelin", "quokka", "marmalade"] {
         let found = store
             .search_runs(&SearchQuery {
@@ -287,7 +287,7 @@ fn a_version_3_history_keeps_reading_and_its_marker_look_alikes_stay_text() {
         .unwrap();
     }
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 4);
+    assert_eq!(store.schema_version().unwrap(), 5);
     let run = store.show_run(1).unwrap();
     assert_eq!(run.events.len(), 2);
     assert_eq!(run.events[1].body, body);

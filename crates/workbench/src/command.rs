@@ -1,16 +1,28 @@
-//! The commands and their handlers.
+//! The commands, their typed arguments and results, and their handlers.
+//!
+//! Every command is a struct of arguments implementing [`Rpc`], whose `Out` is its result type;
+//! one macro list turns them into the [`Command`] enum (`{"cmd": "save_schema", …}` on the
+//! wire), the dispatch in [`Workbench::handle`], and the `CommandResults` map of the generated
+//! TypeScript bindings. A command without a result type, or a result type without TypeScript,
+//! does not compile.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use quarry_engine::{
-    CallOptions, Canceller, Client, EventObserver, EventRecord, ExtractRequest, Message,
-    ResponseSchema, StreamKind,
+    ApiKey, CallOptions, Canceller, Client, EventObserver, EventRecord, ExtractRequest, Message,
+    Mode, ResponseSchema, StreamKind,
 };
-use quarry_store::library::{Kind, Profile};
-use quarry_store::{ExportFormat, NewRun, Recorder, RunArchive, SearchQuery, Store};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use quarry_store::diff::Difference;
+use quarry_store::library::{Kind, Named, Profile, Version};
+use quarry_store::secrets::{self, KeyLocation};
+use quarry_store::{
+    ExportFormat, NewRun, Recorder, RunArchive, RunDetail, RunSummary, SearchQuery, Store,
+};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+use ts_rs::TS;
 
 use crate::error::CommandError;
 use crate::host::Host;
@@ -19,94 +31,852 @@ fn default_limit() -> u32 {
     50
 }
 
-/// Everything the UI can ask for. Serialized as `{"cmd": "save_schema", …fields}`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "cmd", rename_all = "snake_case")]
-pub enum Command {
+/// A command: its arguments are `Self`, its result is `Out`.
+pub trait Rpc {
+    type Out: Serialize + TS + 'static;
+    fn run<H: Host>(
+        self,
+        wb: &Workbench<H>,
+    ) -> impl Future<Output = Result<Self::Out, CommandError>> + Send;
+}
+
+macro_rules! commands {
+    ($($(#[$doc:meta])* $variant:ident($args:ident),)*) => {
+        /// Everything the UI can ask for. Serialized as `{"cmd": "save_schema", …fields}`.
+        #[derive(Debug, Clone, Deserialize, TS)]
+        #[serde(tag = "cmd", rename_all = "snake_case")]
+        #[ts(rename_all = "snake_case")]
+        pub enum Command {
+            $($(#[$doc])* $variant($args),)*
+        }
+
+        impl<H: Host> Workbench<H> {
+            /// Runs one command. Needs a Tokio runtime (runs are spawned on it).
+            pub async fn handle(&self, command: Command) -> Result<Value, CommandError> {
+                match command {
+                    $(Command::$variant(args) => Ok(serde_json::to_value(args.run(self).await?)?),)*
+                }
+            }
+        }
+
+        /// `export type CommandResults = { save_schema: Saved, … }`: the result type of every
+        /// command, for the UI's typed `rpc` call, with the imports it needs.
+        pub(crate) fn command_results(cfg: &ts_rs::Config) -> String {
+            let mut imports = std::collections::BTreeMap::new();
+            let mut body = String::from("export type CommandResults = {\n");
+            $(
+                importing::<<$args as Rpc>::Out>(cfg, &mut imports);
+                body.push_str(&format!(
+                    "  {}: {},\n",
+                    snake(stringify!($variant)),
+                    <<$args as Rpc>::Out as TS>::name(cfg)
+                ));
+            )*
+            body.push_str("};\n");
+            let mut out = String::new();
+            for (name, file) in imports {
+                out.push_str(&format!("import type {{ {name} }} from \"./{file}\";\n"));
+            }
+            out.push('\n');
+            out.push_str(&body);
+            out
+        }
+
+        /// Every type the bindings declare: the commands and their results (their own
+        /// dependencies follow).
+        pub(crate) fn export_all(cfg: &ts_rs::Config) -> Result<(), ts_rs::ExportError> {
+            Command::export_all(cfg)?;
+            CommandErrorWire::export_all(cfg)?;
+            quarry_engine::EventRecord::export_all(cfg)?;
+            quarry_engine::FieldState::export_all(cfg)?;
+            $(<<$args as Rpc>::Out as TS>::export_all(cfg).or_else(primitive)?;)*
+            Ok(())
+        }
+    };
+}
+
+/// Adds the declarations `T` names (itself, or what it holds: `Array<RunSummary>`) to `imports`
+/// (TypeScript name → file without `.ts`).
+fn importing<T: TS + 'static>(
+    cfg: &ts_rs::Config,
+    imports: &mut std::collections::BTreeMap<String, String>,
+) {
+    let mut add = |name: String, path: std::path::PathBuf| {
+        let file = path.with_extension("").display().to_string();
+        imports.insert(name, file);
+    };
+    if let Some(path) = T::output_path() {
+        add(T::ident(cfg), path);
+    }
+    for d in T::dependencies(cfg) {
+        add(d.ts_name, d.output_path);
+    }
+}
+
+/// Results such as `boolean[]` have nothing of their own to export.
+fn primitive(e: ts_rs::ExportError) -> Result<(), ts_rs::ExportError> {
+    match e {
+        ts_rs::ExportError::CannotBeExported(_) => Ok(()),
+        other => Err(other),
+    }
+}
+
+/// `SaveSchema` → `save_schema`.
+fn snake(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+commands! {
     /// Providers with their base URL, key variable, default mode and modes.
-    ListProviders,
+    ListProviders(ListProviders),
     /// The example schemas built in (name, schema text, sample input).
-    ListExamples,
-    ListSchemas,
-    SaveSchema {
-        name: String,
-        body: String,
-    },
-    SchemaVersions {
-        name: String,
-    },
-    DiffSchemaVersions {
-        name: String,
-        a: i64,
-        b: i64,
-    },
-    ListPrompts,
-    SavePrompt {
-        name: String,
-        messages: Vec<Message>,
-    },
-    PromptVersions {
-        name: String,
-    },
-    ListProfiles,
-    SaveProfile {
-        profile: Profile,
-    },
-    DeleteProfile {
-        name: String,
-    },
-    /// Starts a run; its events go to `stream_id`. Returns `{run_id}` at once.
-    StartRun {
-        stream_id: String,
-        request: ExtractRequest,
-        schema_name: String,
-        /// The schema's JSON text.
-        schema: String,
-        #[serde(default)]
-        stream: Option<StreamKind>,
-        /// The saved profile the request was built from, recorded with the run.
-        #[serde(default)]
-        profile: Option<String>,
-    },
+    ListExamples(ListExamples),
+    ListSchemas(ListSchemas),
+    SaveSchema(SaveSchema),
+    SchemaVersions(SchemaVersions),
+    DiffSchemaVersions(DiffSchemaVersions),
+    ListPrompts(ListPrompts),
+    SavePrompt(SavePrompt),
+    PromptVersions(PromptVersions),
+    ListProfiles(ListProfiles),
+    SaveProfile(SaveProfile),
+    DeleteProfile(DeleteProfile),
+    /// Starts a run; its events go to `stream_id`. Returns the run id at once.
+    StartRun(StartRun),
     /// Cancels the run started under `stream_id`.
-    CancelRun {
-        stream_id: String,
-    },
-    ListRuns {
-        #[serde(default = "default_limit")]
-        limit: u32,
-        #[serde(default)]
-        offset: u32,
-    },
+    CancelRun(CancelRun),
+    ListRuns(ListRuns),
     /// `text` (every word must match), `schema`, `provider`, `model`, `status`, `since`,
     /// `until`, `limit`, `offset`; all optional.
     SearchRuns(SearchQuery),
-    ShowRun {
-        id: i64,
-    },
+    ShowRun(ShowRun),
+    /// A recorded run as its events, in order, to replay into the run view.
+    RunEvents(RunEvents),
+    DeleteRuns(DeleteRuns),
     /// Results as text: `json`, `jsonl` or `csv` (with `explode` for one array field).
-    ExportResults {
-        ids: Vec<i64>,
-        format: String,
-        #[serde(default)]
-        explode: Option<String>,
-    },
-    ExportRun {
-        id: i64,
-    },
-    ImportRun {
-        archive: RunArchive,
-    },
-    /// Runs a recorded run again under `stream_id`; returns `{run_id}` of the new run.
-    RerunRun {
-        id: i64,
-        stream_id: String,
-    },
-    DiffRuns {
-        a: i64,
-        b: i64,
-    },
+    ExportResults(ExportResults),
+    ExportRun(ExportRun),
+    ImportRun(ImportRun),
+    /// Runs a recorded run again under `stream_id`; returns the new run's id.
+    RerunRun(RerunRun),
+    DiffRuns(DiffRuns),
+    /// Where each provider's key comes from (keychain, environment variable, missing).
+    KeyStatus(KeyStatus),
+    /// Stores a key in the OS keychain. The key never comes back out.
+    SetKey(SetKey),
+    DeleteKey(DeleteKey),
+    GetSettings(GetSettings),
+    SaveSettings(SaveSettings),
 }
+
+/// The error as the UI receives it, for the bindings (`CommandError` itself is the Rust type).
+#[derive(Serialize, TS)]
+#[ts(rename = "CommandError")]
+struct CommandErrorWire {
+    code: String,
+    message: String,
+    details: Value,
+}
+
+// ---- results ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ProviderInfo {
+    pub name: String,
+    pub base_url: String,
+    pub key_env: String,
+    pub key_required: bool,
+    pub default_mode: Mode,
+    pub modes: Vec<Mode>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ExampleInfo {
+    pub name: String,
+    /// The schema's JSON text.
+    pub schema: String,
+    /// A sample document to extract from.
+    pub input: String,
+}
+
+/// A saved schema or prompt version.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Saved {
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ProfileSaved {
+    pub saved: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Deleted {
+    /// Whether there was something to delete.
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RunsDeleted {
+    pub deleted: u32,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RunStarted {
+    pub run_id: i64,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Cancelled {
+    /// Whether a run was going under that stream id.
+    pub cancelled: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Exported {
+    pub rows: u32,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RunDiff {
+    pub result: Vec<Difference>,
+    pub spec: Vec<Difference>,
+}
+
+/// A recorded run for replay: its summary and its events as they were emitted.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RunReplay {
+    pub summary: RunSummary,
+    /// `partial` or `iterable` for streamed runs.
+    pub stream: Option<String>,
+    pub events: Vec<EventRecord>,
+    /// Recorded events this version cannot read (written by another version), skipped.
+    pub unreadable: u32,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ProviderKey {
+    pub provider: String,
+    pub env_var: String,
+    pub required: bool,
+    pub source: KeyLocation,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct KeyReport {
+    /// Whether an OS keychain answered; without one, keys come from environment variables.
+    pub keychain: bool,
+    /// Why the keychain could not be reached, when it could not.
+    pub keychain_error: Option<String>,
+    pub providers: Vec<ProviderKey>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct KeySaved {
+    pub provider: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    Light,
+    Dark,
+    /// Follow the system's choice.
+    #[default]
+    System,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Settings {
+    pub theme: Theme,
+    /// The run-history database (its folder holds Quarry's data).
+    pub database: String,
+}
+
+// ---- arguments -------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct ListProviders {}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct ListExamples {}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct ListSchemas {}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct SaveSchema {
+    pub name: String,
+    /// The schema's JSON text, as written.
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct SchemaVersions {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct DiffSchemaVersions {
+    pub name: String,
+    pub a: i64,
+    pub b: i64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct ListPrompts {}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct SavePrompt {
+    pub name: String,
+    pub messages: Vec<Message>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct PromptVersions {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct ListProfiles {}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct SaveProfile {
+    pub profile: Profile,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct DeleteProfile {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct StartRun {
+    pub stream_id: String,
+    pub request: ExtractRequest,
+    pub schema_name: String,
+    /// The schema's JSON text.
+    pub schema: String,
+    #[serde(default)]
+    #[ts(optional)]
+    pub stream: Option<StreamKind>,
+    /// The saved profile the request was built from, recorded with the run.
+    #[serde(default)]
+    #[ts(optional)]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct CancelRun {
+    pub stream_id: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ListRuns {
+    #[serde(default = "default_limit")]
+    #[ts(as = "Option<_>", optional)]
+    pub limit: u32,
+    #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
+    pub offset: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ShowRun {
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct RunEvents {
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct DeleteRuns {
+    pub ids: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ExportResults {
+    pub ids: Vec<i64>,
+    /// `json`, `jsonl` or `csv`.
+    pub format: String,
+    #[serde(default)]
+    #[ts(optional)]
+    pub explode: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ExportRun {
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ImportRun {
+    pub archive: RunArchive,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct RerunRun {
+    pub id: i64,
+    pub stream_id: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct DiffRuns {
+    pub a: i64,
+    pub b: i64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct KeyStatus {}
+
+/// A key on its way into the keychain: never printed (`Debug`), never sent back.
+#[derive(Clone, TS)]
+#[ts(type = "string")]
+pub struct KeyText(ApiKey);
+
+impl std::fmt::Debug for KeyText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyText(<redacted>)")
+    }
+}
+
+impl<'de> Deserialize<'de> for KeyText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(KeyText(ApiKey::new(String::deserialize(d)?.trim())))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct SetKey {
+    pub provider: String,
+    pub key: KeyText,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct DeleteKey {
+    pub provider: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct GetSettings {}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct SaveSettings {
+    pub theme: Theme,
+}
+
+// ---- handlers --------------------------------------------------------------------------
+
+impl Rpc for ListProviders {
+    type Out = Vec<ProviderInfo>;
+    async fn run<H: Host>(self, _wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        Ok(quarry_engine::provider::presets::PRESETS
+            .iter()
+            .map(|p| ProviderInfo {
+                name: p.name.into(),
+                base_url: p.base_url.into(),
+                key_env: p.key_env.into(),
+                key_required: p.key_required,
+                default_mode: p.default_mode,
+                modes: p.modes.to_vec(),
+            })
+            .collect())
+    }
+}
+
+impl Rpc for ListExamples {
+    type Out = Vec<ExampleInfo>;
+    async fn run<H: Host>(self, _wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        Ok(crate::examples::EXAMPLES
+            .iter()
+            .map(|e| ExampleInfo {
+                name: e.name.into(),
+                schema: e.schema.into(),
+                input: e.input.into(),
+            })
+            .collect())
+    }
+}
+
+impl Rpc for ListSchemas {
+    type Out = Vec<Named>;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        Ok(wb.store()?.list_named(Kind::Schema)?)
+    }
+}
+
+impl Rpc for SaveSchema {
+    type Out = Saved;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        let version = wb
+            .store()?
+            .save_version(Kind::Schema, &self.name, &self.body)?;
+        Ok(Saved { version })
+    }
+}
+
+impl Rpc for SchemaVersions {
+    type Out = Vec<Version>;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        Ok(wb.store()?.versions(Kind::Schema, &self.name)?)
+    }
+}
+
+impl Rpc for DiffSchemaVersions {
+    type Out = Vec<Difference>;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        Ok(wb
+            .store()?
+            .diff_versions(Kind::Schema, &self.name, self.a, self.b)?)
+    }
+}
+
+impl Rpc for ListPrompts {
+    type Out = Vec<Named>;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        Ok(wb.store()?.list_named(Kind::Prompt)?)
+    }
+}
+
+impl Rpc for SavePrompt {
+    type Out = Saved;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        let body = serde_json::to_string(&self.messages)?;
+        let version = wb.store()?.save_version(Kind::Prompt, &self.name, &body)?;
+        Ok(Saved { version })
+    }
+}
+
+impl Rpc for PromptVersions {
+    type Out = Vec<Version>;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        Ok(wb.store()?.versions(Kind::Prompt, &self.name)?)
+    }
+}
+
+impl Rpc for ListProfiles {
+    type Out = Vec<Profile>;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        Ok(wb.store()?.profiles()?)
+    }
+}
+
+impl Rpc for SaveProfile {
+    type Out = ProfileSaved;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        wb.store()?.save_profile(&self.profile)?;
+        Ok(ProfileSaved {
+            saved: self.profile.name,
+        })
+    }
+}
+
+impl Rpc for DeleteProfile {
+    type Out = Deleted;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        Ok(Deleted {
+            deleted: wb.store()?.delete_profile(&self.name)?,
+        })
+    }
+}
+
+impl Rpc for StartRun {
+    type Out = RunStarted;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        let run_id = wb.start(PendingRun {
+            stream_id: self.stream_id,
+            request: self.request,
+            schema_name: self.schema_name,
+            schema_text: self.schema,
+            stream: self.stream,
+            profile: self.profile,
+        })?;
+        Ok(RunStarted { run_id })
+    }
+}
+
+impl Rpc for CancelRun {
+    type Out = Cancelled;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        let found = wb.running().get(&self.stream_id).cloned();
+        if let Some(c) = &found {
+            c.cancel();
+        }
+        Ok(Cancelled {
+            cancelled: found.is_some(),
+        })
+    }
+}
+
+impl Rpc for ListRuns {
+    type Out = Vec<RunSummary>;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        Ok(wb.store()?.list_runs(self.limit, self.offset)?)
+    }
+}
+
+impl Rpc for SearchQuery {
+    type Out = Vec<RunSummary>;
+    async fn run<H: Host>(mut self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        if self.limit == 0 {
+            self.limit = default_limit();
+        }
+        Ok(wb.store()?.search_runs(&self)?)
+    }
+}
+
+impl Rpc for ShowRun {
+    type Out = RunDetail;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        Ok(wb.store()?.show_run(self.id)?)
+    }
+}
+
+impl Rpc for RunEvents {
+    type Out = RunReplay;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        let detail = wb.store()?.show_run(self.id)?;
+        let mut unreadable = 0;
+        let events = detail
+            .events
+            .into_iter()
+            .filter_map(
+                |row| match serde_json::from_value::<EventRecord>(row.body) {
+                    Ok(e) => Some(e),
+                    Err(_) => {
+                        unreadable += 1;
+                        None
+                    }
+                },
+            )
+            .collect();
+        Ok(RunReplay {
+            summary: detail.summary,
+            stream: detail.stream,
+            events,
+            unreadable,
+        })
+    }
+}
+
+impl Rpc for DeleteRuns {
+    type Out = RunsDeleted;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        let deleted = wb.store()?.delete_runs(&self.ids)?;
+        Ok(RunsDeleted {
+            deleted: u32::try_from(deleted).unwrap_or(u32::MAX),
+        })
+    }
+}
+
+impl Rpc for ExportResults {
+    type Out = Exported;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        let format = match self.format.as_str() {
+            "json" => ExportFormat::Json,
+            "jsonl" => ExportFormat::Jsonl,
+            "csv" => ExportFormat::Csv,
+            other => {
+                return Err(CommandError::new(
+                    "bad_format",
+                    format!("unknown export format `{other}`"),
+                    "use json, jsonl or csv",
+                ));
+            }
+        };
+        let mut out = Vec::new();
+        let rows = wb.store()?.export_results(
+            &self.ids,
+            format,
+            self.explode.as_deref(),
+            &mut out,
+            &mut |_, _| {},
+        )?;
+        Ok(Exported {
+            rows: u32::try_from(rows).unwrap_or(u32::MAX),
+            text: String::from_utf8_lossy(&out).into_owned(),
+        })
+    }
+}
+
+impl Rpc for ExportRun {
+    type Out = RunArchive;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        Ok(wb.store()?.export_run(self.id)?)
+    }
+}
+
+impl Rpc for ImportRun {
+    type Out = RunStarted;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        Ok(RunStarted {
+            run_id: wb.store()?.import_run(&self.archive)?,
+        })
+    }
+}
+
+impl Rpc for RerunRun {
+    type Out = RunStarted;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        let store = wb.store()?;
+        let run = store.show_run(self.id)?;
+        let schema = store.schema_text(self.id)?;
+        let request: ExtractRequest = serde_json::from_value(run.spec)?;
+        let stream = run.stream.as_deref().map(|s| match s {
+            "iterable" => StreamKind::Iterable,
+            _ => StreamKind::Partial,
+        });
+        let run_id = wb.start(PendingRun {
+            stream_id: self.stream_id,
+            request,
+            schema_name: run.summary.schema,
+            schema_text: schema,
+            stream,
+            profile: run.summary.profile,
+        })?;
+        Ok(RunStarted { run_id })
+    }
+}
+
+impl Rpc for DiffRuns {
+    type Out = RunDiff;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        let store = wb.store()?;
+        let (a, b) = (store.show_run(self.a)?, store.show_run(self.b)?);
+        Ok(RunDiff {
+            result: quarry_store::diff::diff(
+                a.result.as_ref().unwrap_or(&Value::Null),
+                b.result.as_ref().unwrap_or(&Value::Null),
+            ),
+            spec: quarry_store::diff::diff(&a.spec, &b.spec),
+        })
+    }
+}
+
+impl Rpc for KeyStatus {
+    type Out = KeyReport;
+    async fn run<H: Host>(self, _wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        // The keychain may answer slowly (a D-Bus round trip per provider): off the runtime.
+        tokio::task::spawn_blocking(|| {
+            let mut error = None;
+            let providers = quarry_engine::provider::presets::PRESETS
+                .iter()
+                .map(|p| {
+                    let (source, e) = secrets::locate(p.name, p.key_env);
+                    if let Some(e) = e {
+                        error.get_or_insert(e.to_string());
+                    }
+                    ProviderKey {
+                        provider: p.name.into(),
+                        env_var: p.key_env.into(),
+                        required: p.key_required,
+                        source,
+                    }
+                })
+                .collect();
+            KeyReport {
+                keychain: error.is_none(),
+                keychain_error: error,
+                providers,
+            }
+        })
+        .await
+        .map_err(|e| CommandError::new("internal", e.to_string(), "report this as a bug"))
+    }
+}
+
+/// The provider named in a key command, checked against the registry.
+fn preset(name: &str) -> Result<&'static quarry_engine::provider::presets::Preset, CommandError> {
+    quarry_engine::provider::presets::find(name).ok_or_else(|| {
+        CommandError::new(
+            "unknown_provider",
+            format!("unknown provider `{name}`"),
+            format!(
+                "use one of: {}",
+                quarry_engine::provider::presets::names().join(", ")
+            ),
+        )
+    })
+}
+
+/// A keychain failure, with the environment variable that works instead.
+fn keychain_error(e: secrets::SecretError, env_var: &str) -> CommandError {
+    let mut err = CommandError::new("keychain_unavailable", e.to_string(), e.hint(env_var));
+    if let Value::Object(details) = &mut err.details {
+        details.insert("env_var".into(), Value::String(env_var.into()));
+    }
+    err
+}
+
+impl Rpc for SetKey {
+    type Out = KeySaved;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        let p = preset(&self.provider)?;
+        let key = self.key.0;
+        if let Some(problem) = key.problem() {
+            return Err(CommandError::new(
+                "invalid_key",
+                format!("the key {problem}, so it could not be sent to {}", p.name),
+                "paste the key alone, as it was given to you",
+            ));
+        }
+        tokio::task::spawn_blocking(move || secrets::set_key(p.name, &key))
+            .await
+            .map_err(|e| CommandError::new("internal", e.to_string(), "report this as a bug"))?
+            .map_err(|e| keychain_error(e, p.key_env))?;
+        wb.keys.forget(p.name);
+        Ok(KeySaved {
+            provider: p.name.into(),
+        })
+    }
+}
+
+impl Rpc for DeleteKey {
+    type Out = Deleted;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        let p = preset(&self.provider)?;
+        let deleted = tokio::task::spawn_blocking(move || secrets::delete_key(p.name))
+            .await
+            .map_err(|e| CommandError::new("internal", e.to_string(), "report this as a bug"))?
+            .map_err(|e| keychain_error(e, p.key_env))?;
+        wb.keys.forget(p.name);
+        Ok(Deleted { deleted })
+    }
+}
+
+const THEME: &str = "theme";
+
+impl Rpc for GetSettings {
+    type Out = Settings;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        let theme = wb.store()?.setting::<Theme>(THEME)?.unwrap_or_default();
+        Ok(wb.settings(theme))
+    }
+}
+
+impl Rpc for SaveSettings {
+    type Out = Settings;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        wb.store()?.set_setting(THEME, &self.theme)?;
+        Ok(wb.settings(self.theme))
+    }
+}
+
+// ---- the workbench ---------------------------------------------------------------------
 
 /// A run about to start.
 struct PendingRun {
@@ -122,15 +892,18 @@ struct PendingRun {
 pub struct Workbench<H: Host> {
     host: Arc<H>,
     client: Arc<Client>,
+    keys: Arc<dyn quarry_engine::KeySource>,
     running: Arc<Mutex<HashMap<String, Canceller>>>,
 }
 
 impl<H: Host> Workbench<H> {
     pub fn new(host: H) -> Self {
-        let client = Client::builder().keys(host.keys()).build();
+        let keys = host.keys();
+        let client = Client::builder().keys(keys.clone()).build();
         Workbench {
             host: Arc::new(host),
             client: Arc::new(client),
+            keys,
             running: Arc::new(Mutex::new(HashMap::new())),
         }
     }
@@ -139,138 +912,15 @@ impl<H: Host> Workbench<H> {
         Ok(Store::open(&self.host.db_path())?)
     }
 
-    /// Runs one command. Needs a Tokio runtime (runs are spawned on it).
-    pub async fn handle(&self, command: Command) -> Result<Value, CommandError> {
-        use Command::*;
-        Ok(match command {
-            ListProviders => {
-                let list: Vec<Value> = quarry_engine::provider::presets::PRESETS
-                    .iter()
-                    .map(|p| {
-                        json!({"name": p.name, "base_url": p.base_url, "key_env": p.key_env,
-                               "key_required": p.key_required, "default_mode": p.default_mode,
-                               "modes": p.modes})
-                    })
-                    .collect();
-                json!(list)
-            }
-            ListExamples => json!(crate::examples::EXAMPLES),
-            ListSchemas => json!(self.store()?.list_named(Kind::Schema)?),
-            SaveSchema { name, body } => {
-                json!({"version": self.store()?.save_version(Kind::Schema, &name, &body)?})
-            }
-            SchemaVersions { name } => json!(self.store()?.versions(Kind::Schema, &name)?),
-            DiffSchemaVersions { name, a, b } => {
-                json!(self.store()?.diff_versions(Kind::Schema, &name, a, b)?)
-            }
-            ListPrompts => json!(self.store()?.list_named(Kind::Prompt)?),
-            SavePrompt { name, messages } => {
-                let body = serde_json::to_string(&messages)?;
-                json!({"version": self.store()?.save_version(Kind::Prompt, &name, &body)?})
-            }
-            PromptVersions { name } => json!(self.store()?.versions(Kind::Prompt, &name)?),
-            ListProfiles => json!(self.store()?.profiles()?),
-            SaveProfile { profile } => {
-                self.store()?.save_profile(&profile)?;
-                json!({"saved": profile.name})
-            }
-            DeleteProfile { name } => json!({"deleted": self.store()?.delete_profile(&name)?}),
-            StartRun {
-                stream_id,
-                request,
-                schema_name,
-                schema,
-                stream,
-                profile,
-            } => {
-                let run = PendingRun {
-                    stream_id,
-                    request,
-                    schema_name,
-                    schema_text: schema,
-                    stream,
-                    profile,
-                };
-                json!({"run_id": self.start(run)?})
-            }
-            CancelRun { stream_id } => {
-                let found = self
-                    .running
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get(&stream_id)
-                    .cloned();
-                if let Some(c) = &found {
-                    c.cancel();
-                }
-                json!({"cancelled": found.is_some()})
-            }
-            ListRuns { limit, offset } => json!(self.store()?.list_runs(limit, offset)?),
-            SearchRuns(mut query) => {
-                if query.limit == 0 {
-                    query.limit = default_limit();
-                }
-                json!(self.store()?.search_runs(&query)?)
-            }
-            ShowRun { id } => json!(self.store()?.show_run(id)?),
-            ExportResults {
-                ids,
-                format,
-                explode,
-            } => {
-                let format = match format.as_str() {
-                    "json" => ExportFormat::Json,
-                    "jsonl" => ExportFormat::Jsonl,
-                    "csv" => ExportFormat::Csv,
-                    other => {
-                        return Err(CommandError::new(
-                            "bad_format",
-                            format!("unknown export format `{other}`"),
-                            "use json, jsonl or csv",
-                        ));
-                    }
-                };
-                let mut out = Vec::new();
-                let rows = self.store()?.export_results(
-                    &ids,
-                    format,
-                    explode.as_deref(),
-                    &mut out,
-                    &mut |_, _| {},
-                )?;
-                json!({"rows": rows, "text": String::from_utf8_lossy(&out)})
-            }
-            ExportRun { id } => json!(self.store()?.export_run(id)?),
-            ImportRun { archive } => json!({"run_id": self.store()?.import_run(&archive)?}),
-            RerunRun { id, stream_id } => {
-                let store = self.store()?;
-                let run = store.show_run(id)?;
-                let schema = store.schema_text(id)?;
-                let request: ExtractRequest = serde_json::from_value(run.spec)?;
-                let stream = run.stream.as_deref().map(|s| match s {
-                    "iterable" => StreamKind::Iterable,
-                    _ => StreamKind::Partial,
-                });
-                let again = PendingRun {
-                    stream_id,
-                    request,
-                    schema_name: run.summary.schema,
-                    schema_text: schema,
-                    stream,
-                    profile: run.summary.profile,
-                };
-                json!({"run_id": self.start(again)?})
-            }
-            DiffRuns { a, b } => {
-                let store = self.store()?;
-                let (ra, rb) = (store.show_run(a)?, store.show_run(b)?);
-                let result = quarry_store::diff::diff(
-                    ra.result.as_ref().unwrap_or(&Value::Null),
-                    rb.result.as_ref().unwrap_or(&Value::Null),
-                );
-                json!({"result": result, "spec": quarry_store::diff::diff(&ra.spec, &rb.spec)})
-            }
-        })
+    fn running(&self) -> std::sync::MutexGuard<'_, HashMap<String, Canceller>> {
+        self.running.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn settings(&self, theme: Theme) -> Settings {
+        Settings {
+            theme,
+            database: self.host.db_path().display().to_string(),
+        }
     }
 
     /// Records and starts a run in the background; its events go to `stream_id`.
@@ -311,10 +961,7 @@ impl<H: Host> Workbench<H> {
         let forward: EventObserver = Arc::new(move |e: &EventRecord| host.emit(&id, e));
         let record = recorder.observer();
         let canceller = Canceller::new();
-        self.running
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(stream_id.clone(), canceller.clone());
+        self.running().insert(stream_id.clone(), canceller.clone());
         let options = CallOptions {
             observer: Some(Arc::new(move |e: &EventRecord| {
                 record(e);
@@ -349,9 +996,33 @@ impl<H: Host> Workbench<H> {
 
     /// True while a run started under `stream_id` has not finished recording.
     pub fn is_running(&self, stream_id: &str) -> bool {
-        self.running
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .contains_key(stream_id)
+        self.running().contains_key(stream_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variant_names_become_command_names() {
+        assert_eq!(snake("SaveSchema"), "save_schema");
+        assert_eq!(snake("ListProviders"), "list_providers");
+        let cfg = ts_rs::Config::new();
+        let results = command_results(&cfg);
+        assert!(results.contains("  save_schema: Saved,\n"), "{results}");
+        assert!(
+            results.contains("  search_runs: Array<RunSummary>,\n"),
+            "{results}"
+        );
+    }
+
+    #[test]
+    fn a_key_never_prints() {
+        let cmd: Command = serde_json::from_str(
+            r#"{"cmd": "set_key", "provider": "openai", "key": "sk-secret-123"}"#,
+        )
+        .unwrap();
+        assert!(!format!("{cmd:?}").contains("sk-secret"));
     }
 }

@@ -7,11 +7,12 @@
 //! chose before starting the run, so no early event is lost. Nothing here knows about windows
 //! or sockets, so every command is tested headless against a temporary database.
 
+pub mod bindings;
 mod command;
 mod error;
 pub mod examples;
 mod host;
 
-pub use command::{Command, Workbench};
+pub use command::{Command, Rpc, Workbench};
 pub use error::CommandError;
 pub use host::Host;

@@ -395,3 +395,117 @@ async fn bad_input_fails_before_a_run_exists() {
         .unwrap_err();
     assert_eq!(err.code, "no_such_run");
 }
+
+#[tokio::test]
+async fn a_recorded_run_replays_as_its_events_and_runs_can_be_deleted() {
+    let b = bench();
+    let server = FakeServer::start(vec![Reply::stream_tool_call(
+        "Person",
+        r#"{"name": "Ada", "age": 36}"#,
+        5,
+    )])
+    .await
+    .unwrap();
+    let started = ok(
+        &b,
+        json!({"cmd": "start_run", "stream_id": "ui-r", "request": request(&server),
+        "schema_name": "person", "schema": SCHEMA, "stream": "partial"}),
+    )
+    .await;
+    wait_done(&b, "ui-r").await;
+    let id = started["run_id"].as_i64().unwrap();
+    let replay = ok(&b, json!({"cmd": "run_events", "id": id})).await;
+    assert_eq!(replay["summary"]["status"], "succeeded");
+    assert_eq!(replay["stream"], "partial");
+    assert_eq!(replay["unreadable"], 0);
+    // The same events, in the same order, as the live stream delivered.
+    let live: Vec<Value> = b
+        .events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(s, _)| s == "ui-r")
+        .map(|(_, e)| serde_json::to_value(e).unwrap())
+        .collect();
+    assert_eq!(replay["events"].as_array().unwrap(), &live);
+    assert!(live.iter().any(|e| e["type"] == "partial"));
+
+    let gone = ok(&b, json!({"cmd": "delete_runs", "ids": [id, 999]})).await;
+    assert_eq!(gone["deleted"], 1);
+    let err = call(&b, json!({"cmd": "run_events", "id": id}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, "no_such_run");
+    let found = ok(&b, json!({"cmd": "search_runs", "text": "Ada"})).await;
+    assert!(found.as_array().unwrap().is_empty(), "{found}");
+}
+
+#[tokio::test]
+async fn settings_are_kept_in_the_database() {
+    let b = bench();
+    let s = ok(&b, json!({"cmd": "get_settings"})).await;
+    assert_eq!(s["theme"], "system");
+    assert!(s["database"].as_str().unwrap().ends_with("wb.db"));
+    ok(&b, json!({"cmd": "save_settings", "theme": "dark"})).await;
+    assert_eq!(
+        ok(&b, json!({"cmd": "get_settings"})).await["theme"],
+        "dark"
+    );
+    // A theme that does not exist is refused where the command is read.
+    let bad = serde_json::from_value::<Command>(json!({"cmd": "save_settings", "theme": "neon"}));
+    assert!(
+        bad.unwrap_err()
+            .to_string()
+            .contains("unknown variant `neon`")
+    );
+}
+
+#[tokio::test]
+async fn keys_are_stored_reported_and_deleted_and_never_come_back_out() {
+    let b = bench();
+    let err = call(
+        &b,
+        json!({"cmd": "set_key", "provider": "nosuch", "key": "sk-x-0123"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, "unknown_provider");
+    let err = call(
+        &b,
+        json!({"cmd": "set_key", "provider": "groq", "key": "gsk bad key"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, "invalid_key");
+    assert!(!err.message.contains("bad key"), "{}", err.message);
+    if std::env::var_os("QUARRY_TEST_KEYCHAIN").is_none() {
+        eprintln!("QUARRY_TEST_KEYCHAIN is not set: run scripts/test for the keychain half");
+        return;
+    }
+    let key = "gsk-workbench-test-0123456789";
+    let saved = ok(
+        &b,
+        json!({"cmd": "set_key", "provider": "groq", "key": key}),
+    )
+    .await;
+    assert_eq!(saved["provider"], "groq");
+    let report = ok(&b, json!({"cmd": "key_status"})).await;
+    assert_eq!(report["keychain"], true);
+    let groq = report["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["provider"] == "groq")
+        .unwrap()
+        .clone();
+    assert_eq!(groq["source"], "keychain");
+    assert!(!report.to_string().contains("0123456789"));
+    assert_eq!(
+        ok(&b, json!({"cmd": "delete_key", "provider": "groq"})).await["deleted"],
+        true
+    );
+    assert_eq!(
+        ok(&b, json!({"cmd": "delete_key", "provider": "groq"})).await["deleted"],
+        false
+    );
+}

@@ -29,7 +29,8 @@ pub enum Seg {
 
 /// Where a value sits in the document; serialized as a JSON Pointer (`/items/0/name`).
 /// Shared, so the many changes at one place (a growing string) share one allocation.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ts_rs::TS)]
+#[ts(type = "string")]
 pub struct Path(pub Arc<[Seg]>);
 
 impl Default for Path {
@@ -104,7 +105,7 @@ impl<'de> Deserialize<'de> for Path {
 }
 
 /// One change to the partial object.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Change {
     /// A value appeared at `path`: a whole scalar (`complete`), or an empty string, object or

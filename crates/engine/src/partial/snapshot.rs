@@ -100,7 +100,7 @@ fn step<'a>(v: &'a Value, seg: &Seg) -> Option<&'a Value> {
 }
 
 /// Where a field stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldState {
     /// In the schema, not arrived yet.

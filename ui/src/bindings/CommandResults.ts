@@ -1,0 +1,61 @@
+// Generated from the Rust types by quarry-workbench (src/bindings.rs). Do not edit.
+import type { AttemptArchive } from "./AttemptArchive";
+import type { AttemptRow } from "./AttemptRow";
+import type { Cancelled } from "./Cancelled";
+import type { Deleted } from "./Deleted";
+import type { DiffKind } from "./DiffKind";
+import type { Difference } from "./Difference";
+import type { EventArchive } from "./EventArchive";
+import type { EventRecord } from "./EventRecord";
+import type { EventRow } from "./EventRow";
+import type { Exported } from "./Exported";
+import type { JsonValue } from "./serde_json/JsonValue";
+import type { KeyReport } from "./KeyReport";
+import type { KeySaved } from "./KeySaved";
+import type { Mode } from "./Mode";
+import type { ProfileSaved } from "./ProfileSaved";
+import type { ProviderKey } from "./ProviderKey";
+import type { RunArchive } from "./RunArchive";
+import type { RunDetail } from "./RunDetail";
+import type { RunDiff } from "./RunDiff";
+import type { RunReplay } from "./RunReplay";
+import type { RunStarted } from "./RunStarted";
+import type { RunStatus } from "./RunStatus";
+import type { RunSummary } from "./RunSummary";
+import type { RunsDeleted } from "./RunsDeleted";
+import type { Saved } from "./Saved";
+import type { Settings } from "./Settings";
+import type { Theme } from "./Theme";
+import type { Usage } from "./Usage";
+
+export type CommandResults = {
+  list_providers: Array<ProviderInfo>,
+  list_examples: Array<ExampleInfo>,
+  list_schemas: Array<Named>,
+  save_schema: Saved,
+  schema_versions: Array<Version>,
+  diff_schema_versions: Array<Difference>,
+  list_prompts: Array<Named>,
+  save_prompt: Saved,
+  prompt_versions: Array<Version>,
+  list_profiles: Array<Profile>,
+  save_profile: ProfileSaved,
+  delete_profile: Deleted,
+  start_run: RunStarted,
+  cancel_run: Cancelled,
+  list_runs: Array<RunSummary>,
+  search_runs: Array<RunSummary>,
+  show_run: RunDetail,
+  run_events: RunReplay,
+  delete_runs: RunsDeleted,
+  export_results: Exported,
+  export_run: RunArchive,
+  import_run: RunStarted,
+  rerun_run: RunStarted,
+  diff_runs: RunDiff,
+  key_status: KeyReport,
+  set_key: KeySaved,
+  delete_key: Deleted,
+  get_settings: Settings,
+  save_settings: Settings,
+};
