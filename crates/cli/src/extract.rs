@@ -1,22 +1,19 @@
 //! `quarry extract`.
 
-use std::io::Write as _;
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use clap::Args;
 use quarry_engine::{
-    CallOptions, Client, Error, EventRecord, ExtractRequest, Message, ResponseSchema, SchemaError,
-    StreamKind,
+    Canceller, Error, EventRecord, ExtractRequest, Message, ResponseSchema, SchemaError, StreamKind,
 };
+use quarry_workbench::Workbench;
+use quarry_workbench::examples;
+use quarry_workbench::orchestrate::{Finished, Prepared, RunSpec};
 use serde_json::Value;
-
-use quarry_store::Recorder;
 
 use crate::report::Failure;
 use crate::stats::{Summary, cpu_time};
-use quarry_workbench::examples;
 
 #[derive(Args)]
 pub struct ExtractArgs {
@@ -379,108 +376,137 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
     let LoadedSchema {
         schema, name, body, ..
     } = loaded;
-    let client = Client::builder()
-        .keys(Arc::new(quarry_store::secrets::KeychainThenEnv::default()))
-        .build();
-    // Fail on provider, mode and key before the first call, so bad input is exit 2 even
-    // with --repeat.
-    client.resolve(&req)?;
-    let printer = args.events.then(|| {
-        Arc::new(|e: &EventRecord| {
-            if let Ok(line) = serde_json::to_string(e) {
-                let _ = writeln!(std::io::stderr().lock(), "{}", crate::term::clean(&line));
-            }
-        }) as quarry_engine::EventObserver
+    let stream = args.stream.map(|kind| match kind {
+        StreamArg::Partial => StreamKind::Partial,
+        StreamArg::Iterable => StreamKind::Iterable,
     });
+    // With --no-save nothing is opened; the path is only a name then.
     let db = if args.no_save {
-        None
+        PathBuf::new()
     } else {
-        Some(args.db.path()?)
+        args.db.path()?
     };
-    let mut history = crate::record::History::open(db, name, body, crate::record::prices()?)?;
-    let options_for = |recorder: &Option<Recorder>| CallOptions {
-        observer: crate::record::fan_out(
-            printer
-                .iter()
-                .cloned()
-                .chain(recorder.as_ref().map(Recorder::observer))
-                .collect(),
-        ),
-        ..Default::default()
+    let (sink, events) = match stream {
+        Some(_) => {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            (Some(tx), Some(rx))
+        }
+        None => (None, None),
+    };
+    let wb = crate::record::workbench(db, args.events, sink)?;
+    let spec = RunSpec {
+        request: req,
+        schema_name: name,
+        schema_text: body,
+        stream,
+        profile: None,
+        prompt_name: "cli".into(),
+        record: !args.no_save,
     };
     let runtime = crate::runtime()?;
-    if let Some(kind) = args.stream {
-        let kind = match kind {
-            StreamArg::Partial => StreamKind::Partial,
-            StreamArg::Iterable => StreamKind::Iterable,
-        };
-        let view = crate::live::View::new(args.snapshots, args.live);
-        let recorder = history.begin(&req, Some(kind))?;
-        let options = options_for(&recorder);
-        let result = runtime.block_on(crate::live::stream(
-            &client, req, schema, kind, options, view,
-        ));
+    if let (Some(kind), Some(events)) = (stream, events) {
+        // Bad input (schema, provider, mode, key, templates) fails here: exit 2, nothing sent.
+        let prepared = wb.prepare(spec).map_err(crate::record::start_failure)?;
+        let show = crate::live::Show::new(
+            schema,
+            kind,
+            crate::live::View::new(args.snapshots, args.live),
+        );
+        let Finished {
+            result,
+            not_recorded,
+            ..
+        } = runtime.block_on(streamed(&wb, prepared, events, show));
         // The result first: whatever happens to the history, the user has it.
-        let code = match result {
-            Ok(value) => {
-                print_value(&value, args.compact);
-                0
-            }
-            Err(failure) => {
-                eprint!("{}", failure.render());
-                failure.exit_code()
-            }
-        };
-        history.end(recorder);
-        return Ok(finish_code(code, &history));
+        return Ok(finish_code(outcome(result, args.compact), not_recorded));
     }
 
     let repeat = args.repeat.max(1);
     let mut latencies = Vec::with_capacity(repeat.min(10_000) as usize);
-    let mut last_ok = None;
-    let mut last_err = None;
+    let (mut last, mut not_recorded) = (None, None);
     let mut ok = 0;
     let cpu0 = cpu_time();
     for _ in 0..repeat {
-        let recorder = history.begin(&req, None)?;
-        let options = options_for(&recorder);
+        let prepared = wb
+            .prepare(spec.clone())
+            .map_err(crate::record::start_failure)?;
         let t0 = Instant::now();
-        let result = runtime.block_on(client.extract_value_with(&req, &schema, &options));
+        let finished = runtime.block_on(wb.execute(prepared, "cli", Canceller::new()));
         latencies.push(t0.elapsed().as_secs_f64() * 1e3);
-        drop(options);
-        history.end(recorder);
-        match result {
-            Ok(extraction) => {
-                ok += 1;
-                last_ok = Some(extraction.value);
-            }
-            Err(e) => last_err = Some(e),
-        }
+        ok += usize::from(finished.result.is_ok());
+        // Only the last run's result is printed; the first failure to record is reported.
+        not_recorded = not_recorded.or(finished.not_recorded);
+        last = Some(finished.result);
     }
     let cpu = cpu_time().saturating_sub(cpu0);
-
-    if let Some(value) = &last_ok {
-        print_value(value, args.compact);
-    }
-    if repeat > 1 {
-        eprintln!("{}", Summary::new(latencies, ok, cpu).line());
-    }
-    let code = match last_err {
+    let code = match last {
+        Some(result) => {
+            if repeat > 1 {
+                // The summary goes after the result, as before.
+                let summary = Summary::new(latencies, ok, cpu).line();
+                let code = outcome(result, args.compact);
+                eprintln!("{summary}");
+                code
+            } else {
+                outcome(result, args.compact)
+            }
+        }
         None => 0,
-        Some(e) => {
+    };
+    Ok(finish_code(code, not_recorded))
+}
+
+/// Prints a run's result (stdout) or its failure (stderr); returns the exit status.
+fn outcome(result: Result<quarry_engine::Extraction, Error>, compact: bool) -> i32 {
+    match result {
+        Ok(extraction) => {
+            print_value(&extraction.value, compact);
+            0
+        }
+        Err(e) => {
             let failure = Failure::from(e);
             eprint!("{}", failure.render());
             failure.exit_code()
         }
+    }
+}
+
+/// Runs a streamed extraction, showing its events as they arrive; Ctrl-C cancels it, keeping
+/// what arrived.
+async fn streamed(
+    wb: &Workbench<crate::record::CliHost>,
+    prepared: Prepared,
+    mut events: tokio::sync::mpsc::UnboundedReceiver<EventRecord>,
+    mut show: crate::live::Show,
+) -> Finished {
+    let canceller = Canceller::new();
+    let on_ctrl_c = canceller.clone();
+    let ctrl_c = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_ctrl_c.cancel();
+        }
+    });
+    let run = wb.execute(prepared, "cli", canceller);
+    tokio::pin!(run);
+    let finished = loop {
+        tokio::select! {
+            finished = &mut run => break finished,
+            Some(event) = events.recv() => show.event(&event),
+        }
     };
-    Ok(finish_code(code, &history))
+    while let Ok(event) = events.try_recv() {
+        show.event(&event);
+    }
+    ctrl_c.abort();
+    show.end();
+    finished
 }
 
 /// The exit status once the history has had its say: a run that succeeded but is missing
 /// from the history exits with its own status; a failed run keeps the failure's.
-fn finish_code(code: i32, history: &crate::record::History) -> i32 {
-    match history.report() {
-        Some(not_recorded) if code == 0 => not_recorded,
+fn finish_code(code: i32, not_recorded: Option<quarry_store::StoreError>) -> i32 {
+    match not_recorded.map(|e| crate::record::report(&e)) {
+        Some(status) if code == 0 => status,
         _ => code,
     }
 }

@@ -1,20 +1,17 @@
 //! `--stream`: printing a streamed run as it happens — change lines, snapshots, a live view
-//! with field states coloured, or list items — and Ctrl-C to stop it keeping what arrived.
+//! with field states coloured, or list items.
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use quarry_engine::validate::render_issues;
 use quarry_engine::{
-    CallOptions, Change, Client, ExtractRequest, FieldState, FieldStates, ResponseSchema, RunEvent,
-    Snapshot, StreamKind,
+    Change, EventRecord, FieldState, FieldStates, ResponseSchema, RunEvent, Snapshot, StreamKind,
 };
 use serde_json::{Map, Value, json};
 use unicode_width::UnicodeWidthChar;
 
-use crate::report::Failure;
 use crate::term::clean;
 
 pub struct View {
@@ -34,66 +31,81 @@ impl View {
 /// Redraws at most this often; the last state is always drawn.
 const FRAME: Duration = Duration::from_millis(33);
 
-pub async fn stream(
-    client: &Client,
-    req: ExtractRequest,
-    schema: ResponseSchema,
+/// Shows a streamed run's events as they arrive: change lines, snapshots, the live view, or
+/// list items. One per run; [`Show::end`] draws the last frame and gives the terminal back.
+pub struct Show {
     kind: StreamKind,
-    options: CallOptions,
     view: View,
-) -> Result<Value, Failure> {
-    let schema = Arc::new(schema);
-    let mut run = client.stream(req, schema.clone(), kind, options)?;
-    let canceller = run.canceller();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            canceller.cancel();
+    schema: ResponseSchema,
+    screen: Option<Screen>,
+    snapshot: Snapshot,
+    states: FieldStates,
+    why: HashMap<String, String>,
+    attempt: u32,
+    last_frame: Option<Instant>,
+}
+
+impl Show {
+    pub fn new(schema: ResponseSchema, kind: StreamKind, view: View) -> Show {
+        let screen = view.live.then(|| Screen::enter(&mut std::io::stdout()));
+        Show {
+            states: FieldStates::for_schema(&schema),
+            kind,
+            view,
+            schema,
+            screen,
+            snapshot: Snapshot::new(),
+            why: HashMap::new(),
+            attempt: 0,
+            last_frame: None,
         }
-    });
-    let mut out = std::io::stdout().lock();
-    let mut screen = view.live.then(|| Screen::enter(&mut out));
-    let mut snapshot = Snapshot::new();
-    let mut states = FieldStates::for_schema(&schema);
-    let mut why: HashMap<String, String> = HashMap::new();
-    let mut attempt = 0;
-    let mut last_frame: Option<Instant> = None;
-    while let Some(record) = run.next_event().await {
-        match record.event {
+    }
+
+    pub fn event(&mut self, record: &EventRecord) {
+        let mut out = std::io::stdout().lock();
+        match &record.event {
             RunEvent::Partial {
                 attempt: a,
                 changes,
-            } if kind == StreamKind::Partial => {
+            } if self.kind == StreamKind::Partial => {
                 let mut changed = Map::new();
-                if a.attempt != attempt {
-                    attempt = a.attempt;
-                    snapshot = Snapshot::new();
-                    states = FieldStates::for_schema(&schema);
-                    why.clear();
+                if a.attempt != self.attempt {
+                    self.attempt = a.attempt;
+                    self.snapshot = Snapshot::new();
+                    self.states = FieldStates::for_schema(&self.schema);
+                    self.why.clear();
                     // The first update of an attempt also lists what has not arrived yet.
-                    let mut pending: Vec<&str> = states.pending().collect();
+                    let mut pending: Vec<&str> = self.states.pending().collect();
                     pending.sort_unstable();
                     for p in pending {
                         changed.insert(p.to_string(), json!(FieldState::Pending));
                     }
                 }
-                for c in &changes {
-                    snapshot.apply(c);
-                    let (pointer, state) = states.apply(c);
+                for c in changes {
+                    self.snapshot.apply(c);
+                    let (pointer, state) = self.states.apply(c);
                     if let Change::Invalid { issues, .. } = c {
-                        why.insert(pointer.clone(), reasons(issues));
+                        self.why.insert(pointer.clone(), reasons(issues));
                     }
                     changed.insert(pointer, json!(state));
                 }
-                if let Some(screen) = &mut screen {
-                    if last_frame.is_none_or(|t| t.elapsed() >= FRAME) {
-                        screen.draw(&mut out, &snapshot, &states, &why, attempt);
-                        last_frame = Some(Instant::now());
+                if let Some(screen) = &mut self.screen {
+                    if self.last_frame.is_none_or(|t| t.elapsed() >= FRAME) {
+                        screen.draw(
+                            &mut out,
+                            &self.snapshot,
+                            &self.states,
+                            &self.why,
+                            self.attempt,
+                        );
+                        self.last_frame = Some(Instant::now());
                     }
-                } else if view.snapshots {
-                    let line = json!({"attempt": attempt, "snapshot": snapshot.value(), "states": changed});
+                } else if self.view.snapshots {
+                    let line = json!({"attempt": self.attempt, "snapshot": self.snapshot.value(), "states": changed});
                     let _ = writeln!(out, "{}", clean(&line.to_string()));
                 } else {
-                    let line = json!({"attempt": attempt, "changes": changes, "states": changed});
+                    let line =
+                        json!({"attempt": self.attempt, "changes": changes, "states": changed});
                     let _ = writeln!(out, "{}", clean(&line.to_string()));
                 }
             }
@@ -104,23 +116,32 @@ pub async fn stream(
                 let _ = out.flush();
                 crate::term::eprintln(format!(
                     "quarry: item {index} is invalid:\n{}",
-                    render_issues(&issues)
+                    render_issues(issues)
                 ));
             }
-            RunEvent::Reask { attempt: a, .. } if screen.is_none() => {
+            RunEvent::Reask { attempt: a, .. } if self.screen.is_none() => {
                 let _ = out.flush();
                 eprintln!("quarry: attempt {} was invalid; re-asking", a.attempt);
             }
             _ => {}
         }
     }
-    if let Some(mut screen) = screen.take() {
-        screen.draw(&mut out, &snapshot, &states, &why, attempt);
-        screen.leave(&mut out);
+
+    /// Draws the last state and leaves the live view's screen.
+    pub fn end(mut self) {
+        let mut out = std::io::stdout().lock();
+        if let Some(mut screen) = self.screen.take() {
+            screen.draw(
+                &mut out,
+                &self.snapshot,
+                &self.states,
+                &self.why,
+                self.attempt,
+            );
+            screen.leave(&mut out);
+        }
+        let _ = out.flush();
     }
-    let _ = out.flush();
-    drop(out);
-    Ok(run.finish().await?.value)
 }
 
 /// Why a value is invalid, in one line: its issues' messages (their paths are relative to

@@ -10,6 +10,8 @@ use quarry_store::{
     ExportFormat, RunArchive, RunStatus, RunSummary, SearchQuery, Store, StoreError, default_path,
 };
 
+use quarry_workbench::orchestrate::{RunSpec, StartError};
+
 use crate::report::Failure;
 
 #[derive(Args, Clone)]
@@ -363,46 +365,41 @@ fn execute(cmd: RunsCommand) -> Result<(), Failure> {
 }
 
 fn rerun(id: i64, compact: bool, json: bool, db: &DbArgs) -> Result<(), Failure> {
-    let store = db.open()?;
+    let path = db.path()?;
+    let store = Store::open(&path).map_err(store_failure)?;
     let run = store.show_run(id).map_err(store_failure)?;
-    let schema_body = store.schema_text(id).map_err(store_failure)?;
-    let req: quarry_engine::ExtractRequest =
+    let schema_text = store.schema_text(id).map_err(store_failure)?;
+    drop(store);
+    let request: quarry_engine::ExtractRequest =
         serde_json::from_value(run.spec.clone()).map_err(|e| {
             Failure::input(
                 format!("run {id}'s request cannot be read back: {e}"),
                 "rerun it with `quarry extract`",
             )
         })?;
-    let schema = quarry_engine::ResponseSchema::from_json_str(&schema_body).map_err(|e| {
-        Failure::Engine {
-            error: Box::new(quarry_engine::Error::Schema(e)),
-            at: Some(format!("run {id}'s schema")),
-        }
-    })?;
-    let client = quarry_engine::Client::builder()
-        .keys(std::sync::Arc::new(
-            quarry_store::secrets::KeychainThenEnv::default(),
-        ))
-        .build();
-    client.resolve(&req)?;
-    let mut history = crate::record::History {
-        store: Some(store),
-        schema_name: run.summary.schema.clone(),
-        schema_body,
-        prices: crate::record::prices()?,
-        failure: None,
-    };
-    let recorder = history.begin(&req, None)?;
-    let new_id = recorder.as_ref().map(quarry_store::Recorder::run_id);
-    let options = quarry_engine::CallOptions {
-        observer: recorder.as_ref().map(quarry_store::Recorder::observer),
-        ..Default::default()
-    };
+    // Through the workbench's one orchestration, like every other run.
+    let wb = crate::record::workbench(path, false, None)?;
+    let prepared = wb
+        .prepare(RunSpec {
+            request,
+            schema_name: run.summary.schema.clone(),
+            schema_text,
+            stream: None,
+            profile: None,
+            prompt_name: "cli".into(),
+            record: true,
+        })
+        .map_err(|e| match e {
+            StartError::Engine(quarry_engine::Error::Schema(e)) => Failure::Engine {
+                error: Box::new(quarry_engine::Error::Schema(e)),
+                at: Some(format!("run {id}'s schema")),
+            },
+            other => crate::record::start_failure(other),
+        })?;
+    let new_id = prepared.run_id();
     let runtime = crate::runtime()?;
-    let result = runtime.block_on(client.extract_value_with(&req, &schema, &options));
-    drop(options);
-    history.end(recorder);
-    let value = result?.value;
+    let finished = runtime.block_on(wb.execute(prepared, "cli", quarry_engine::Canceller::new()));
+    let value = finished.result?.value;
     if json {
         let out = serde_json::json!({"run_id": new_id, "result": value});
         crate::out(serde_json::to_string_pretty(&out).unwrap_or_default());
@@ -416,8 +413,10 @@ fn rerun(id: i64, compact: bool, json: bool, db: &DbArgs) -> Result<(), Failure>
             .unwrap_or_default(),
         );
     }
-    match history.report() {
-        Some(code) => Err(Failure::Reported { code }),
+    match finished.not_recorded {
+        Some(e) => Err(Failure::Reported {
+            code: crate::record::report(&e),
+        }),
         None => Ok(()),
     }
 }

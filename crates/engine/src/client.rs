@@ -350,6 +350,21 @@ impl Client {
         })
     }
 
+    /// Whether `schema` can be streamed as `kind`: an iterable stream needs a list.
+    pub fn check_stream(schema: &ResponseSchema, kind: StreamKind) -> Result<(), Error> {
+        if kind == StreamKind::Iterable && schema.iterable_field().is_none() {
+            return Err(Error::InvalidSetting {
+                setting: Setting::Stream,
+                message: format!(
+                    "an iterable stream needs a list, and the schema `{}` has none: its top level is neither an array nor an object whose only property is an array",
+                    schema.name()
+                ),
+                hint: "stream it as partial instead, or give the schema a list: {\"type\": \"array\", \"items\": …} or {\"type\": \"object\", \"properties\": {\"items\": {\"type\": \"array\", …}}}".into(),
+            });
+        }
+        Ok(())
+    }
+
     /// Extracts JSON matching `schema`.
     pub async fn extract_value(
         &self,
@@ -446,16 +461,7 @@ impl Client {
         check: Option<Check>,
     ) -> Result<RunStream, Error> {
         let resolved = self.resolve(&req)?;
-        if kind == StreamKind::Iterable && schema.iterable_field().is_none() {
-            return Err(Error::InvalidSetting {
-                setting: Setting::Stream,
-                message: format!(
-                    "an iterable stream needs a list, and the schema `{}` has none: its top level is neither an array nor an object whose only property is an array",
-                    schema.name()
-                ),
-                hint: "stream it as partial instead, or give the schema a list: {\"type\": \"array\", \"items\": …} or {\"type\": \"object\", \"properties\": {\"items\": {\"type\": \"array\", …}}}".into(),
-            });
-        }
+        Self::check_stream(&schema, kind)?;
         let hooks = self.with_hooks(|h| h.merged(&options.hooks));
         let http = self.http.clone();
         let (tx, rx) = mpsc::unbounded_channel();

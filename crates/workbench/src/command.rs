@@ -11,21 +11,19 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use quarry_engine::{
-    ApiKey, CallOptions, Canceller, Client, EventObserver, EventRecord, ExtractRequest, Message,
-    Mode, ResponseSchema, StreamKind,
+    ApiKey, Canceller, Client, EventRecord, ExtractRequest, Message, Mode, StreamKind,
 };
 use quarry_store::diff::Difference;
 use quarry_store::library::{Kind, Named, Profile, Version};
 use quarry_store::secrets::{self, KeyLocation};
-use quarry_store::{
-    ExportFormat, NewRun, Recorder, RunArchive, RunDetail, RunSummary, SearchQuery, Store,
-};
+use quarry_store::{ExportFormat, RunArchive, RunDetail, RunSummary, SearchQuery, Store};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
 use crate::error::CommandError;
 use crate::host::Host;
+use crate::orchestrate::{self, Finished, Prepared, RunSpec, StartError};
 
 fn default_limit() -> u32 {
     50
@@ -86,7 +84,8 @@ macro_rules! commands {
         /// dependencies follow).
         pub(crate) fn export_all(cfg: &ts_rs::Config) -> Result<(), ts_rs::ExportError> {
             Command::export_all(cfg)?;
-            CommandErrorWire::export_all(cfg)?;
+            CommandError::export_all(cfg)?;
+            crate::orchestrate::RunEnd::export_all(cfg)?;
             quarry_engine::EventRecord::export_all(cfg)?;
             quarry_engine::FieldState::export_all(cfg)?;
             $(<<$args as Rpc>::Out as TS>::export_all(cfg).or_else(primitive)?;)*
@@ -178,15 +177,6 @@ commands! {
     DeleteKey(DeleteKey),
     GetSettings(GetSettings),
     SaveSettings(SaveSettings),
-}
-
-/// The error as the UI receives it, for the bindings (`CommandError` itself is the Rust type).
-#[derive(Serialize, TS)]
-#[ts(rename = "CommandError")]
-struct CommandErrorWire {
-    code: String,
-    message: String,
-    details: Value,
 }
 
 // ---- results ---------------------------------------------------------------------------
@@ -894,6 +884,7 @@ pub struct Workbench<H: Host> {
     client: Arc<Client>,
     keys: Arc<dyn quarry_engine::KeySource>,
     running: Arc<Mutex<HashMap<String, Canceller>>>,
+    schemas: orchestrate::SchemaCache,
 }
 
 impl<H: Host> Workbench<H> {
@@ -905,7 +896,18 @@ impl<H: Host> Workbench<H> {
             client: Arc::new(client),
             keys,
             running: Arc::new(Mutex::new(HashMap::new())),
+            schemas: orchestrate::SchemaCache::default(),
         }
+    }
+
+    /// The host this workbench serves.
+    pub fn host(&self) -> &H {
+        &self.host
+    }
+
+    /// The engine client runs go through (hooks added to it apply to every run).
+    pub fn client(&self) -> &Client {
+        &self.client
     }
 
     fn store(&self) -> Result<Store, CommandError> {
@@ -923,69 +925,48 @@ impl<H: Host> Workbench<H> {
         }
     }
 
-    /// Records and starts a run in the background; its events go to `stream_id`.
+    /// Checks and records a run (see [`orchestrate::prepare`]).
+    pub fn prepare(&self, spec: RunSpec) -> Result<Prepared, StartError> {
+        orchestrate::prepare(&self.client, self.host.as_ref(), &self.schemas, spec)
+    }
+
+    /// Runs a prepared run to its end, its events to `stream_id` (see
+    /// [`orchestrate::execute`]); `cancel` stops it.
+    pub async fn execute(
+        &self,
+        prepared: Prepared,
+        stream_id: &str,
+        cancel: Canceller,
+    ) -> Finished {
+        let host: Arc<dyn Host> = self.host.clone();
+        orchestrate::execute(&self.client, host, prepared, stream_id, cancel).await
+    }
+
+    /// Records and starts a run in the background; its events go to `stream_id`, and its end
+    /// (with any failure to record it) to [`Host::run_ended`].
     fn start(&self, run: PendingRun) -> Result<i64, CommandError> {
-        let PendingRun {
-            stream_id,
-            request,
-            schema_name,
-            schema_text,
-            stream,
-            profile,
-        } = run;
-        let schema = Arc::new(
-            ResponseSchema::from_json_str(&schema_text).map_err(quarry_engine::Error::Schema)?,
-        );
-        // Bad input fails here, before a run row exists.
-        self.client.resolve(&request)?;
-        quarry_engine::template::render_messages(&request.messages, &request.context)
-            .map_err(quarry_engine::Error::Template)?;
-        let mut store = self.store()?;
-        let run_id = store.start_run(&NewRun {
-            project: "default",
-            schema_name: &schema_name,
-            schema_body: &schema_text,
-            prompt_name: "workbench",
-            request: &request,
-            stream,
-            profile: profile.as_deref(),
+        let prepared = self.prepare(RunSpec {
+            request: run.request,
+            schema_name: run.schema_name,
+            schema_text: run.schema_text,
+            stream: run.stream,
+            profile: run.profile,
+            prompt_name: "workbench".into(),
+            record: true,
         })?;
-        let price = self
-            .host
-            .prices()
-            .lookup(&request.provider, &request.model)
-            .cloned();
-        let recorder = Recorder::spawn(store, run_id, price);
-        let host = self.host.clone();
-        let id = stream_id.clone();
-        let forward: EventObserver = Arc::new(move |e: &EventRecord| host.emit(&id, e));
-        let record = recorder.observer();
+        // Recorded, unless another process holds the history: then the run still goes on, and
+        // its end says why it is not there (the UI shows it from the events it got).
+        let run_id = prepared.run_id().unwrap_or(0);
         let canceller = Canceller::new();
+        let stream_id = run.stream_id;
         self.running().insert(stream_id.clone(), canceller.clone());
-        let options = CallOptions {
-            observer: Some(Arc::new(move |e: &EventRecord| {
-                record(e);
-                forward(e);
-            })),
-            cancel: Some(canceller),
-            ..Default::default()
-        };
-        let client = self.client.clone();
-        let running = self.running.clone();
+        let (client, host, running) =
+            (self.client.clone(), self.host.clone(), self.running.clone());
         tokio::spawn(async move {
-            match stream {
-                Some(kind) => {
-                    if let Ok(run) = client.stream(request, schema, kind, options) {
-                        let _ = run.finish().await;
-                    }
-                }
-                None => {
-                    let _ = client.extract_value_with(&request, &schema, &options).await;
-                    drop(options);
-                }
-            }
-            // Waits for the last events to be written (the recorder's thread).
-            let _ = tokio::task::spawn_blocking(move || recorder.finish()).await;
+            let dyn_host: Arc<dyn Host> = host.clone();
+            let finished =
+                orchestrate::execute(&client, dyn_host, prepared, &stream_id, canceller).await;
+            host.run_ended(&stream_id, &finished.end());
             running
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())

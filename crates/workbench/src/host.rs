@@ -15,4 +15,7 @@ pub trait Host: Send + Sync + 'static {
     fn prices(&self) -> PriceTable;
     /// Delivers an event of the run started under `stream_id`.
     fn emit(&self, stream_id: &str, event: &EventRecord);
+    /// The run started under `stream_id` ended and the history has its last event, or has
+    /// said (in `end.not_recorded`) why it could not take them.
+    fn run_ended(&self, stream_id: &str, end: &crate::orchestrate::RunEnd);
 }

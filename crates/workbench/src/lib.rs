@@ -12,6 +12,7 @@ mod command;
 mod error;
 pub mod examples;
 mod host;
+pub mod orchestrate;
 
 pub use command::{Command, Rpc, Workbench};
 pub use error::CommandError;

@@ -8,12 +8,14 @@ use std::time::Duration;
 use quarry_engine::{ApiKey, EventRecord, KeySource, RunEvent};
 use quarry_fake_provider::{FakeServer, Reply};
 use quarry_store::prices::PriceTable;
+use quarry_workbench::orchestrate::RunEnd;
 use quarry_workbench::{Command, Host, Workbench};
 use serde_json::{Value, json};
 
 struct TestHost {
     db: PathBuf,
     events: Arc<Mutex<Vec<(String, EventRecord)>>>,
+    ends: Arc<Mutex<Vec<(String, RunEnd)>>>,
 }
 
 impl Host for TestHost {
@@ -32,25 +34,35 @@ impl Host for TestHost {
             .unwrap()
             .push((stream_id.to_string(), event.clone()));
     }
+    fn run_ended(&self, stream_id: &str, end: &RunEnd) {
+        self.ends
+            .lock()
+            .unwrap()
+            .push((stream_id.to_string(), end.clone()));
+    }
 }
 
 struct Bench {
     wb: Workbench<TestHost>,
     events: Arc<Mutex<Vec<(String, EventRecord)>>>,
-    _dir: tempfile::TempDir,
+    ends: Arc<Mutex<Vec<(String, RunEnd)>>>,
+    dir: tempfile::TempDir,
 }
 
 fn bench() -> Bench {
     let dir = tempfile::tempdir().unwrap();
     let events = Arc::new(Mutex::new(Vec::new()));
+    let ends = Arc::new(Mutex::new(Vec::new()));
     let wb = Workbench::new(TestHost {
         db: dir.path().join("wb.db"),
         events: events.clone(),
+        ends: ends.clone(),
     });
     Bench {
         wb,
         events,
-        _dir: dir,
+        ends,
+        dir,
     }
 }
 
@@ -508,4 +520,48 @@ async fn keys_are_stored_reported_and_deleted_and_never_come_back_out() {
         ok(&b, json!({"cmd": "delete_key", "provider": "groq"})).await["deleted"],
         false
     );
+}
+
+#[tokio::test]
+async fn a_run_ends_with_its_status_and_a_history_it_could_not_write_is_reported() {
+    let b = bench();
+    let server = FakeServer::start(vec![Reply::tool_call(
+        "Person",
+        r#"{"name": "Ada", "age": 36}"#,
+    )])
+    .await
+    .unwrap();
+    let start = json!({"cmd": "start_run", "stream_id": "e-1", "request": request(&server),
+        "schema_name": "person", "schema": SCHEMA});
+    let id = ok(&b, start.clone()).await["run_id"].as_i64().unwrap();
+    wait_done(&b, "e-1").await;
+    {
+        let ends = b.ends.lock().unwrap();
+        let (stream, end) = ends.last().unwrap();
+        assert_eq!(
+            (stream.as_str(), end.run_id, end.status.as_str()),
+            ("e-1", Some(id), "succeeded")
+        );
+        assert!(end.not_recorded.is_none());
+    }
+    // Another process holds the history: the run still goes on, and its end says why it is
+    // not in the history.
+    let holder = rusqlite::Connection::open(b.dir.path().join("wb.db")).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let mut start = start;
+    start["stream_id"] = json!("e-2");
+    ok(&b, start).await;
+    wait_done(&b, "e-2").await;
+    holder.execute_batch("ROLLBACK").unwrap();
+    let ends = b.ends.lock().unwrap();
+    let (_, end) = ends.last().unwrap();
+    assert_eq!(end.status, "succeeded");
+    let why = end
+        .not_recorded
+        .as_ref()
+        .expect("the end says it was not recorded");
+    assert_eq!(why.code, "store_busy", "{why:?}");
+    assert!(b.events.lock().unwrap().iter().any(
+        |(s, e)| s == "e-2" && matches!(e.event, quarry_engine::RunEvent::RunSucceeded { .. })
+    ));
 }

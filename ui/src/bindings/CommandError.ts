@@ -2,6 +2,10 @@
 import type { JsonValue } from "./serde_json/JsonValue";
 
 /**
- * The error as the UI receives it, for the bindings (`CommandError` itself is the Rust type).
+ * What every command returns on failure, as the UI receives it.
  */
-export type CommandError = { code: string, message: string, details: JsonValue, };
+export type CommandError = { code: string, message: string, 
+/**
+ * Structured context (with a `hint` saying how to fix it, where there is one).
+ */
+details: JsonValue, };

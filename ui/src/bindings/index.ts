@@ -53,6 +53,7 @@ export type * from "./Role";
 export type * from "./RunArchive";
 export type * from "./RunDetail";
 export type * from "./RunDiff";
+export type * from "./RunEnd";
 export type * from "./RunEvents";
 export type * from "./RunReplay";
 export type * from "./RunStarted";
