@@ -68,8 +68,8 @@ impl Failure {
                 let _ = writeln!(out, "error[{}]: {error}", error.code());
                 if let Some(at) = at {
                     let _ = writeln!(out, "  in: {at}");
-                } else if let Error::InvalidSetting { setting, .. } = &**error {
-                    let _ = writeln!(out, "  in: {}", flag(*setting));
+                } else if let Some(setting) = error.setting() {
+                    let _ = writeln!(out, "  in: {}", flag(setting));
                 }
                 if let Error::RetriesExhausted(ex) = &**error {
                     for a in &ex.failed_attempts {
@@ -104,15 +104,25 @@ impl Failure {
                     let _ = writeln!(out, "  body: {}", clip(body, 500));
                 }
                 let _ = writeln!(out, "  fix: {}", error.hint());
+                if let Some(try_this) = with_flags(error) {
+                    let _ = writeln!(out, "  try: {try_this}");
+                }
             }
         }
         out
     }
 }
 
-/// The flag (or place) a setting comes from on the command line.
+/// The flag (or place) a setting comes from on the command line. The engine's hints name
+/// settings, never flags: this is where the CLI words them.
 fn flag(setting: Setting) -> &'static str {
     match setting {
+        Setting::Provider => "--provider",
+        Setting::Model => "--provider PROVIDER/MODEL",
+        Setting::Mode => "--mode",
+        Setting::Schema => "--schema",
+        Setting::Messages => "--prompt / --system",
+        Setting::Variables => "--var / --var-json",
         Setting::ApiKey => "the API key (keychain, or the key variable / --api-key-env)",
         Setting::BaseUrl => "--base-url",
         Setting::Headers => "--header",
@@ -120,10 +130,38 @@ fn flag(setting: Setting) -> &'static str {
         Setting::Timeout => "--timeout",
         Setting::RequestTimeout => "--request-timeout",
         Setting::MaxRetries => "--max-retries",
+        Setting::MaxTokens => "--max-tokens",
         Setting::Sampling => "--temperature / --top-p",
         Setting::Stream => "--stream",
-        Setting::Messages => "--prompt / --system",
+        Setting::Database => "--db (or QUARRY_DB)",
     }
+}
+
+/// The fix in the CLI's own words, where a command line says it best.
+fn with_flags(error: &Error) -> Option<String> {
+    use quarry_engine::template::TemplateError;
+    Some(match error {
+        Error::MissingApiKey {
+            provider,
+            env_var,
+            keychain: true,
+        } => format!("quarry keys set {provider}   (or: export {env_var}=...)"),
+        Error::MissingApiKey { env_var, .. } => {
+            format!("export {env_var}=...   (or --api-key-env NAME to read another variable)")
+        }
+        Error::MissingBaseUrl { env_var, .. } => {
+            format!("export {env_var}=https://...   (or --base-url URL)")
+        }
+        Error::Template(TemplateError::Undefined { name, .. }) => {
+            let root = name.split(['.', '[']).next().unwrap_or(name);
+            format!("--var {root}=VALUE")
+        }
+        Error::UnknownProvider { .. } => "--provider openai/MODEL --base-url URL".into(),
+        Error::Timeout { .. } => "--timeout SECS with more seconds".into(),
+        Error::IncompleteOutput { .. } => "--max-tokens N with a larger N".into(),
+        Error::RetriesExhausted(_) => "--max-retries N with a larger N".into(),
+        _ => return None,
+    })
 }
 
 impl From<Error> for Failure {

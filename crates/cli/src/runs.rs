@@ -37,11 +37,26 @@ impl DbArgs {
     }
 }
 
+/// A store error as the CLI reports it: the store's hint, with the flags that carry it out.
 pub fn store_failure(e: StoreError) -> Failure {
     if let StoreError::Io(io) = &e {
         quiet_on_closed_pipe(io);
     }
-    Failure::input(e.to_string(), e.hint())
+    let with_flags = match &e {
+        e if e.is_about_the_file() => Some("--db PATH (or QUARRY_DB) for another file".to_string()),
+        StoreError::NoSuchRun(_) => Some("quarry runs list".into()),
+        StoreError::NotAnArchive(_) => Some("quarry runs export ID --format run".into()),
+        StoreError::NoSuchArray { arrays, .. } => Some(match arrays.first() {
+            Some(first) => format!("--explode {first}"),
+            None => "leave out --explode".into(),
+        }),
+        _ => None,
+    };
+    let hint = match with_flags {
+        Some(f) => format!("{}\n  try: {f}", e.hint()),
+        None => e.hint(),
+    };
+    Failure::input(e.to_string(), hint)
 }
 
 /// A reader that went away (`quarry runs export | head`) ends the program quietly.

@@ -28,11 +28,19 @@ pub enum ErrorKind {
     Cancelled,
 }
 
-/// A setting of the request, named in errors so that each front end can point at its own
-/// control for it (a CLI flag, a field of the desktop form).
+/// The setting that fixes an error, so that each front end can point at its own control for it
+/// (a CLI flag, a field of the desktop form) while the messages and hints name no front end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Setting {
+    Provider,
+    Model,
+    Mode,
+    Schema,
+    /// The message templates.
+    Messages,
+    /// The template variables.
+    Variables,
     ApiKey,
     BaseUrl,
     Headers,
@@ -40,26 +48,11 @@ pub enum Setting {
     Timeout,
     RequestTimeout,
     MaxRetries,
+    MaxTokens,
     Sampling,
     Stream,
-    Messages,
-}
-
-impl Setting {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Setting::ApiKey => "api_key",
-            Setting::BaseUrl => "base_url",
-            Setting::Headers => "headers",
-            Setting::ExtraBody => "extra_body",
-            Setting::Timeout => "timeout",
-            Setting::RequestTimeout => "request_timeout",
-            Setting::MaxRetries => "max_retries",
-            Setting::Sampling => "sampling",
-            Setting::Stream => "stream",
-            Setting::Messages => "messages",
-        }
-    }
+    /// The run-history database.
+    Database,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -301,7 +294,7 @@ impl Error {
             Error::Schema(e) => e.hint(),
             Error::Template(e) => e.hint(),
             Error::UnknownProvider { known, .. } => format!(
-                "use PROVIDER/MODEL with one of: {}; for another OpenAI-compatible server use `openai/MODEL --base-url URL`",
+                "use PROVIDER/MODEL with one of: {}; for another OpenAI-compatible server, use the openai provider with that server's base URL",
                 known.join(", ")
             ),
             Error::UnknownMode { .. } => format!(
@@ -319,16 +312,16 @@ impl Error {
             } => {
                 if *keychain {
                     format!(
-                        "store it in the OS keychain with `quarry keys set {provider}`, or export {env_var}=... (or name another variable with --api-key-env)"
+                        "store the {provider} key in the OS keychain, or set the environment variable {env_var}"
                     )
                 } else {
                     format!(
-                        "export {env_var}=... (no OS keychain is reachable here, so the environment is the place for it; or name another variable with --api-key-env)"
+                        "set the environment variable {env_var} (no OS keychain is reachable here, so the environment is the place for it)"
                     )
                 }
             }
             Error::MissingBaseUrl { env_var, .. } => {
-                format!("export {env_var}=https://… (your resource's address) or pass --base-url")
+                format!("set {env_var} to your resource's address (https://…), or give a base URL")
             }
             Error::InvalidRequest(_) => "correct the request and run it again".into(),
             Error::InvalidSetting { hint, .. } => hint.clone(),
@@ -365,20 +358,50 @@ impl Error {
             Error::TooLarge(_) => {
                 "ask for less (a smaller schema or a lower token limit), or check that the base URL points at a model API; what arrived is kept in the error's details".into()
             }
-            Error::Timeout { .. } => "raise --timeout or use a faster model".into(),
+            Error::Timeout { .. } => "raise the total timeout, or use a faster model".into(),
             Error::IncompleteStream(_) => {
                 "the stream stopped before the answer was complete; run again (what arrived is kept in the error's details)".into()
             }
             Error::StreamError(_) => "the provider failed mid-answer; try again later".into(),
             Error::Cancelled { .. } => "nothing to fix: the run was stopped on request".into(),
             Error::IncompleteOutput { .. } => {
-                "raise --max-tokens or make the schema smaller".into()
+                "raise the token limit (max tokens), or make the schema smaller".into()
             }
             Error::Refusal { .. } => "rephrase the prompt or the data".into(),
             Error::RetriesExhausted(_) => {
-                "raise --max-retries, describe the fields better in the schema, or try another model or mode".into()
+                "allow more re-asks, describe the fields better in the schema, or try another model or mode".into()
             }
         }
+    }
+
+    /// The setting to change to fix this error, when one does.
+    pub fn setting(&self) -> Option<Setting> {
+        Some(match self {
+            Error::Schema(_) => Setting::Schema,
+            Error::Template(crate::template::TemplateError::Undefined { .. }) => Setting::Variables,
+            Error::Template(_) => Setting::Messages,
+            Error::UnknownProvider { .. } => Setting::Provider,
+            Error::UnknownMode { .. } | Error::UnsupportedMode { .. } => Setting::Mode,
+            Error::MissingApiKey { .. } => Setting::ApiKey,
+            Error::MissingBaseUrl { .. } => Setting::BaseUrl,
+            Error::InvalidSetting { setting, .. } => *setting,
+            Error::Http {
+                status: 401 | 403, ..
+            } => Setting::ApiKey,
+            Error::Http { status: 404, .. } => Setting::Model,
+            Error::Transport { .. } | Error::MalformedResponse { .. } => Setting::BaseUrl,
+            Error::NotStreaming { .. } => Setting::Stream,
+            Error::Timeout { .. } => Setting::Timeout,
+            Error::IncompleteOutput { .. } => Setting::MaxTokens,
+            Error::RetriesExhausted(_) => Setting::MaxRetries,
+            Error::InvalidRequest(_)
+            | Error::Http { .. }
+            | Error::TooLarge(_)
+            | Error::IncompleteStream(_)
+            | Error::StreamError(_)
+            | Error::Cancelled { .. }
+            | Error::Refusal { .. } => return None,
+        })
     }
 
     /// Structured details for the UI and for `--events`.
@@ -449,6 +472,7 @@ impl Error {
             kind: self.kind(),
             message: self.to_string(),
             hint: self.hint(),
+            setting: self.setting(),
             details: self.details(),
         }
     }
@@ -592,5 +616,123 @@ pub struct ErrorInfo {
     pub kind: ErrorKind,
     pub message: String,
     pub hint: String,
+    /// The setting that fixes it, when one does.
+    #[serde(default)]
+    pub setting: Option<Setting>,
     pub details: Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::TemplateError;
+
+    /// One error of every kind a person can meet.
+    fn every_error() -> Vec<Error> {
+        let broken = || {
+            Box::new(BrokenStream {
+                provider: "p".into(),
+                bytes: 1,
+                reason: "r".into(),
+                partial: Value::Null,
+                raw: None,
+                usage: Usage::default(),
+            })
+        };
+        let schema = crate::schema::ResponseSchema::from_json_str("[").unwrap_err();
+        vec![
+            Error::Schema(schema),
+            Error::Template(TemplateError::Undefined {
+                message: 1,
+                role: "user",
+                line: 1,
+                name: "text".into(),
+                known: vec![],
+            }),
+            Error::UnknownProvider {
+                name: "x".into(),
+                known: vec!["openai"],
+            },
+            Error::UnknownMode { name: "x".into() },
+            Error::UnsupportedMode {
+                provider: "openai".into(),
+                mode: "x".into(),
+                valid: vec![Mode::Tools],
+                note: None,
+            },
+            Error::MissingApiKey {
+                provider: "openai".into(),
+                env_var: "OPENAI_API_KEY".into(),
+                keychain: true,
+            },
+            Error::MissingApiKey {
+                provider: "openai".into(),
+                env_var: "OPENAI_API_KEY".into(),
+                keychain: false,
+            },
+            Error::MissingBaseUrl {
+                provider: "azure_openai".into(),
+                env_var: "AZURE_OPENAI_ENDPOINT".into(),
+            },
+            Error::InvalidRequest("x".into()),
+            Error::Transport {
+                provider: "ollama".into(),
+                url: "u".into(),
+                message: "m".into(),
+                retries: 0,
+                local_server: Some("`ollama serve`".into()),
+            },
+            Error::MalformedResponse {
+                provider: "p".into(),
+                expected: "completion",
+                detail: "d".into(),
+                body: String::new(),
+            },
+            Error::NotStreaming {
+                provider: "p".into(),
+                what: "w".into(),
+                body: String::new(),
+            },
+            Error::Timeout {
+                limit_ms: 1,
+                failed_attempts: vec![],
+                usage: Usage::default(),
+            },
+            Error::IncompleteOutput {
+                reason: "length".into(),
+                raw: None,
+                usage: Usage::default(),
+            },
+            Error::IncompleteStream(broken()),
+            Error::StreamError(broken()),
+            Error::Refusal {
+                text: "no".into(),
+                usage: Usage::default(),
+            },
+            Error::RetriesExhausted(Box::new(Exhausted {
+                failed_attempts: vec![],
+                messages: vec![],
+                usage: Usage::default(),
+            })),
+        ]
+    }
+
+    #[test]
+    fn hints_name_settings_never_a_front_end() {
+        for e in every_error() {
+            let hint = e.hint();
+            assert!(!hint.contains(" --"), "{}: a flag in `{hint}`", e.code());
+            assert!(
+                !hint.contains("quarry "),
+                "{}: a command in `{hint}`",
+                e.code()
+            );
+        }
+        let e = Error::RetriesExhausted(Box::new(Exhausted {
+            failed_attempts: vec![],
+            messages: vec![],
+            usage: Usage::default(),
+        }));
+        assert_eq!(e.info().setting, Some(Setting::MaxRetries));
+    }
 }

@@ -63,7 +63,7 @@ impl TemplateError {
                     format!("given: {}", known.join(", "))
                 };
                 format!(
-                    "pass it with --var {root}=VALUE ({have}), or guard it with {{% if {root} is defined %}}"
+                    "give the variable `{root}` a value ({have}), or guard it with {{% if {root} is defined %}}"
                 )
             }
             TemplateError::Syntax { source_line, .. } => {
@@ -344,7 +344,11 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(e.hint().contains("--var name=VALUE"), "{}", e.hint());
+        assert!(
+            e.hint().contains("give the variable `name` a value"),
+            "{}",
+            e.hint()
+        );
     }
 
     #[test]

@@ -672,11 +672,19 @@ fn a_missing_key_suggests_what_works_here() {
     let r = ExtractRequest::new("openai/gpt-4o-mini").user("x");
     let without = Client::builder().keys(Arc::new(NoKey(false))).build();
     let hint = without.resolve(&r).unwrap_err().hint();
-    assert!(hint.contains("export OPENAI_API_KEY"), "{hint}");
-    assert!(!hint.contains("keys set"), "{hint}");
+    assert!(
+        hint.contains("set the environment variable OPENAI_API_KEY"),
+        "{hint}"
+    );
+    assert!(!hint.contains("keychain,"), "{hint}");
     let with = Client::builder().keys(Arc::new(NoKey(true))).build();
-    let hint = with.resolve(&r).unwrap_err().hint();
-    assert!(hint.contains("quarry keys set openai"), "{hint}");
+    let e = with.resolve(&r).unwrap_err();
+    assert!(
+        e.hint().contains("store the openai key in the OS keychain"),
+        "{}",
+        e.hint()
+    );
+    assert_eq!(e.setting(), Some(quarry_engine::Setting::ApiKey));
 }
 
 #[tokio::test]

@@ -386,7 +386,11 @@ mod tests {
             message.contains("notes.txt") && message.contains("not an SQLite database"),
             "{message}"
         );
-        assert!(err.hint().contains("--db"), "{}", err.hint());
+        assert!(
+            err.hint().contains("another run-history file"),
+            "{}",
+            err.hint()
+        );
         assert_eq!(std::fs::read(&path).unwrap(), before);
         assert!(companions(&path).is_empty(), "{:?}", companions(&path));
     }

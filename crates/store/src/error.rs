@@ -124,53 +124,75 @@ impl StoreError {
         }
     }
 
+    /// How to fix it, in words that name no front end (the CLI adds its flag, the UI its
+    /// field: see [`StoreError::setting`]).
     pub fn hint(&self) -> String {
         match self {
             StoreError::NewerDatabase { .. } => {
-                "upgrade Quarry, or point --db (QUARRY_DB) at another file".into()
+                "upgrade Quarry, or use another run-history file".into()
             }
             StoreError::NotADatabase { .. } => {
-                "Quarry left the file as it was; pass --db PATH (or set QUARRY_DB) to use another file, or move this one away".into()
+                "Quarry left the file as it was; use another run-history file, or move this one away".into()
             }
             StoreError::IsADirectory { path } => format!(
-                "pass a file path, for example --db {}",
+                "give the path of a file, for example {}",
                 path.join("quarry.db").display()
             ),
             StoreError::ReadOnly { path } => format!(
-                "make {} and its folder writable (Quarry keeps -wal and -shm files beside it), or pass --db PATH in a writable folder",
+                "make {} and its folder writable (Quarry keeps -wal and -shm files beside it), or use a run-history file in a writable folder",
                 path.display()
             ),
             StoreError::CannotOpen { .. } => {
-                "check that the path and its folder exist and are readable, or pass --db PATH"
+                "check that the path and its folder exist and are readable, or use another run-history file"
                     .into()
             }
             StoreError::Damaged { .. } => {
-                "restore the file from a backup (`sqlite3 FILE .recover` saves what is readable), or pass --db PATH for a new one".into()
+                "restore the file from a backup (`sqlite3 FILE .recover` saves what is readable), or use a new run-history file".into()
             }
             StoreError::Busy { .. } => {
-                "another Quarry, or a tool with the database open in a transaction, is writing to it; wait for it to finish, or pass --db PATH to record elsewhere".into()
+                "another Quarry, or a tool with the database open in a transaction, is writing to it; wait for it to finish, or record into another run-history file".into()
             }
             StoreError::NotRecorded { source, .. } => source.hint(),
             StoreError::RecorderPanicked { .. } => {
                 "the run itself is not affected; please report this as a bug with the message above"
                     .into()
             }
-            StoreError::Folder { .. } => "check the folder's permissions, or pass --db PATH".into(),
-            StoreError::NoSuchRun(_) => "list runs with `quarry runs list`".into(),
+            StoreError::Folder { .. } => {
+                "check the folder's permissions, or use another run-history file".into()
+            }
+            StoreError::NoSuchRun(_) => "list the runs in the history to find its id".into(),
             StoreError::Io(_) => "check the output path and free space".into(),
             StoreError::Invalid(_) => "correct the text and save again".into(),
             StoreError::NotFound(_) => "check the name and version".into(),
             StoreError::NotAnArchive(_) => {
-                "import a file written by `quarry runs export ID --format run`".into()
+                "import a file Quarry exported as a run archive".into()
             }
             StoreError::NoSuchArray { arrays, .. } => match arrays.as_slice() {
-                [] => "export without --explode".into(),
-                [first, ..] => format!("explode one of the array fields, e.g. --explode {first}"),
+                [] => "export without exploding a field".into(),
+                [first, ..] => format!("explode one of the array fields, for example {first}"),
             },
             StoreError::Sqlite(_) | StoreError::Json(_) => {
-                "the database may be damaged or locked; try again, or pass --db PATH for a new one"
+                "the database may be damaged or locked; try again, or use a new run-history file"
                     .into()
             }
+        }
+    }
+
+    /// Whether the run-history file itself is the problem (so the fix is another file: the
+    /// CLI's `--db`, the app's data folder).
+    pub fn is_about_the_file(&self) -> bool {
+        match self {
+            StoreError::NewerDatabase { .. }
+            | StoreError::NotADatabase { .. }
+            | StoreError::IsADirectory { .. }
+            | StoreError::ReadOnly { .. }
+            | StoreError::CannotOpen { .. }
+            | StoreError::Damaged { .. }
+            | StoreError::Busy { .. }
+            | StoreError::Folder { .. }
+            | StoreError::Sqlite(_) => true,
+            StoreError::NotRecorded { source, .. } => source.is_about_the_file(),
+            _ => false,
         }
     }
 

@@ -119,7 +119,12 @@ fn starting_a_run_while_another_process_holds_the_database_is_a_busy_error() {
         err.to_string().contains("q.db") && err.to_string().contains("locked by another process"),
         "{err}"
     );
-    assert!(err.hint().contains("--db"), "{}", err.hint());
+    assert!(
+        err.hint().contains("another run-history file"),
+        "{}",
+        err.hint()
+    );
+    assert!(err.is_about_the_file());
     holder.join().unwrap();
     // Once the lock is gone, the same store records again.
     assert_eq!(new_run(&mut store), 1);

@@ -25,11 +25,16 @@ impl From<quarry_engine::Error> for CommandError {
     fn from(e: quarry_engine::Error) -> Self {
         let info = e.info();
         let mut details = info.details;
+        if !details.is_object() {
+            details = json!({});
+        }
         if let Value::Object(map) = &mut details {
             map.insert("hint".into(), json!(info.hint));
             map.insert("kind".into(), json!(info.kind));
-        } else {
-            details = json!({"hint": info.hint, "kind": info.kind});
+            // The field the UI highlights (`max_retries`, `api_key`, …).
+            if let Some(setting) = info.setting {
+                map.insert("setting".into(), json!(setting));
+            }
         }
         CommandError {
             code: info.code,
@@ -41,7 +46,13 @@ impl From<quarry_engine::Error> for CommandError {
 
 impl From<quarry_store::StoreError> for CommandError {
     fn from(e: quarry_store::StoreError) -> Self {
-        CommandError::new(e.code(), e.to_string(), e.hint())
+        let mut err = CommandError::new(e.code(), e.to_string(), e.hint());
+        if e.is_about_the_file()
+            && let Value::Object(map) = &mut err.details
+        {
+            map.insert("setting".into(), json!(quarry_engine::Setting::Database));
+        }
+        err
     }
 }
 

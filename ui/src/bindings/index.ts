@@ -69,6 +69,7 @@ export type * from "./Saved";
 export type * from "./SchemaVersions";
 export type * from "./SearchQuery";
 export type * from "./SetKey";
+export type * from "./Setting";
 export type * from "./Settings";
 export type * from "./ShowRun";
 export type * from "./StartRun";
