@@ -70,6 +70,9 @@ impl Host for CliHost {
             let _ = sink.send(event.clone());
         }
     }
+    fn wants_events(&self) -> bool {
+        self.print_events || self.sink.is_some()
+    }
     fn run_ended(&self, _stream_id: &str, _end: &RunEnd) {}
 }
 

@@ -15,6 +15,11 @@ pub trait Host: Send + Sync + 'static {
     fn prices(&self) -> PriceTable;
     /// Delivers an event of the run started under `stream_id`.
     fn emit(&self, stream_id: &str, event: &EventRecord);
+    /// Whether [`Host::emit`] does anything. A run nobody watches and nothing records builds
+    /// no events at all (the request and answer as JSON cost more than the call itself).
+    fn wants_events(&self) -> bool {
+        true
+    }
     /// The run started under `stream_id` ended and the history has its last event, or has
     /// said (in `end.not_recorded`) why it could not take them.
     fn run_ended(&self, stream_id: &str, end: &crate::orchestrate::RunEnd);

@@ -199,15 +199,21 @@ pub async fn execute(
         mut not_recorded,
     } = prepared;
     let id = stream_id.to_string();
-    let forward: EventObserver = Arc::new(move |e: &EventRecord| host.emit(&id, e));
+    let watched = host.wants_events();
     let record = recorder.as_ref().map(Recorder::observer);
-    let options = CallOptions {
-        observer: Some(Arc::new(move |e: &EventRecord| {
+    let observer: Option<EventObserver> = match (record, watched) {
+        (None, false) => None,
+        (record, _) => Some(Arc::new(move |e: &EventRecord| {
             if let Some(record) = &record {
                 record(e);
             }
-            forward(e);
+            if watched {
+                host.emit(&id, e);
+            }
         })),
+    };
+    let options = CallOptions {
+        observer,
         cancel: Some(cancel),
         ..Default::default()
     };
