@@ -7,6 +7,7 @@ mod live;
 mod record;
 mod report;
 mod runs;
+mod serve;
 mod stats;
 mod tables;
 mod term;
@@ -53,6 +54,8 @@ enum Command {
     /// API keys in the OS keychain: set, list, delete.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// The workbench in a browser: serves the UI and its API on 127.0.0.1.
+    Serve(serve::ServeArgs),
 }
 
 /// Prints a line on stdout, with terminal control characters made visible (`term`). A reader
@@ -96,6 +99,7 @@ fn main() -> ExitCode {
         }
         Command::Runs(cmd) => runs::run(cmd),
         Command::Keys(cmd) => keys::run(cmd),
+        Command::Serve(args) => serve::run(args),
         Command::Prices => match record::prices() {
             Ok(table) => {
                 out(serde_json::to_string_pretty(&table).unwrap_or_default());
