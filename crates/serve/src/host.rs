@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use quarry_engine::{EventRecord, KeySource};
 use quarry_store::prices::PriceTable;
 use quarry_workbench::Host;
-use quarry_workbench::orchestrate::RunEnd;
+use quarry_workbench::orchestrate::{RunEnd, RunMessage};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
@@ -36,7 +36,11 @@ impl Hub {
         self.windows.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn send(&self, message: Value) {
+    fn send(&self, message: &RunMessage) {
+        // Serialized once for every window.
+        let Ok(message) = serde_json::to_value(message) else {
+            return;
+        };
         self.windows()
             .retain(|_, tx| tx.send(message.clone()).is_ok());
     }
@@ -76,9 +80,15 @@ impl Host for ServeHost {
         self.prices.clone()
     }
     fn emit(&self, stream_id: &str, event: &EventRecord) {
-        self.hub.send(crate::event_message(stream_id, event));
+        self.hub.send(&RunMessage::Event {
+            stream_id: stream_id.into(),
+            event: event.clone(),
+        });
     }
     fn run_ended(&self, stream_id: &str, end: &RunEnd) {
-        self.hub.send(crate::end_message(stream_id, end));
+        self.hub.send(&RunMessage::End {
+            stream_id: stream_id.into(),
+            end: end.clone(),
+        });
     }
 }

@@ -32,7 +32,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use quarry_workbench::{Command, CommandError, Workbench};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::mpsc;
 
 pub use host::ServeHost;
@@ -305,16 +305,6 @@ async fn forward(mut socket: WebSocket, hub: Arc<host::Hub>) {
         }
     }
     hub.leave(id);
-}
-
-/// `{"stream_id", "event"}` for the WebSocket.
-pub(crate) fn event_message(stream_id: &str, event: &quarry_engine::EventRecord) -> Value {
-    json!({"stream_id": stream_id, "event": event})
-}
-
-/// `{"stream_id", "end"}` for the WebSocket.
-pub(crate) fn end_message(stream_id: &str, end: &quarry_workbench::orchestrate::RunEnd) -> Value {
-    json!({"stream_id": stream_id, "end": end})
 }
 
 #[cfg(test)]

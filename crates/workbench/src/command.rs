@@ -85,7 +85,7 @@ macro_rules! commands {
         pub(crate) fn export_all(cfg: &ts_rs::Config) -> Result<(), ts_rs::ExportError> {
             Command::export_all(cfg)?;
             CommandError::export_all(cfg)?;
-            crate::orchestrate::RunEnd::export_all(cfg)?;
+            crate::orchestrate::RunMessage::export_all(cfg)?;
             quarry_engine::EventRecord::export_all(cfg)?;
             quarry_engine::FieldState::export_all(cfg)?;
             $(<<$args as Rpc>::Out as TS>::export_all(cfg).or_else(primitive)?;)*

@@ -86,6 +86,22 @@ pub struct RunEnd {
     pub not_recorded: Option<CommandError>,
 }
 
+/// What a window hears about runs, over `quarry serve`'s WebSocket or the desktop app's
+/// channel alike: each event of a run, then its end, tagged with the stream id the window
+/// chose when it started the run.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(untagged)]
+pub enum RunMessage {
+    Event {
+        stream_id: String,
+        event: EventRecord,
+    },
+    End {
+        stream_id: String,
+        end: RunEnd,
+    },
+}
+
 impl Finished {
     pub fn end(&self) -> RunEnd {
         RunEnd {

@@ -136,6 +136,59 @@ impl Reply {
         }
     }
 
+    /// A reply described as JSON (for the binary's `--script`, used by the UI's browser tests):
+    /// `{"tool_call": {"name", "arguments"}}`, `{"content": "…"}`,
+    /// `{"stream_tool_call": {"name", "arguments", "chunk"?, "pace_ms"?}}`,
+    /// `{"stream_content": {"text", "chunk"?, "pace_ms"?}}`,
+    /// `{"error": {"status", "code", "message"}}`, `{"garbage": {"status", "text"}}`,
+    /// `{"drop": true}`, and `{"delay_ms": N, "then": {…}}`.
+    pub fn from_spec(spec: &Value) -> Result<Reply, String> {
+        let text = |v: &Value, k: &str| {
+            v.get(k)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| format!("`{k}` (a string) is missing in {v}"))
+        };
+        let num =
+            |v: &Value, k: &str, default: u64| v.get(k).and_then(Value::as_u64).unwrap_or(default);
+        let paced = |r: Reply, v: &Value| match num(v, "pace_ms", 0) {
+            0 => r,
+            ms => r.paced(Duration::from_millis(ms)),
+        };
+        let obj = spec
+            .as_object()
+            .ok_or_else(|| format!("a reply is an object, not {spec}"))?;
+        if let Some(ms) = obj.get("delay_ms").and_then(Value::as_u64) {
+            let then = obj.get("then").ok_or("`delay_ms` needs `then`")?;
+            return Ok(Reply::from_spec(then)?.delayed(Duration::from_millis(ms)));
+        }
+        let (kind, v) = obj.iter().next().ok_or("an empty reply")?;
+        Ok(match kind.as_str() {
+            "tool_call" => Reply::tool_call(&text(v, "name")?, &text(v, "arguments")?),
+            "content" => Reply::content(v.as_str().ok_or("`content` is a string")?),
+            "stream_tool_call" => paced(
+                Reply::stream_tool_call(
+                    &text(v, "name")?,
+                    &text(v, "arguments")?,
+                    num(v, "chunk", 8) as usize,
+                ),
+                v,
+            ),
+            "stream_content" => paced(
+                Reply::stream_content(&text(v, "text")?, num(v, "chunk", 8) as usize),
+                v,
+            ),
+            "error" => Reply::error(
+                num(v, "status", 500) as u16,
+                &text(v, "code")?,
+                &text(v, "message")?,
+            ),
+            "garbage" => Reply::garbage(num(v, "status", 200) as u16, &text(v, "text")?),
+            "drop" => Reply::Drop,
+            other => return Err(format!("unknown reply kind `{other}`")),
+        })
+    }
+
     /// A chat completion that calls `name` with `arguments` (raw text, may be broken JSON).
     pub fn tool_call(name: &str, arguments: &str) -> Reply {
         Reply::tool_calls(&[(name, arguments)])

@@ -55,6 +55,7 @@ export type * from "./RunDetail";
 export type * from "./RunDiff";
 export type * from "./RunEnd";
 export type * from "./RunEvents";
+export type * from "./RunMessage";
 export type * from "./RunReplay";
 export type * from "./RunStarted";
 export type * from "./RunStatus";
