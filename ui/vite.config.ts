@@ -4,17 +4,21 @@ import { defineConfig, type Plugin } from "vite";
 import react from "@vitejs/plugin-react";
 
 // codemirror-json-schema renders schema descriptions as Markdown with shiki, which it starts
-// loading (grammars, themes and a WebAssembly engine) the moment it is imported. Quarry shows
-// descriptions as plain text, so its Markdown module is swapped for a small one here.
-function plainSchemaDescriptions(): Plugin {
-  const replacement = fileURLToPath(new URL("./src/lib/schemaDescription.ts", import.meta.url));
+// loading (grammars, themes and a WebAssembly engine) the moment it is imported, and it brings
+// YAML and JSON5 parsers for modes Quarry does not use. Quarry shows descriptions as plain text
+// and edits JSON only, so those three internal modules are swapped for small ones here.
+function trimJsonSchemaEditor(): Plugin {
+  const local = (f: string) => fileURLToPath(new URL(`./src/lib/${f}`, import.meta.url));
+  const swaps: Array<[RegExp, string]> = [
+    [/utils\/markdown(\.js)?$/, local("schemaDescription.ts")],
+    [/\/(json5|yaml)-parser(\.js)?$/, local("schemaParsersJsonOnly.ts")],
+  ];
   return {
-    name: "quarry:plain-schema-descriptions",
+    name: "quarry:trim-json-schema-editor",
     enforce: "pre",
     resolveId(source, importer) {
-      if (importer && importer.includes("codemirror-json-schema") && /utils\/markdown(\.js)?$/.test(source)) {
-        return replacement;
-      }
+      if (!importer || !importer.includes("codemirror-json-schema")) return null;
+      for (const [pattern, replacement] of swaps) if (pattern.test(source)) return replacement;
       return null;
     },
   };
@@ -24,7 +28,7 @@ function plainSchemaDescriptions(): Plugin {
 const backend = process.env.QUARRY_URL ?? "http://127.0.0.1:7878";
 
 export default defineConfig({
-  plugins: [plainSchemaDescriptions(), react()],
+  plugins: [trimJsonSchemaEditor(), react()],
   build: {
     target: "es2022",
     sourcemap: false,

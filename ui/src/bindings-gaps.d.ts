@@ -1,13 +1,14 @@
-// The generated src/bindings/CommandResults.ts names four result types that the Rust side does
-// not export (ProviderInfo, ExampleInfo, Named, Version: their files are missing from
-// src/bindings/). Until the bindings generator writes them, they are declared here, globally,
-// field for field as the Rust structs serialize (crates/workbench/src/command.rs and
-// crates/store/src/library.rs), so that CommandResults.ts compiles. UI code never names them:
-// it reads them through CommandResults (see src/api/types.ts). Once the generator exports them,
-// CommandResults.ts imports its own and this file can go.
-import type { Mode } from "./bindings";
+// The generated src/bindings/CommandResults.ts names result types it does not import: four
+// whose files the generator does not write (ProviderInfo, ExampleInfo, Named, Version) and
+// Profile (whose file exists, but is not imported there). Until the generator writes and
+// imports them, they are declared here, globally, field for field as the Rust structs
+// serialize (crates/workbench/src/command.rs and crates/store/src/library.rs), so that
+// CommandResults.ts compiles. UI code never names these globals: it reads the types through
+// CommandResults (see src/api/types.ts). Once the generator imports its own, this file can go.
+import type { Mode, Profile as GeneratedProfile } from "./bindings";
 
 declare global {
+  type Profile = GeneratedProfile;
   type ProviderInfo = {
     name: string;
     base_url: string;

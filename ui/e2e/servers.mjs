@@ -1,0 +1,78 @@
+// Starts what the browser tests talk to: fake OpenAI-compatible providers (each with its own
+// script of replies) and `quarry serve` on a fresh database, and stops them again.
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repo = resolve(here, "../..");
+const targetDir = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(repo, "target");
+export const quarryBin = process.env.QUARRY_BIN ? resolve(process.env.QUARRY_BIN) : join(targetDir, "debug", "quarry");
+export const fakeBin = process.env.QUARRY_FAKE_PROVIDER_BIN
+  ? resolve(process.env.QUARRY_FAKE_PROVIDER_BIN)
+  : join(dirname(quarryBin), "quarry-fake-provider");
+
+const children = new Set();
+
+function stopAll() {
+  for (const c of children) {
+    try {
+      c.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+  children.clear();
+}
+process.on("exit", stopAll);
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => { stopAll(); process.exit(130); });
+
+/** Runs `bin args…` and resolves with the first line it prints matching `pattern`. */
+function startPrinting(bin, args, pattern, env = {}, what = bin) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    children.add(child);
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => reject(new Error(`${what} printed nothing matching ${pattern} within 20 s:\n${out}\n${err}`)), 20_000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = pattern.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolvePromise({ child, match: m, stop: () => { child.kill("SIGTERM"); children.delete(child); } });
+      }
+    });
+    child.stderr.on("data", (d) => (err += d));
+    child.on("error", (e) => { clearTimeout(timer); reject(new Error(`${what} could not start (${bin}): ${e.message}`)); });
+    child.on("exit", (code) => {
+      children.delete(child);
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code} before it was ready:\n${out}\n${err}`));
+    });
+  });
+}
+
+/** A fake provider playing `replies` in turn (the last one forever); resolves with its base URL. */
+export async function fakeProvider(replies, dir) {
+  const file = join(dir, `script-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(replies));
+  const { match, stop } = await startPrinting(fakeBin, ["--script", file], /(http:\/\/127\.0\.0\.1:\d+\/v1)/, {}, "quarry-fake-provider");
+  return { url: match[1], stop };
+}
+
+/** `quarry serve` on a database in `dir`; resolves with the page's address (with the token) and parts of it. */
+export async function quarryServe(dir, env = {}) {
+  const db = join(dir, "quarry.db");
+  const { match, stop, child } = await startPrinting(quarryBin, ["serve", "--db", db], /Quarry is running at (http:\/\/[^\s/]+)\/#token=([0-9a-f]+)/, env, "quarry serve");
+  return { url: `${match[1]}/#token=${match[2]}`, origin: match[1], token: match[2], db, stop, pid: child.pid };
+}
+
+export function tempDir(prefix = "quarry-e2e-") {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export { stopAll };

@@ -1,0 +1,261 @@
+// The query layer: every backend call the UI makes goes through here, as a TanStack Query
+// query (cached, refetched when something it depends on changes) or mutation.
+import { QueryClient, useMutation, useQuery, useQueryClient, keepPreviousData } from "@tanstack/react-query";
+import type { CommandError, Profile, RunStatus, SearchQuery, Theme } from "./types";
+import { connect, rpc } from "./client";
+import {
+  beginLive,
+  failedToStart,
+  nextStreamId,
+  onRunEnded,
+  showReplay,
+  started,
+  useRuns,
+} from "../state/runs";
+import type { Message } from "./types";
+
+export function makeQueryClient(): QueryClient {
+  const qc = new QueryClient({
+    defaultOptions: {
+      queries: { retry: false, refetchOnWindowFocus: false, staleTime: 5_000 },
+      mutations: { retry: false },
+    },
+  });
+  // A run that ends changes the history (and the key status, after a missing key).
+  onRunEnded(() => {
+    void qc.invalidateQueries({ queryKey: ["runs"] });
+  });
+  return qc;
+}
+
+export const keys = {
+  providers: ["providers"] as const,
+  examples: ["examples"] as const,
+  schemas: ["schemas"] as const,
+  schemaVersions: (name: string) => ["schemas", name, "versions"] as const,
+  prompts: ["prompts"] as const,
+  promptVersions: (name: string) => ["prompts", name, "versions"] as const,
+  profiles: ["profiles"] as const,
+  keyStatus: ["keys"] as const,
+  settings: ["settings"] as const,
+  runs: (q: SearchQuery) => ["runs", "search", q] as const,
+  run: (id: number) => ["runs", "show", id] as const,
+};
+
+// ---- queries ---------------------------------------------------------------------------
+
+export const useProviders = () =>
+  useQuery({ queryKey: keys.providers, queryFn: () => rpc({ cmd: "list_providers" }), staleTime: Infinity });
+export const useExamples = () =>
+  useQuery({ queryKey: keys.examples, queryFn: () => rpc({ cmd: "list_examples" }), staleTime: Infinity });
+export const useSchemas = () => useQuery({ queryKey: keys.schemas, queryFn: () => rpc({ cmd: "list_schemas" }) });
+export const useSchemaVersions = (name: string | null) =>
+  useQuery({
+    queryKey: keys.schemaVersions(name ?? ""),
+    queryFn: () => rpc({ cmd: "schema_versions", name: name! }),
+    enabled: !!name,
+  });
+export const useSchemaDiff = (name: string, a: number | null, b: number | null) =>
+  useQuery({
+    queryKey: ["schemas", name, "diff", a, b],
+    queryFn: () => rpc({ cmd: "diff_schema_versions", name, a: a!, b: b! }),
+    enabled: a !== null && b !== null && a !== b,
+  });
+export const usePrompts = () => useQuery({ queryKey: keys.prompts, queryFn: () => rpc({ cmd: "list_prompts" }) });
+export const useProfiles = () => useQuery({ queryKey: keys.profiles, queryFn: () => rpc({ cmd: "list_profiles" }) });
+export const useKeyStatus = () =>
+  useQuery({ queryKey: keys.keyStatus, queryFn: () => rpc({ cmd: "key_status" }), staleTime: 30_000 });
+export const useSettings = () => useQuery({ queryKey: keys.settings, queryFn: () => rpc({ cmd: "get_settings" }) });
+
+export const useSearchRuns = (q: SearchQuery) =>
+  useQuery({ queryKey: keys.runs(q), queryFn: () => rpc({ cmd: "search_runs", ...q }), placeholderData: keepPreviousData });
+
+/** A recorded run's detail (attempt costs, spec), once it is in the history. */
+export const useRunDetail = (id: number | null, enabled = true) =>
+  useQuery({ queryKey: keys.run(id ?? 0), queryFn: () => rpc({ cmd: "show_run", id: id! }), enabled: id !== null && enabled });
+
+export const useRunDiff = (a: number | null, b: number | null) =>
+  useQuery({
+    queryKey: ["runs", "diff", a, b],
+    queryFn: () => rpc({ cmd: "diff_runs", a: a!, b: b! }),
+    enabled: a !== null && b !== null,
+  });
+
+// ---- mutations -------------------------------------------------------------------------
+
+export function useSaveSchema() {
+  const qc = useQueryClient();
+  return useMutation<{ version: number }, CommandError, { name: string; body: string }>({
+    mutationFn: (v) => rpc({ cmd: "save_schema", ...v }),
+    onSuccess: (_r, v) => {
+      void qc.invalidateQueries({ queryKey: keys.schemas });
+      void qc.invalidateQueries({ queryKey: keys.schemaVersions(v.name) });
+    },
+  });
+}
+
+export function useSavePrompt() {
+  const qc = useQueryClient();
+  return useMutation<{ version: number }, CommandError, { name: string; messages: Message[] }>({
+    mutationFn: (v) => rpc({ cmd: "save_prompt", ...v }),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: keys.prompts }),
+  });
+}
+
+/** The latest version of a saved prompt (its messages). */
+export function useLoadPrompt() {
+  const qc = useQueryClient();
+  return useMutation<Message[], CommandError, string>({
+    mutationFn: async (name) => {
+      const versions = await qc.fetchQuery({ queryKey: keys.promptVersions(name), queryFn: () => rpc({ cmd: "prompt_versions", name }) });
+      const last = versions[versions.length - 1];
+      return last ? (JSON.parse(last.body) as Message[]) : [];
+    },
+  });
+}
+
+export function useSaveProfile() {
+  const qc = useQueryClient();
+  return useMutation<{ saved: string }, CommandError, Profile>({
+    mutationFn: (profile) => rpc({ cmd: "save_profile", profile }),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: keys.profiles }),
+  });
+}
+
+export function useDeleteProfile() {
+  const qc = useQueryClient();
+  return useMutation<{ deleted: boolean }, CommandError, string>({
+    mutationFn: (name) => rpc({ cmd: "delete_profile", name }),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: keys.profiles }),
+  });
+}
+
+export function useSetKey() {
+  const qc = useQueryClient();
+  return useMutation<{ provider: string }, CommandError, { provider: string; key: string }>({
+    mutationFn: (v) => rpc({ cmd: "set_key", ...v }),
+    onSettled: () => void qc.invalidateQueries({ queryKey: keys.keyStatus }),
+  });
+}
+
+export function useDeleteKey() {
+  const qc = useQueryClient();
+  return useMutation<{ deleted: boolean }, CommandError, string>({
+    mutationFn: (provider) => rpc({ cmd: "delete_key", provider }),
+    onSettled: () => void qc.invalidateQueries({ queryKey: keys.keyStatus }),
+  });
+}
+
+export function useSaveSettings() {
+  const qc = useQueryClient();
+  return useMutation<unknown, CommandError, Theme>({
+    mutationFn: (theme) => rpc({ cmd: "save_settings", theme }),
+    onSuccess: (data) => qc.setQueryData(keys.settings, data),
+  });
+}
+
+export function useDeleteRuns() {
+  const qc = useQueryClient();
+  return useMutation<{ deleted: number }, CommandError, number[]>({
+    mutationFn: (ids) => rpc({ cmd: "delete_runs", ids }),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ["runs"] }),
+  });
+}
+
+export function useExportResults() {
+  return useMutation<{ rows: number; text: string }, CommandError, { ids: number[]; format: "json" | "jsonl" | "csv" }>({
+    mutationFn: (v) => rpc({ cmd: "export_results", ...v }),
+  });
+}
+
+export function useExportRun() {
+  return useMutation({ mutationFn: (id: number) => rpc({ cmd: "export_run", id }) });
+}
+
+export function useImportRun() {
+  const qc = useQueryClient();
+  return useMutation<{ run_id: number }, CommandError, string>({
+    mutationFn: async (text) => {
+      let archive: unknown;
+      try {
+        archive = JSON.parse(text);
+      } catch (e) {
+        const err: CommandError = {
+          code: "not_an_archive",
+          message: `the file is not a run archive: it is not JSON (${e instanceof Error ? e.message : String(e)})`,
+          details: { hint: "choose a file exported with “Export run”" },
+        };
+        throw err;
+      }
+      return rpc({ cmd: "import_run", archive: archive as never });
+    },
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ["runs"] }),
+  });
+}
+
+// ---- runs ------------------------------------------------------------------------------
+
+/** Starts a run: subscribes first, makes its slot, then asks the backend. */
+export function useStartRun() {
+  return useMutation<number, CommandError, { command: Omit<Parameters<typeof startCommand>[0], "stream_id">; expected: string[] }>({
+    mutationFn: async ({ command, expected }) => {
+      await connect();
+      const key = nextStreamId();
+      beginLive(key, expected);
+      try {
+        const { run_id } = await startCommand({ ...command, stream_id: key });
+        started(key, run_id);
+        return run_id;
+      } catch (e) {
+        failedToStart(key, e as CommandError);
+        throw e;
+      }
+    },
+  });
+}
+
+const startCommand = (args: Omit<Extract<Parameters<typeof rpc>[0], { cmd: "start_run" }>, "cmd">) =>
+  rpc({ cmd: "start_run", ...args });
+
+export function useCancelRun() {
+  return useMutation<{ cancelled: boolean }, CommandError, string>({
+    mutationFn: (stream_id) => rpc({ cmd: "cancel_run", stream_id }),
+  });
+}
+
+/** Opens a recorded run: its events replayed into the run view. */
+export function useOpenRun() {
+  return useMutation<string, CommandError, number>({
+    mutationFn: async (id) => {
+      const replay = await rpc({ cmd: "run_events", id });
+      return showReplay(id, replay.summary.status as RunStatus, replay.events, replay.unreadable);
+    },
+  });
+}
+
+/** Runs a recorded run again, live in the run view. */
+export function useRerun() {
+  return useMutation<number, CommandError, number>({
+    mutationFn: async (id) => {
+      await connect();
+      const key = nextStreamId();
+      beginLive(key, []);
+      try {
+        const { run_id } = await rpc({ cmd: "rerun_run", id, stream_id: key });
+        started(key, run_id);
+        return run_id;
+      } catch (e) {
+        failedToStart(key, e as CommandError);
+        throw e;
+      }
+    },
+  });
+}
+
+export { useRuns };
+
+declare module "@tanstack/react-query" {
+  interface Register {
+    defaultError: CommandError;
+  }
+}

@@ -1,0 +1,82 @@
+// The validated result as JSON, with Copy and Export (JSON, JSONL or CSV, as the history
+// exports it).
+import { useMemo, useState } from "react";
+import type { JsonValue } from "../../api/types";
+import { CodeEditor } from "../../components/CodeEditor";
+import { ErrorNote } from "../../components/ErrorNote";
+import { downloadText } from "../../components/download";
+import { useExportResults } from "../../api/queries";
+
+export type ExportFormat = "json" | "jsonl" | "csv";
+const TYPES: Record<ExportFormat, string> = { json: "application/json", jsonl: "application/x-ndjson", csv: "text/csv" };
+
+export function ExportControls({ ids, label = "Export", fileBase }: { ids: number[]; label?: string; fileBase: string }) {
+  const [format, setFormat] = useState<ExportFormat>("json");
+  const exp = useExportResults();
+  const [note, setNote] = useState<string | null>(null);
+  return (
+    <div className="row gap wrap export-controls">
+      <label className="inline">
+        <span>Format</span>
+        <select value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)}>
+          <option value="json">JSON</option>
+          <option value="jsonl">JSONL</option>
+          <option value="csv">CSV</option>
+        </select>
+      </label>
+      <button
+        type="button"
+        disabled={ids.length === 0 || exp.isPending}
+        onClick={() =>
+          exp.mutate(
+            { ids, format },
+            {
+              onSuccess: (r) => {
+                downloadText(`${fileBase}.${format}`, r.text, TYPES[format]);
+                setNote(`Exported ${r.rows} row${r.rows === 1 ? "" : "s"}.`);
+              },
+            },
+          )
+        }
+      >
+        {label}
+      </button>
+      {note ? (
+        <span className="note ok" role="status">
+          {note}
+        </span>
+      ) : null}
+      {exp.error ? <ErrorNote error={exp.error} /> : null}
+    </div>
+  );
+}
+
+export function FinalJson({ value, runId }: { value: JsonValue; runId: number | null }) {
+  const text = useMemo(() => JSON.stringify(value, null, 2), [value]);
+  const [copied, setCopied] = useState<string | null>(null);
+  return (
+    <section className="final-json" aria-labelledby="final-heading">
+      <div className="row gap wrap section-head">
+        <h3 id="final-heading">Final JSON</h3>
+        <button
+          type="button"
+          onClick={() =>
+            navigator.clipboard
+              .writeText(text)
+              .then(() => setCopied("Copied."))
+              .catch(() => setCopied("The browser refused the clipboard: select the text and copy it."))
+          }
+        >
+          Copy
+        </button>
+        {runId !== null ? <ExportControls ids={[runId]} fileBase={`quarry-run-${runId}`} /> : null}
+        {copied ? (
+          <span className="note ok" role="status">
+            {copied}
+          </span>
+        ) : null}
+      </div>
+      <CodeEditor value={text} label="Final JSON" language="json" readOnly className="final-editor" />
+    </section>
+  );
+}

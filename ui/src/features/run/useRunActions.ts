@@ -1,0 +1,36 @@
+// Run and Cancel, for the button and the keyboard (Ctrl/Cmd+Enter, Esc).
+import { useCallback } from "react";
+import { useCancelRun, useStartRun } from "../../api/queries";
+import { expectedFieldsOfText } from "./model/fields";
+import { useDraft } from "../../state/draft";
+import { clearProblem, report } from "../../state/problem";
+import { runningSlot, useRuns } from "../../state/runs";
+import { buildRequest } from "./buildRequest";
+
+export function useRunActions() {
+  const start = useStartRun();
+  const cancelRun = useCancelRun();
+  const running = useRuns(runningSlot);
+
+  const run = useCallback(() => {
+    if (running || start.isPending) return;
+    const d = useDraft.getState();
+    const built = buildRequest(d);
+    const ids = d.messages.map((m) => m.id);
+    if (!built.ok) {
+      report(built.error, ids);
+      return;
+    }
+    clearProblem();
+    start.mutate(
+      { command: built.command, expected: expectedFieldsOfText(d.schemaText) },
+      { onError: (e) => report(e, ids) },
+    );
+  }, [running, start]);
+
+  const cancel = useCallback(() => {
+    if (running) cancelRun.mutate(running.key);
+  }, [running, cancelRun]);
+
+  return { run, cancel, running: !!running || start.isPending, cancelling: cancelRun.isPending };
+}

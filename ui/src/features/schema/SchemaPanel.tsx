@@ -1,0 +1,125 @@
+// The schema: an example or a saved one to start from, the raw JSON Schema editor (lint and
+// completion against the meta-schema), saving a version, and the versions with their diffs.
+import { useMemo, useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { CodeEditor, type Problem } from "../../components/CodeEditor";
+import { ErrorNote } from "../../components/ErrorNote";
+import { useExamples, useSaveSchema, useSchemas, keys } from "../../api/queries";
+import { rpc, detailNumber } from "../../api/client";
+import { useDraft } from "../../state/draft";
+import { useFieldProblem } from "../../state/problem";
+import { schemaEditorExtensions } from "./schemaExtensions";
+import { VersionsDialog } from "./VersionsDialog";
+
+export function SchemaPanel() {
+  const schemaText = useDraft((s) => s.schemaText);
+  const schemaName = useDraft((s) => s.schemaName);
+  const set = useDraft((s) => s.set);
+  const setVariable = useDraft((s) => s.setVariable);
+  const examples = useExamples();
+  const schemas = useSchemas();
+  const save = useSaveSchema();
+  const qc = useQueryClient();
+  const problem = useFieldProblem("schema");
+  const [note, setNote] = useState<string | null>(null);
+  const [versionsOpen, setVersionsOpen] = useState(false);
+
+  const problems = useMemo<Problem[] | undefined>(() => {
+    if (!problem) return [];
+    const line = detailNumber(problem, "line");
+    if (line === null) return [];
+    const column = detailNumber(problem, "column");
+    return [{ line, ...(column !== null ? { column } : {}), message: problem.message }];
+  }, [problem]);
+
+  const pickExample = (name: string) => {
+    const ex = examples.data?.find((e) => e.name === name);
+    if (!ex) return;
+    set({ schemaText: ex.schema, schemaName: ex.name });
+    // The example's sample document, for prompts that read {{ text }}.
+    const vars = useDraft.getState().variables;
+    if (!vars.text?.text) setVariable("text", { kind: "text", text: ex.input });
+    setNote(`Loaded the example ${ex.name}.`);
+  };
+
+  const pickSaved = async (name: string) => {
+    if (!name) return;
+    const versions = await qc.fetchQuery({ queryKey: keys.schemaVersions(name), queryFn: () => rpc({ cmd: "schema_versions", name }) });
+    const last = versions[versions.length - 1];
+    if (last) {
+      set({ schemaText: last.body, schemaName: name });
+      setNote(`Opened ${name}, version ${last.version}.`);
+    }
+  };
+
+  const onSave = () => {
+    const name = schemaName.trim();
+    if (!name) return;
+    setNote(null);
+    save.mutate({ name, body: schemaText }, { onSuccess: (r) => setNote(`Saved ${name} as version ${r.version}.`) });
+  };
+
+  return (
+    <section className="pane-section schema-panel" aria-labelledby="schema-heading">
+      <header className="section-head">
+        <h2 id="schema-heading">Schema</h2>
+        <div className="row gap wrap">
+          <label className="inline">
+            <span>Example</span>
+            <select value="" onChange={(e) => pickExample(e.target.value)}>
+              <option value="">choose…</option>
+              {(examples.data ?? []).map((e) => (
+                <option key={e.name} value={e.name}>
+                  {e.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="inline">
+            <span>Saved schema</span>
+            <select value="" onChange={(e) => void pickSaved(e.target.value)} disabled={!schemas.data?.length}>
+              <option value="">{schemas.data?.length ? "open…" : "none yet"}</option>
+              {(schemas.data ?? []).map((s) => (
+                <option key={s.name} value={s.name}>
+                  {s.name} (v{s.latest})
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+      </header>
+      <div className="row gap wrap schema-actions">
+        <label className="inline">
+          <span>Schema name</span>
+          <input value={schemaName} onChange={(e) => set({ schemaName: e.target.value })} placeholder="e.g. invoice" spellCheck={false} />
+        </label>
+        <button type="button" onClick={onSave} disabled={!schemaName.trim() || save.isPending}>
+          Save schema
+        </button>
+        <button type="button" className="ghost" onClick={() => setVersionsOpen(true)} disabled={!schemaName.trim()}>
+          Versions
+        </button>
+        {note ? (
+          <span className="note ok" role="status">
+            {note}
+          </span>
+        ) : null}
+      </div>
+      {save.error ? <ErrorNote error={save.error} /> : null}
+      {problem ? <ErrorNote error={problem} id="schema-problem" /> : null}
+      <CodeEditor
+        value={schemaText}
+        onChange={(v) => set({ schemaText: v })}
+        label="Schema"
+        language="json"
+        extensions={schemaEditorExtensions}
+        problems={problems}
+        invalid={!!problem}
+        describedBy={problem ? "schema-problem" : undefined}
+        placeholder='{"type": "object", "properties": {…}} — or choose an example above'
+        className="schema-editor"
+      />
+      <VersionsDialog open={versionsOpen} onClose={() => setVersionsOpen(false)} name={schemaName.trim()} onOpen={(body, v) => { set({ schemaText: body }); setNote(`Opened version ${v}.`); }} />
+    </section>
+  );
+}
