@@ -188,19 +188,26 @@ async fn a_window_gets_its_runs_events_and_their_end_and_the_token_is_never_stor
     .unwrap();
     let run_id = started["run_id"].as_i64().unwrap();
     let mut types = Vec::new();
-    let end = loop {
+    let mut end = None;
+    while end.is_none() {
         let message = tokio::time::timeout(Duration::from_secs(10), ws.next())
             .await
             .expect("events arrive")
             .unwrap()
             .unwrap();
-        let v: Value = serde_json::from_str(message.to_text().unwrap()).unwrap();
-        assert_eq!(v["stream_id"], "w1:1");
-        if let Some(end) = v.get("end") {
-            break end.clone();
+        // A frame is an array of messages, in order.
+        let frame: Vec<Value> = serde_json::from_str(message.to_text().unwrap()).unwrap();
+        assert!(!frame.is_empty());
+        for v in frame {
+            assert!(end.is_none(), "nothing follows the run's end: {v}");
+            assert_eq!(v["stream_id"], "w1:1");
+            match v.get("end") {
+                Some(e) => end = Some(e.clone()),
+                None => types.push(v["event"]["type"].as_str().unwrap().to_string()),
+            }
         }
-        types.push(v["event"]["type"].as_str().unwrap().to_string());
-    };
+    }
+    let end = end.unwrap();
     assert_eq!(types.first().map(String::as_str), Some("run_started"));
     assert!(types.iter().any(|t| t == "partial"), "{types:?}");
     assert_eq!(types.last().map(String::as_str), Some("run_succeeded"));

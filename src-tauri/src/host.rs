@@ -1,0 +1,137 @@
+//! What the desktop app gives the workbench: the history in the app's data folder, keys from
+//! the OS keychain (then the environment), prices, and the windows' channels for run events.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex};
+
+use quarry_engine::{EventRecord, KeySource};
+use quarry_store::prices::PriceTable;
+use quarry_workbench::Host;
+use quarry_workbench::orchestrate::{RunEnd, RunMessage};
+use tauri::Manager;
+use tauri::ipc::Channel;
+
+pub struct DesktopHost {
+    db: PathBuf,
+    prices: PriceTable,
+    keys: Arc<dyn KeySource>,
+    outbox: Arc<Outbox>,
+}
+
+/// A window's channel: each message on it is a batch of run messages, in order.
+pub type WindowChannel = Channel<Vec<RunMessage>>;
+
+/// Run messages on their way to the windows. The engine's event thread only queues; one sender
+/// thread takes whatever queued up while it was sending and delivers it as one batch, so a fast
+/// stream costs each window one IPC message per batch rather than one per delta (a
+/// 5,000-record stream is ~50,000 partial events), and a slow one waits for nothing.
+struct Outbox {
+    queue: Mutex<Vec<RunMessage>>,
+    ready: Condvar,
+    channels: Mutex<Vec<WindowChannel>>,
+}
+
+impl Outbox {
+    fn start() -> Arc<Outbox> {
+        let outbox = Arc::new(Outbox {
+            queue: Mutex::new(Vec::new()),
+            ready: Condvar::new(),
+            channels: Mutex::new(Vec::new()),
+        });
+        let sender = outbox.clone();
+        std::thread::Builder::new()
+            .name("quarry-window-events".into())
+            .spawn(move || sender.deliver())
+            .expect("a thread for the window events");
+        outbox
+    }
+
+    fn push(&self, message: RunMessage) {
+        lock(&self.queue).push(message);
+        self.ready.notify_one();
+    }
+
+    fn deliver(&self) {
+        loop {
+            let batch = {
+                let mut queue = lock(&self.queue);
+                while queue.is_empty() {
+                    queue = self.ready.wait(queue).unwrap_or_else(|p| p.into_inner());
+                }
+                std::mem::take(&mut *queue)
+            };
+            // A window that went away is dropped.
+            lock(&self.channels).retain(|channel| channel.send(batch.clone()).is_ok());
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl DesktopHost {
+    /// The history is `quarry.db` in the app's data folder (`QUARRY_DB` overrides it, as for
+    /// the CLI); prices come from `prices.json` beside it (or `QUARRY_PRICES`).
+    pub fn for_app(app: &tauri::AppHandle) -> Result<DesktopHost, Box<dyn std::error::Error>> {
+        let folder = app.path().app_data_dir()?;
+        let db = std::env::var_os("QUARRY_DB")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| folder.join("quarry.db"));
+        let prices_file = std::env::var_os("QUARRY_PRICES")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| folder.join("prices.json"));
+        // A broken price file should not keep the app from opening: the built-in prices stand.
+        let prices = PriceTable::with_overrides(&prices_file).unwrap_or_else(|e| {
+            eprintln!("quarry-desktop: {e}; using the built-in prices");
+            PriceTable::builtin()
+        });
+        Ok(DesktopHost::new(
+            db,
+            prices,
+            Arc::new(quarry_store::secrets::KeychainThenEnv::default()),
+        ))
+    }
+
+    pub fn new(db: PathBuf, prices: PriceTable, keys: Arc<dyn KeySource>) -> DesktopHost {
+        DesktopHost {
+            db,
+            prices,
+            keys,
+            outbox: Outbox::start(),
+        }
+    }
+
+    pub fn add_channel(&self, channel: WindowChannel) {
+        lock(&self.outbox.channels).push(channel);
+    }
+
+    /// Queues for every window.
+    fn send(&self, message: RunMessage) {
+        self.outbox.push(message);
+    }
+}
+
+impl Host for DesktopHost {
+    fn db_path(&self) -> PathBuf {
+        self.db.clone()
+    }
+    fn keys(&self) -> Arc<dyn KeySource> {
+        self.keys.clone()
+    }
+    fn prices(&self) -> PriceTable {
+        self.prices.clone()
+    }
+    fn emit(&self, stream_id: &str, event: &EventRecord) {
+        self.send(RunMessage::Event {
+            stream_id: stream_id.into(),
+            event: event.clone(),
+        });
+    }
+    fn run_ended(&self, stream_id: &str, end: &RunEnd) {
+        self.send(RunMessage::End {
+            stream_id: stream_id.into(),
+            end: end.clone(),
+        });
+    }
+}
