@@ -40,7 +40,8 @@ export default tseslint.config(
     rules: { "no-restricted-imports": "off" },
   },
   {
+    // The browser tests run in node but pass functions to page.evaluate, which run in the page.
     files: ["e2e/**/*.mjs", "*.config.{js,ts}"],
-    languageOptions: { globals: globals.node },
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
 );

@@ -1,7 +1,7 @@
 // The query layer: every backend call the UI makes goes through here, as a TanStack Query
 // query (cached, refetched when something it depends on changes) or mutation.
 import { QueryClient, useMutation, useQuery, useQueryClient, keepPreviousData } from "@tanstack/react-query";
-import type { CommandError, Profile, RunStatus, SearchQuery, Theme } from "./types";
+import type { CommandError, Profile, RunStatus, SearchQuery, Settings, Theme } from "./types";
 import { connect, rpc } from "./client";
 import {
   beginLive,
@@ -148,8 +148,18 @@ export function useDeleteKey() {
 
 export function useSaveSettings() {
   const qc = useQueryClient();
-  return useMutation<unknown, CommandError, Theme>({
+  return useMutation<Settings, CommandError, Theme, { before: Settings | undefined }>({
     mutationFn: (theme) => rpc({ cmd: "save_settings", theme }),
+    // The theme changes at once (a radio that waited for the database would look broken);
+    // a save that fails puts the old one back, and its error shows under the choices.
+    onMutate: (theme) => {
+      const before = qc.getQueryData<Settings>(keys.settings);
+      if (before) qc.setQueryData<Settings>(keys.settings, { ...before, theme });
+      return { before };
+    },
+    onError: (_e, _theme, ctx) => {
+      if (ctx?.before) qc.setQueryData(keys.settings, ctx.before);
+    },
     onSuccess: (data) => qc.setQueryData(keys.settings, data),
   });
 }

@@ -119,7 +119,10 @@ export function CodeEditor({
   useEffect(() => {
     const v = view.current;
     if (!v) return;
-    const a: Record<string, string> = { "aria-label": label };
+    // tabindex: a read-only editor is not contenteditable, and without it the keyboard could
+    // not reach (or scroll) it; an editable one is focusable anyway, but accessibility
+    // checkers only count an explicit tabindex as focusable content of its scroller.
+    const a: Record<string, string> = { "aria-label": label, tabindex: "0" };
     if (describedBy) a["aria-describedby"] = describedBy;
     if (invalid) a["aria-invalid"] = "true";
     if (readOnly) a["aria-readonly"] = "true";

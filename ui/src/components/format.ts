@@ -1,7 +1,10 @@
 // Numbers and times as the UI shows them.
 import type { Usage } from "../api/types";
 
-export const fmtInt = (n: number) => n.toLocaleString("en-US");
+// One formatter for every number: `toLocaleString` builds a new one per call, which showed up
+// as the costliest function while a large object streamed in.
+const ints = new Intl.NumberFormat("en-US");
+export const fmtInt = (n: number) => ints.format(n);
 export const fmtMs = (ms: number | null | undefined) =>
   ms === null || ms === undefined ? "—" : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 export const fmtCost = (usd: number | null | undefined) =>

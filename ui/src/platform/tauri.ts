@@ -12,8 +12,9 @@ export function createTauriPlatform(): Platform {
     call: (command: Command) => invoke("rpc", { command }),
     listen(onMessage: (m: RunMessage) => void, onLink: (s: LinkState) => void) {
       if (!listening) {
-        const channel = new Channel<RunMessage>();
-        channel.onmessage = onMessage;
+        // Each message is the batch that queued up while the last one was sent (src-tauri: Outbox).
+        const channel = new Channel<RunMessage[]>();
+        channel.onmessage = (batch) => batch.forEach(onMessage);
         onLink("connecting");
         listening = invoke("listen", { channel }).then(() => onLink("open"));
       }

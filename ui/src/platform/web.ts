@@ -94,12 +94,16 @@ export function createWebPlatform(): Platform {
       openWaiters = [];
       waiters.forEach((w) => w());
     };
+    // A frame holds the messages that queued up while the last one was sent (see
+    // crates/serve: `forward`), in order.
     ws.onmessage = (e: MessageEvent<string>) => {
+      let frame: unknown;
       try {
-        onMessage(JSON.parse(e.data) as RunMessage);
+        frame = JSON.parse(e.data);
       } catch {
-        // a message this version cannot read is skipped
+        return; // a frame this version cannot read is skipped
       }
+      if (Array.isArray(frame)) for (const m of frame as RunMessage[]) onMessage(m);
     };
     ws.onclose = () => {
       open = false;

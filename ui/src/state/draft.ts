@@ -53,6 +53,9 @@ export interface Draft {
   variables: Record<string, DraftVariable>;
 }
 
+/** Variables longer than this are not kept across reloads. */
+const KEEP_LIMIT = 256 * 1024;
+
 let ids = 0;
 export const newMessageId = () => `m${Date.now().toString(36)}${(ids++).toString(36)}`;
 
@@ -116,9 +119,13 @@ export const useDraft = create<Draft & DraftActions>()(
       name: "quarry.draft",
       version: 1,
       partialize: (s) => {
-        // Images can be large: they stay in memory only.
+        // Images and large variables (a whole file) stay in memory only: the browser's
+        // storage holds a few megabytes.
         const { set: _a, setMessage: _b, addMessage: _c, removeMessage: _d, moveMessage: _e, setVariable: _f, ...rest } = s;
-        return { ...rest, messages: rest.messages.map((m) => ({ ...m, images: [] })) };
+        const variables = Object.fromEntries(
+          Object.entries(rest.variables).map(([k, v]) => [k, v.text.length > KEEP_LIMIT ? { ...v, text: "", fileName: undefined } : v]),
+        );
+        return { ...rest, variables, messages: rest.messages.map((m) => ({ ...m, images: [] })) };
       },
     },
   ),

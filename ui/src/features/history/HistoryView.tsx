@@ -79,7 +79,7 @@ export function HistoryView() {
         </label>
         <label>
           <span>Schema</span>
-          <select value={schema} onChange={(e) => setSchema(e.target.value)}>
+          <select aria-label="Schema" value={schema} onChange={(e) => setSchema(e.target.value)}>
             <option value="">any</option>
             {(schemas.data ?? []).map((s) => (
               <option key={s.name} value={s.name}>
@@ -91,7 +91,7 @@ export function HistoryView() {
         </label>
         <label>
           <span>Provider</span>
-          <select value={provider} onChange={(e) => setProvider(e.target.value)}>
+          <select aria-label="Provider" value={provider} onChange={(e) => setProvider(e.target.value)}>
             <option value="">any</option>
             {(providers.data ?? []).map((p) => (
               <option key={p.name} value={p.name}>
@@ -106,7 +106,7 @@ export function HistoryView() {
         </label>
         <label>
           <span>Status</span>
-          <select value={status} onChange={(e) => setStatus(e.target.value as RunStatus | "")}>
+          <select aria-label="Status" value={status} onChange={(e) => setStatus(e.target.value as RunStatus | "")}>
             <option value="">any</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>

@@ -128,7 +128,7 @@ export function PromptPanel() {
         <div className="row gap wrap">
           <label className="inline">
             <span>Saved prompt</span>
-            <select
+            <select aria-label="Saved prompt"
               value=""
               disabled={!prompts.data?.length}
               onChange={(e) => {

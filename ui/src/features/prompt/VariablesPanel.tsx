@@ -7,7 +7,7 @@ import { useProblem } from "../../state/problem";
 import { templateVariables } from "./templateVars";
 import { fmtInt } from "../../components/format";
 
-const FILE_LIMIT = 64 * 1024 * 1024;
+const EDITABLE_LIMIT = 1024 * 1024;
 
 function Variable({ name }: { name: string }) {
   const v = useDraft((s) => s.variables[name]);
@@ -16,11 +16,15 @@ function Variable({ name }: { name: string }) {
   const kind: VarKind = v?.kind ?? "text";
   const id = `var-${name}`;
   const errId = `${id}-err`;
+  // A file's text becomes editable text when it is small enough to edit; a larger one (a whole
+  // document) would make the text area unusable, so it is dropped.
+  const changeKind = (next: VarKind) =>
+    setVariable(name, kind === "file" && (v?.text.length ?? 0) > EDITABLE_LIMIT ? { kind: next, text: "", fileName: undefined } : { kind: next });
   return (
     <div className={`variable${problem ? " has-problem" : ""}`} data-variable={name}>
       <div className="variable-head">
         {kind === "json" ? <span className="var-name mono">{name}</span> : <label htmlFor={id} className="var-name mono">{name}</label>}
-        <select aria-label={`Type of ${name}`} value={kind} onChange={(e) => setVariable(name, { kind: e.target.value as VarKind })} className="small">
+        <select aria-label={`Type of ${name}`} value={kind} onChange={(e) => changeKind(e.target.value as VarKind)} className="small">
           <option value="text">text</option>
           <option value="file">file</option>
           <option value="json">JSON</option>
@@ -46,10 +50,6 @@ function Variable({ name }: { name: string }) {
             onChange={async (e) => {
               const f = e.target.files?.[0];
               if (!f) return;
-              if (f.size > FILE_LIMIT) {
-                setVariable(name, { text: "", fileName: `${f.name} is larger than 64 MiB` });
-                return;
-              }
               setVariable(name, { text: await f.text(), fileName: f.name });
             }}
           />

@@ -18,7 +18,7 @@ export function ExportControls({ ids, label = "Export", fileBase }: { ids: numbe
     <div className="row gap wrap export-controls">
       <label className="inline">
         <span>Format</span>
-        <select value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)}>
+        <select aria-label="Format" value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)}>
           <option value="json">JSON</option>
           <option value="jsonl">JSONL</option>
           <option value="csv">CSV</option>

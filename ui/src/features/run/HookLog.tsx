@@ -40,7 +40,7 @@ export function HookLog({ model, version }: { model: RunModel; version: number }
       <div className="row gap wrap filters">
         <label className="inline">
           <span>Event type</span>
-          <select value={type} onChange={(e) => setType(e.target.value as EventType | "")}>
+          <select aria-label="Event type" value={type} onChange={(e) => setType(e.target.value as EventType | "")}>
             <option value="">all types ({fmtInt(model.events.length)})</option>
             {types.map(([t, n]) => (
               <option key={t} value={t}>
@@ -51,7 +51,7 @@ export function HookLog({ model, version }: { model: RunModel; version: number }
         </label>
         <label className="inline">
           <span>Attempt</span>
-          <select value={attempt ?? ""} onChange={(e) => setAttempt(e.target.value ? Number(e.target.value) : null)}>
+          <select aria-label="Attempt" value={attempt ?? ""} onChange={(e) => setAttempt(e.target.value ? Number(e.target.value) : null)}>
             <option value="">all attempts</option>
             {attempts.map((n) => (
               <option key={n} value={n}>

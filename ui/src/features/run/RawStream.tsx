@@ -1,17 +1,26 @@
 // The stream as it arrived: each partial update's changes, in order (one line each), following
 // the end while the run goes on.
-import { useEffect, useRef } from "react";
+import { useEffect, useId, useRef } from "react";
+import { atFrameStart } from "./model/scheduler";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { RunModel } from "./model/run";
 import { fmtInt } from "../../components/format";
 
+const LINE = 20;
+
 export function RawStream({ model, version, live }: { model: RunModel; version: number; live: boolean }) {
   const scroller = useRef<HTMLDivElement>(null);
   const list = model.partialIndexes;
-  const virtualizer = useVirtualizer({ count: list.length, getScrollElement: () => scroller.current, estimateSize: () => 20, overscan: 20 });
+  const virtualizer = useVirtualizer({ count: list.length, getScrollElement: () => scroller.current, estimateSize: () => LINE, overscan: 20, useFlushSync: false });
+  // Follows the end while the run goes on: lines have one height, so the end's offset is known
+  // without asking the element (scrollToIndex would force a layout on every frame); the write
+  // waits for the next frame's start (atFrameStart).
+  const followKey = useId();
   useEffect(() => {
-    if (live && list.length) virtualizer.scrollToIndex(list.length - 1, { align: "end" });
-  }, [version, live, list.length, virtualizer]);
+    const el = scroller.current;
+    const end = list.length * LINE;
+    if (live && el && list.length) atFrameStart(followKey, () => (el.scrollTop = end));
+  }, [version, live, list.length, followKey]);
   if (list.length === 0) {
     return <p className="dim empty">No streamed updates: this run {model.events.length ? "was not streamed" : "has not started"}. Each attempt's whole answer is under Attempts.</p>;
   }

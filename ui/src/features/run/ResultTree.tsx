@@ -1,14 +1,16 @@
 // The object as a live tree: each field's name beside its value and its state (pending,
 // streaming, complete, valid, invalid with its errors). Only the rows in view are in the page
 // (TanStack Virtual), so a 5,000-record answer costs what the visible rows cost.
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useId, useMemo, useRef, useState } from "react";
+import { atFrameStart } from "./model/scheduler";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { RunModel } from "./model/run";
-import { visibleRows, type Row } from "./model/rows";
+import { visibleRows, type Row, type RowCache } from "./model/rows";
 import { fmtInt } from "../../components/format";
 
 const ROW = 24;
 const MAX_TEXT = 400;
+const FOLLOW_WINDOW = 512;
 
 function valueText(row: Extract<Row, { type: "node" }>): string {
   const n = row.node;
@@ -35,23 +37,41 @@ export function ResultTree({ model, version, live }: { model: RunModel; version:
   const scroller = useRef<HTMLDivElement>(null);
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(() => new Set());
   const [follow, setFollow] = useState(true);
+  const followKey = useId();
   const tree = model.tree;
   const structure = tree.structure;
+  // Unchanged subtrees' rows are kept between frames (one cache per tree and fold state).
+  const cache = useMemo<RowCache>(() => new WeakMap(), [tree, collapsed]); // eslint-disable-line react-hooks/exhaustive-deps
   // Rows change when nodes are added (or folded); values are read from the nodes at render.
-  const rows = useMemo(() => visibleRows(tree, collapsed), [tree, structure, collapsed, version]); // eslint-disable-line react-hooks/exhaustive-deps
+  const rows = useMemo(() => visibleRows(tree, collapsed, cache), [tree, structure, collapsed, cache, version]); // eslint-disable-line react-hooks/exhaustive-deps
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW,
     overscan: 12,
+    // A scroll (ours, following the stream, or the user's) renders with the next batch instead
+    // of synchronously inside the scroll event, which cost a whole extra render per frame.
+    useFlushSync: false,
   });
 
-  // While streaming, keep the field that changed last in view (until the user scrolls).
+  // While streaming, keep the field that changed last in view (until the user scrolls). Rows
+  // have one height, so its offset is known; the virtualizer's own scrollToIndex reads the
+  // element's scroll height, a forced layout of the whole list on every frame, and the write
+  // waits for the start of the next frame (atFrameStart) so it forces none either. A stream adds
+  // to the end, so the last change is looked for among the last rows only (a verdict on a
+  // large container, far above, is not worth a search of every row each frame).
   useEffect(() => {
-    if (!live || !follow || !tree.lastPath) return;
-    const i = rows.findIndex((r) => r.type === "node" && r.node.path === tree.lastPath);
-    if (i >= 0) virtualizer.scrollToIndex(i, { align: "auto" });
-  }, [version, live, follow, rows, tree, virtualizer]);
+    const el = scroller.current;
+    if (!live || !follow || !tree.lastPath || !el) return;
+    const stop = Math.max(0, rows.length - FOLLOW_WINDOW);
+    let i = rows.length - 1;
+    while (i >= stop && !(rows[i]!.type === "node" && (rows[i] as Extract<Row, { type: "node" }>).node.path === tree.lastPath)) i--;
+    if (i < stop) return;
+    const top = virtualizer.scrollOffset ?? 0;
+    const height = virtualizer.scrollRect?.height ?? 0;
+    const target = i * ROW < top ? i * ROW : (i + 1) * ROW > top + height ? (i + 1) * ROW - height : null;
+    if (target !== null) atFrameStart(followKey, () => (el.scrollTop = target));
+  }, [version, live, follow, rows, tree, virtualizer, followKey]);
 
   const toggle = (path: string) =>
     setCollapsed((c) => {

@@ -10,7 +10,9 @@ import { buildRequest } from "./buildRequest";
 export function useRunActions() {
   const start = useStartRun();
   const cancelRun = useCancelRun();
-  const running = useRuns(runningSlot);
+  // The key only: the slot itself is new after every batch of events, and the App (which
+  // holds the keyboard shortcuts) would render again on every frame of a stream.
+  const running = useRuns((s) => runningSlot(s)?.key ?? null);
 
   const run = useCallback(() => {
     if (running || start.isPending) return;
@@ -29,7 +31,7 @@ export function useRunActions() {
   }, [running, start]);
 
   const cancel = useCallback(() => {
-    if (running) cancelRun.mutate(running.key);
+    if (running) cancelRun.mutate(running);
   }, [running, cancelRun]);
 
   return { run, cancel, running: !!running || start.isPending, cancelling: cancelRun.isPending };

@@ -66,7 +66,7 @@ export function SchemaPanel() {
         <div className="row gap wrap">
           <label className="inline">
             <span>Example</span>
-            <select value="" onChange={(e) => pickExample(e.target.value)}>
+            <select aria-label="Example" value="" onChange={(e) => pickExample(e.target.value)}>
               <option value="">choose…</option>
               {(examples.data ?? []).map((e) => (
                 <option key={e.name} value={e.name}>
@@ -77,7 +77,7 @@ export function SchemaPanel() {
           </label>
           <label className="inline">
             <span>Saved schema</span>
-            <select value="" onChange={(e) => void pickSaved(e.target.value)} disabled={!schemas.data?.length}>
+            <select aria-label="Saved schema" value="" onChange={(e) => void pickSaved(e.target.value)} disabled={!schemas.data?.length}>
               <option value="">{schemas.data?.length ? "open…" : "none yet"}</option>
               {(schemas.data ?? []).map((s) => (
                 <option key={s.name} value={s.name}>

@@ -21,7 +21,10 @@ export function SettingsView() {
   const keys = useKeyStatus();
   const provider = useDraft((s) => s.provider);
   const [keysOpen, setKeysOpen] = useState(false);
-  const theme = settings.data?.theme ?? "system";
+  // The choice shows at once: the radio is controlled, and the saved settings come back only
+  // after a round trip (until then React would put the old choice back).
+  const [chosen, setChosen] = useState<Theme | null>(null);
+  const theme = chosen ?? settings.data?.theme ?? "system";
   const db = settings.data?.database ?? "";
   const folder = db.includes("/") ? db.slice(0, db.lastIndexOf("/")) : db;
   return (
@@ -32,7 +35,11 @@ export function SettingsView() {
         <legend>Theme</legend>
         {THEMES.map((t) => (
           <label key={t.id} className="radio">
-            <input type="radio" name="theme" value={t.id} checked={theme === t.id} onChange={() => save.mutate(t.id)} />
+            <input type="radio" name="theme" value={t.id} checked={theme === t.id} onChange={() => {
+                setChosen(t.id);
+                save.mutate(t.id, { onSettled: () => setChosen(null) });
+              }}
+            />
             {t.label}
           </label>
         ))}

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Change, EventRecord } from "../../../api/types";
 import { expectedFields } from "./fields";
 import { ALL, filterEvents, summarize } from "./hookLog";
-import { visibleRows } from "./rows";
+import { visibleRows, type RowCache } from "./rows";
 import { answerText, RunModel } from "./run";
 import { FrameBatcher } from "./scheduler";
 import { Tree } from "./tree";
@@ -118,6 +118,29 @@ describe("tree (Snapshot + FieldStates)", () => {
       "    a/b?",
     ]);
     expect(visibleRows(t, new Set(["/tags", "/address"])).length).toBe(6);
+  });
+
+  it("gives the same rows from its cache as from a full walk, after every change", () => {
+    const lines = (rows: ReturnType<typeof visibleRows>) =>
+      rows.map((r) => (r.type === "node" ? `${r.depth}:${r.node.path}=${r.state}:${r.open}` : r.type === "pending" ? `${r.depth}:${r.path}?` : `${r.depth}:!${r.issue.message}`));
+    for (const collapsed of [new Set<string>(), new Set(["/tags", "/address"]), new Set(["/tags/0"])]) {
+      const t = new Tree(expectedFields(person));
+      const cache: RowCache = new WeakMap();
+      // The person stream, then records added and revised the way a long stream does.
+      const more: Change[] = [
+        { op: "set", path: "/tags/1", value: { x: 1 }, complete: false },
+        { op: "set", path: "/tags/1/x", value: 2, complete: true },
+        { op: "invalid", path: "/tags/1/x", issues: [{ path: "/tags/1/x", message: "too big" }] },
+        { op: "set", path: "/tags/0", value: { x: 5 }, complete: true },
+        { op: "valid", path: "/tags" },
+      ];
+      for (const c of [...stream, ...more]) {
+        t.apply(c);
+        expect(lines(visibleRows(t, collapsed, cache))).toEqual(lines(visibleRows(t, collapsed)));
+      }
+      const again = visibleRows(t, collapsed, cache);
+      expect(visibleRows(t, collapsed, cache)[0]).toBe(again[0]);
+    }
   });
 
   it("applies 5,000 records of changes in linear time", () => {

@@ -18,6 +18,32 @@ export const nextFrame: Schedule = (run) => {
 
 const now = () => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
+/**
+ * DOM writes that read layout (a scroll position) wait for the start of the next frame, before
+ * that frame's batch is applied: the page was just drawn, so the write costs no layout of its
+ * own. Made right after a render, it would force one (the render left the layout dirty), and
+ * the browser would lay the page out twice a frame. The latest write per key wins.
+ */
+const beforeFrame = new Map<string, () => void>();
+let beforeScheduled = false;
+let batchersWaiting = 0;
+
+function runBeforeFrame(): void {
+  beforeScheduled = false;
+  const writes = [...beforeFrame.values()];
+  beforeFrame.clear();
+  for (const w of writes) w();
+}
+
+export function atFrameStart(key: string, write: () => void): void {
+  beforeFrame.set(key, write);
+  // A batcher with a frame coming runs them first; otherwise they get a frame of their own.
+  if (batchersWaiting === 0 && !beforeScheduled) {
+    beforeScheduled = true;
+    nextFrame(runBeforeFrame);
+  }
+}
+
 export class FrameBatcher<T> {
   private queue: T[] = [];
   private head = 0;
@@ -38,6 +64,7 @@ export class FrameBatcher<T> {
     this.queue.push(item);
     if (!this.scheduled) {
       this.scheduled = true;
+      batchersWaiting++;
       this.schedule(() => this.frame());
     }
   }
@@ -51,10 +78,13 @@ export class FrameBatcher<T> {
 
   private frame(): void {
     this.scheduled = false;
+    batchersWaiting--;
+    if (beforeFrame.size > 0) runBeforeFrame();
     this.run(this.budgetMs);
     this.commit();
     if (this.pending > 0) {
       this.scheduled = true;
+      batchersWaiting++;
       this.schedule(() => this.frame());
     }
   }

@@ -21,6 +21,9 @@ export interface TreeNode {
   children: TreeNode[] | null;
   /** Object children by key. */
   byKey: Map<string, TreeNode> | null;
+  /** Goes up when the node or anything under it changes (value, state, children): what a
+   *  cache of its rows is checked against, so unchanged subtrees are not walked again. */
+  rev: number;
 }
 
 export const STATES: readonly FieldState[] = ["pending", "streaming", "complete", "valid", "invalid"];
@@ -60,6 +63,7 @@ export class Tree {
   lastPath: string | null = null;
   /** Changes that did not fit the object (none from one parser's stream). */
   misfits = 0;
+  private clock = 0;
 
   constructor(expectedPointers: readonly string[] = []) {
     for (const p of expectedPointers) this.expect(p);
@@ -91,7 +95,17 @@ export class Tree {
     const fits = this.applyValue(change);
     if (!fits) this.misfits++;
     this.applyState(change);
+    this.touch(change.path);
     return fits;
+  }
+
+  /** Marks the node at `path` and its ancestors as changed (O(depth)). */
+  private touch(path: string): void {
+    const rev = ++this.clock;
+    for (let p: string | null = path; p !== null; p = parentPointer(p)) {
+      const node = this.nodes.get(p);
+      if (node) node.rev = rev;
+    }
   }
 
   /** `FieldStates::apply`: the state a change gives its path. */
@@ -189,6 +203,7 @@ export class Tree {
       value: kind === "object" || kind === "array" ? null : (value as string | number | boolean | null),
       children: kind === "object" || kind === "array" ? [] : null,
       byKey: kind === "object" ? new Map() : null,
+      rev: ++this.clock,
     };
     this.nodes.set(path, node);
     if (kind === "array") {
