@@ -109,7 +109,8 @@ describe("the workbench journey", () => {
     await page.getByLabel("Profile name").fill("fake-local");
     await page.getByRole("button", { name: "Save profile" }).click();
     await page.getByText("Saved profile fake-local.").waitFor();
-    assert.equal(await page.getByLabel("Profile", { exact: true }).inputValue(), "fake-local");
+    // The list of profiles is fetched again after the save; the choice shows once it is in.
+    await page.getByLabel("Profile", { exact: true }).locator("option:checked", { hasText: /^fake-local$/ }).waitFor({ state: "attached" });
   });
 
   it("stores a key through the dialog", async () => {
@@ -238,6 +239,8 @@ describe("the workbench journey", () => {
     await page.getByRole("button", { name: "Settings", exact: true }).click();
     await page.getByRole("heading", { name: "Settings" }).waitFor();
     await page.locator("dd", { hasText: q.db }).waitFor();
+    const prices = page.getByRole("table", { name: "Price table" });
+    await prices.getByRole("row", { name: /openai gpt-4o\* \$2\.5 \$1\.25 \$10/ }).waitFor();
     await screenshot(page, "settings");
     await page.getByLabel("Dark", { exact: true }).check();
     await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");

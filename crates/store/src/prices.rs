@@ -6,7 +6,7 @@ use quarry_engine::Usage;
 use serde::{Deserialize, Serialize};
 
 /// USD per 1 million tokens.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Price {
     pub provider: String,
     /// A model name, or a prefix ending in `*`.
@@ -14,6 +14,7 @@ pub struct Price {
     pub input: f64,
     /// For prompt tokens served from the provider's cache; `input` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub cached_input: Option<f64>,
     pub output: f64,
 }

@@ -293,6 +293,8 @@ pub struct Settings {
     pub theme: Theme,
     /// The run-history database (its folder holds Quarry's data).
     pub database: String,
+    /// The price table in effect: the built-in prices with the user's file's entries over them.
+    pub prices: Vec<quarry_store::prices::Price>,
 }
 
 // ---- arguments -------------------------------------------------------------------------
@@ -922,6 +924,7 @@ impl<H: Host> Workbench<H> {
         Settings {
             theme,
             database: self.host.db_path().display().to_string(),
+            prices: self.host.prices().prices,
         }
     }
 

@@ -458,6 +458,14 @@ async fn settings_are_kept_in_the_database() {
     let s = ok(&b, json!({"cmd": "get_settings"})).await;
     assert_eq!(s["theme"], "system");
     assert!(s["database"].as_str().unwrap().ends_with("wb.db"));
+    // The price table in effect comes with them (the host's: built-in here).
+    let gpt4o = s["prices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["provider"] == "openai" && p["model"] == "gpt-4o*")
+        .cloned();
+    assert_eq!(gpt4o.unwrap()["input"], 2.5);
     ok(&b, json!({"cmd": "save_settings", "theme": "dark"})).await;
     assert_eq!(
         ok(&b, json!({"cmd": "get_settings"})).await["theme"],

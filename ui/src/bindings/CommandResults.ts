@@ -13,6 +13,7 @@ import type { JsonValue } from "./serde_json/JsonValue";
 import type { KeyReport } from "./KeyReport";
 import type { KeySaved } from "./KeySaved";
 import type { Mode } from "./Mode";
+import type { Price } from "./Price";
 import type { ProfileSaved } from "./ProfileSaved";
 import type { ProviderKey } from "./ProviderKey";
 import type { RunArchive } from "./RunArchive";

@@ -43,6 +43,7 @@ export type * from "./Message";
 export type * from "./Mode";
 export type * from "./Part";
 export type * from "./Path";
+export type * from "./Price";
 export type * from "./Profile";
 export type * from "./ProfileSaved";
 export type * from "./PromptVersions";

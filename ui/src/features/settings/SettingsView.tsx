@@ -62,11 +62,33 @@ export function SettingsView() {
       <section aria-labelledby="prices-heading">
         <h2 id="prices-heading">Price table</h2>
         <p>
-          Costs are estimated from Quarry's price table (US dollars per million tokens, per provider and model). Quarry ships only prices it checked (OpenAI's gpt-4o and
-          gpt-4o-mini, and zero for local servers); add or override entries in <code className="mono">{folder ? `${folder}/prices.json` : "prices.json in the data folder"}</code>. A run
-          whose model has no price shows “no price known” rather than a guess.
+          Costs are estimated from this table (US dollars per million tokens). Quarry ships only prices it checked (OpenAI's gpt-4o and gpt-4o-mini, and zero for local
+          servers); entries in <code className="mono">prices.json</code> in Quarry's data folder (or the file <code className="mono">QUARRY_PRICES</code> names) are added
+          or replace these by provider and model, and are read when Quarry starts. A model ending in <code className="mono">*</code> covers every model starting with
+          the rest. A run whose model has no price shows “no price known” rather than a guess.
         </p>
-        <p className="dim">The table itself cannot be listed from the app yet.</p>
+        <table className="price-table" aria-labelledby="prices-heading">
+          <thead>
+            <tr>
+              <th scope="col">Provider</th>
+              <th scope="col">Model</th>
+              <th scope="col">Input</th>
+              <th scope="col">Cached input</th>
+              <th scope="col">Output</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(settings.data?.prices ?? []).map((p) => (
+              <tr key={`${p.provider}/${p.model}`}>
+                <td>{p.provider}</td>
+                <td className="mono">{p.model}</td>
+                <td className="num">${p.input}</td>
+                <td className="num">{p.cached_input === undefined ? "as input" : `$${p.cached_input}`}</td>
+                <td className="num">${p.output}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       </section>
       <section aria-labelledby="keys-heading">
         <h2 id="keys-heading">Keys</h2>
