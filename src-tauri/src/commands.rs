@@ -2,18 +2,20 @@
 //! crate root of a binary.
 
 use crate::host::{DesktopHost, WindowChannel};
+use std::sync::Arc;
+
 use quarry_workbench::{Command, CommandError, Workbench};
 use serde_json::Value;
 
 /// The app's state: one workbench for every window.
 pub struct Desktop {
-    workbench: Workbench<DesktopHost>,
+    workbench: Arc<Workbench<DesktopHost>>,
 }
 
 impl Desktop {
     pub fn new(host: DesktopHost) -> Self {
         Desktop {
-            workbench: Workbench::new(host),
+            workbench: Arc::new(Workbench::new(host)),
         }
     }
 }
@@ -22,7 +24,21 @@ impl Desktop {
 #[tauri::command]
 pub async fn rpc(state: tauri::State<'_, Desktop>, command: Value) -> Result<Value, CommandError> {
     let command: Command = serde_json::from_value(command)?;
-    state.workbench.handle(command).await
+    // Commands read and write SQLite synchronously, and a locked database makes them wait up to
+    // the busy timeout (10 s): on the blocking pool, not on a worker the window's other calls
+    // need (as in quarry serve).
+    let workbench = state.workbench.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        tauri::async_runtime::block_on(workbench.handle(command))
+    })
+    .await
+    .unwrap_or_else(|e| {
+        Err(CommandError::new(
+            "internal",
+            format!("the command stopped: {e}"),
+            "report this as a bug",
+        ))
+    })
 }
 
 /// A window's channel for run events (once per window, before it starts runs); each message on

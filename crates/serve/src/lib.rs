@@ -274,7 +274,21 @@ async fn rpc(State(state): State<Arc<AppState>>, body: axum::body::Bytes) -> Res
             return (StatusCode::BAD_REQUEST, Json(err)).into_response();
         }
     };
-    match state.workbench.handle(command).await {
+    // Commands read and write SQLite synchronously, and a locked database makes them wait up to
+    // the busy timeout (10 s). On the blocking pool that holds one of its threads, not one of
+    // the few workers that serve every other request and window.
+    let runtime = tokio::runtime::Handle::current();
+    let handled =
+        tokio::task::spawn_blocking(move || runtime.block_on(state.workbench.handle(command)))
+            .await
+            .unwrap_or_else(|e| {
+                Err(CommandError::new(
+                    "internal",
+                    format!("the command stopped: {e}"),
+                    "report this as a bug",
+                ))
+            });
+    match handled {
         Ok(value) => Json(value).into_response(),
         Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, Json(e)).into_response(),
     }

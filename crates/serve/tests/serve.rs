@@ -238,3 +238,45 @@ async fn the_page_is_served_with_a_strict_policy() {
     let page = r.text().await.unwrap();
     assert!(page.contains("<html"), "{page}");
 }
+
+/// A locked database makes the commands that write wait (up to the busy timeout), each on a
+/// thread of its own: the server's two workers stay free for everything else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_database_holds_up_only_the_commands_that_need_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(&dir).await;
+    assert_eq!(rpc(&s, json!({"cmd": "list_runs"})).await.status(), 200);
+    // Another program holds the write lock.
+    let other = rusqlite::Connection::open(dir.path().join("h.db")).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let waiting: Vec<_> = (0..4)
+        .map(|_| {
+            let (url, token) = (rpc_url(&s), s.token().to_string());
+            tokio::spawn(async move {
+                reqwest::Client::new()
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&json!({"cmd": "save_settings", "theme": "dark"}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(waiting.iter().all(|w| !w.is_finished()), "the writes wait");
+    // More waiting commands than workers, and the server still answers at once.
+    let answered = tokio::time::timeout(
+        Duration::from_secs(2),
+        rpc(&s, json!({"cmd": "list_providers"})),
+    )
+    .await
+    .expect("an answer while the database is locked");
+    assert_eq!(answered.status(), 200);
+    // The lock goes, and the writes go through.
+    other.execute_batch("ROLLBACK").unwrap();
+    for w in waiting {
+        assert_eq!(w.await.unwrap(), 200);
+    }
+}
