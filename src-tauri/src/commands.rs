@@ -24,21 +24,8 @@ impl Desktop {
 #[tauri::command]
 pub async fn rpc(state: tauri::State<'_, Desktop>, command: Value) -> Result<Value, CommandError> {
     let command: Command = serde_json::from_value(command)?;
-    // Commands read and write SQLite synchronously, and a locked database makes them wait up to
-    // the busy timeout (10 s): on the blocking pool, not on a worker the window's other calls
-    // need (as in quarry serve).
-    let workbench = state.workbench.clone();
-    tauri::async_runtime::spawn_blocking(move || {
-        tauri::async_runtime::block_on(workbench.handle(command))
-    })
-    .await
-    .unwrap_or_else(|e| {
-        Err(CommandError::new(
-            "internal",
-            format!("the command stopped: {e}"),
-            "report this as a bug",
-        ))
-    })
+    // On the blocking pool, as in quarry serve (a locked database holds up only its commands).
+    state.workbench.handle_blocking(command).await
 }
 
 /// A window's channel for run events (once per window, before it starts runs); each message on

@@ -102,7 +102,7 @@ impl Server {
             .map_err(|source| ServeError::Bind { addr: want, source })?;
         let token = new_token();
         let state = Arc::new(AppState {
-            workbench: Workbench::new(host.clone()),
+            workbench: Arc::new(Workbench::new(host.clone())),
             hub: host.hub(),
             token: token.clone(),
             addr,
@@ -172,7 +172,7 @@ fn same_secret(a: &str, b: &str) -> bool {
 }
 
 struct AppState {
-    workbench: Workbench<ServeHost>,
+    workbench: Arc<Workbench<ServeHost>>,
     hub: Arc<host::Hub>,
     token: String,
     addr: SocketAddr,
@@ -274,20 +274,7 @@ async fn rpc(State(state): State<Arc<AppState>>, body: axum::body::Bytes) -> Res
             return (StatusCode::BAD_REQUEST, Json(err)).into_response();
         }
     };
-    // Commands read and write SQLite synchronously, and a locked database makes them wait up to
-    // the busy timeout (10 s). On the blocking pool that holds one of its threads, not one of
-    // the few workers that serve every other request and window.
-    let runtime = tokio::runtime::Handle::current();
-    let handled =
-        tokio::task::spawn_blocking(move || runtime.block_on(state.workbench.handle(command)))
-            .await
-            .unwrap_or_else(|e| {
-                Err(CommandError::new(
-                    "internal",
-                    format!("the command stopped: {e}"),
-                    "report this as a bug",
-                ))
-            });
+    let handled = state.workbench.handle_blocking(command).await;
     match handled {
         Ok(value) => Json(value).into_response(),
         Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, Json(e)).into_response(),

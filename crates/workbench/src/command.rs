@@ -870,6 +870,29 @@ impl Rpc for SaveSettings {
 
 // ---- the workbench ---------------------------------------------------------------------
 
+impl<H: Host> Workbench<H> {
+    /// [`Workbench::handle`] for servers (`quarry serve`, the desktop app): commands read and
+    /// write SQLite synchronously, and a locked database makes them wait up to the busy timeout
+    /// (10 s), so each runs on the blocking pool, where it holds one of that pool's threads
+    /// rather than one of the few workers every other request and window needs.
+    pub async fn handle_blocking(
+        self: &Arc<Self>,
+        command: Command,
+    ) -> Result<Value, CommandError> {
+        let workbench = self.clone();
+        let runtime = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || runtime.block_on(workbench.handle(command)))
+            .await
+            .unwrap_or_else(|e| {
+                Err(CommandError::new(
+                    "internal",
+                    format!("the command stopped: {e}"),
+                    "report this as a bug",
+                ))
+            })
+    }
+}
+
 /// A run about to start.
 struct PendingRun {
     stream_id: String,
