@@ -40,7 +40,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use quarry_engine::ApiKey;
-    use quarry_store::prices::PriceTable;
+    use quarry_workbench::data::DataFolder;
     use serde_json::{Value, json};
     use tauri::Manager;
     use tauri::ipc::{CallbackFn, Channel, InvokeBody};
@@ -51,8 +51,7 @@ mod tests {
 
     fn app(dir: &tempfile::TempDir) -> tauri::App<tauri::test::MockRuntime> {
         let host = DesktopHost::new(
-            dir.path().join("d.db"),
-            PriceTable::builtin(),
+            DataFolder::at(dir.path().join("d.db")),
             Arc::new(|_: &str, _: &str| Some(ApiKey::new("sk-desktop-test-0123"))),
         );
         mock_builder()

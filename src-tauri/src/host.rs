@@ -1,19 +1,19 @@
-//! What the desktop app gives the workbench: the history in the app's data folder, keys from
-//! the OS keychain (then the environment), prices, and the windows' channels for run events.
+//! What the desktop app gives the workbench: the data folder it shares with the CLI, keys from
+//! the OS keychain (then the environment), and the windows' channels for run events.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex};
 
 use quarry_engine::{EventRecord, KeySource};
-use quarry_store::prices::PriceTable;
+use quarry_store::location::{DB_FILE, Location};
 use quarry_workbench::Host;
+use quarry_workbench::data::DataFolder;
 use quarry_workbench::orchestrate::{RunEnd, RunMessage};
 use tauri::Manager;
 use tauri::ipc::Channel;
 
 pub struct DesktopHost {
-    db: PathBuf,
-    prices: PriceTable,
+    data: DataFolder,
     keys: Arc<dyn KeySource>,
     outbox: Arc<Outbox>,
 }
@@ -71,32 +71,27 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl DesktopHost {
-    /// The history is `quarry.db` in the app's data folder (`QUARRY_DB` overrides it, as for
-    /// the CLI); prices come from `prices.json` beside it (or `QUARRY_PRICES`).
+    /// The history the CLI and `quarry serve` use too: `QUARRY_DB` when set, else the data
+    /// folder chosen in the app, else the platform's (`~/.local/share/quarry` on Linux; the
+    /// app's own data folder where the platform has none). Prices come from `prices.json`
+    /// beside it (or `QUARRY_PRICES`); a broken price file leaves the built-in prices in
+    /// effect, and Settings says why.
     pub fn for_app(app: &tauri::AppHandle) -> Result<DesktopHost, Box<dyn std::error::Error>> {
-        let folder = app.path().app_data_dir()?;
-        let db = std::env::var_os("QUARRY_DB")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| folder.join("quarry.db"));
-        let prices_file = std::env::var_os("QUARRY_PRICES")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| folder.join("prices.json"));
-        // A broken price file should not keep the app from opening: the built-in prices stand.
-        let prices = PriceTable::with_overrides(&prices_file).unwrap_or_else(|e| {
-            eprintln!("quarry-desktop: {e}; using the built-in prices");
-            PriceTable::builtin()
-        });
+        let explicit = std::env::var_os("QUARRY_DB").map(PathBuf::from);
+        let location = match Location::resolve(explicit, "QUARRY_DB")? {
+            Some(location) => location,
+            None => Location::chosen_in(app.path().app_data_dir()?.join(DB_FILE))?,
+        };
+        let prices_file = std::env::var_os("QUARRY_PRICES").map(PathBuf::from);
         Ok(DesktopHost::new(
-            db,
-            prices,
+            DataFolder::new(location, prices_file),
             Arc::new(quarry_store::secrets::KeychainThenEnv::default()),
         ))
     }
 
-    pub fn new(db: PathBuf, prices: PriceTable, keys: Arc<dyn KeySource>) -> DesktopHost {
+    pub fn new(data: DataFolder, keys: Arc<dyn KeySource>) -> DesktopHost {
         DesktopHost {
-            db,
-            prices,
+            data,
             keys,
             outbox: Outbox::start(),
         }
@@ -113,14 +108,11 @@ impl DesktopHost {
 }
 
 impl Host for DesktopHost {
-    fn db_path(&self) -> PathBuf {
-        self.db.clone()
+    fn data(&self) -> &DataFolder {
+        &self.data
     }
     fn keys(&self) -> Arc<dyn KeySource> {
         self.keys.clone()
-    }
-    fn prices(&self) -> PriceTable {
-        self.prices.clone()
     }
     fn emit(&self, stream_id: &str, event: &EventRecord) {
         self.send(RunMessage::Event {

@@ -43,7 +43,7 @@ before(async () => {
   };
   // Without a keychain (no D-Bus session), keys come from the environment.
   const env = process.env.DBUS_SESSION_BUS_ADDRESS ? {} : { OPENAI_API_KEY: "sk-e2e-from-env" };
-  q = await quarryServe(tmp.dir, { ...env, OPENAI_API_KEY_UNUSED: "" });
+  q = await quarryServe(tmp.dir, { ...env, OPENAI_API_KEY_UNUSED: "" }, { pinned: false });
   browser = await launch();
   context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true, bypassCSP: true, colorScheme: "light" });
   page = await context.newPage();
@@ -239,8 +239,38 @@ describe("the workbench journey", () => {
     await page.getByRole("button", { name: "Settings", exact: true }).click();
     await page.getByRole("heading", { name: "Settings" }).waitFor();
     await page.locator("dd", { hasText: q.db }).waitFor();
-    const prices = page.getByRole("table", { name: "Price table" });
+    const prices = page.getByRole("table", { name: "Prices in effect" });
     await prices.getByRole("row", { name: /openai gpt-4o\* \$2\.5 \$1\.25 \$10/ }).waitFor();
+
+    // A price of the user's own: a wrong amount is named before anything is saved.
+    await page.getByRole("button", { name: "Add price" }).click();
+    await page.getByLabel("Provider, row 1").fill("groq");
+    await page.getByLabel("Model, row 1").fill("llama*");
+    await page.getByLabel("Input price, row 1", { exact: true }).fill("-1");
+    await page.getByLabel("Output price, row 1").fill("0.08");
+    await page.getByRole("button", { name: "Save prices" }).click();
+    await page.getByRole("alert").getByText("Row 1: the input price “-1” is not an amount of 0 or more dollars.").waitFor();
+    await page.getByLabel("Input price, row 1", { exact: true }).fill("0.05");
+    await page.getByRole("button", { name: "Save prices" }).click();
+    await prices.getByRole("row", { name: /groq llama\* \$0\.05 as input \$0\.08/ }).waitFor();
+    const saved = JSON.parse(readFileSync(join(tmp.dir, "data", "quarry", "prices.json"), "utf8"));
+    assert.deepEqual(saved.prices, [{ provider: "groq", model: "llama*", input: 0.05, output: 0.08 }]);
+
+    // The data folder moves to another disk, the history with it: a relative path is refused
+    // where it was typed, then the copy is made and used (the run reopened below is read from it).
+    const folder = page.getByLabel("New data folder");
+    await folder.fill("elsewhere/quarry");
+    await page.getByRole("button", { name: "Move data folder" }).click();
+    await page.getByRole("form", { name: "Move the data folder" }).getByText(/is not a full path/).waitFor();
+    assert.equal(await folder.getAttribute("aria-invalid"), "true");
+    const moved = join(tmp.dir, "disk", "quarry");
+    await folder.fill(moved);
+    await page.getByRole("button", { name: "Move data folder" }).click();
+    await page.getByRole("status").getByText(/The history was copied there/).waitFor();
+    await page.locator("dd", { hasText: join(moved, "quarry.db") }).waitFor();
+    // The prices came along, and are in effect from the new folder.
+    await page.getByText(join(moved, "prices.json")).waitFor();
+    await prices.getByRole("row", { name: /groq llama\*/ }).waitFor();
     await screenshot(page, "settings");
     await page.getByLabel("Dark", { exact: true }).check();
     await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");

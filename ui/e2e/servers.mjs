@@ -63,10 +63,15 @@ export async function fakeProvider(replies, dir) {
   return { url: match[1], stop };
 }
 
-/** `quarry serve` on a database in `dir`; resolves with the page's address (with the token) and parts of it. */
-export async function quarryServe(dir, env = {}) {
-  const db = join(dir, "quarry.db");
-  const { match, stop, child } = await startPrinting(quarryBin, ["serve", "--db", db], /Quarry is running at (http:\/\/[^\s/]+)\/#token=([0-9a-f]+)/, env, "quarry serve");
+/**
+ * `quarry serve` on a database in `dir`; resolves with the page's address (with the token) and parts of it.
+ * `pinned: false` names no database: the data folder is then `dir/data/quarry` (as the platform's would be), and can be moved from Settings.
+ */
+export async function quarryServe(dir, env = {}, { pinned = true } = {}) {
+  const db = pinned ? join(dir, "quarry.db") : join(dir, "data", "quarry", "quarry.db");
+  const args = pinned ? ["serve", "--db", db] : ["serve"];
+  if (!pinned) env = { ...env, XDG_DATA_HOME: join(dir, "data"), QUARRY_DB: undefined };
+  const { match, stop, child } = await startPrinting(quarryBin, args, /Quarry is running at (http:\/\/[^\s/]+)\/#token=([0-9a-f]+)/, env, "quarry serve");
   return { url: `${match[1]}/#token=${match[2]}`, origin: match[1], token: match[2], db, stop, pid: child.pid };
 }
 

@@ -1,6 +1,7 @@
 //! `quarry extract`.
 
-use std::path::{Path, PathBuf};
+use quarry_store::location::Location;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use clap::Args;
@@ -380,11 +381,15 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
         StreamArg::Partial => StreamKind::Partial,
         StreamArg::Iterable => StreamKind::Iterable,
     });
-    // With --no-save nothing is opened; the path is only a name then.
-    let db = if args.no_save {
-        PathBuf::new()
-    } else {
-        args.db.path()?
+    let location = match args.db.location() {
+        Ok(location) => location,
+        // With --no-save the history is not opened, so one that cannot be read (where the
+        // chosen data folder is remembered) costs only the user's price file beside it.
+        Err(_) if args.no_save => Location::pinned(
+            quarry_store::default_path().unwrap_or_default(),
+            "--no-save",
+        ),
+        Err(f) => return Err(f),
     };
     let (sink, events) = match stream {
         Some(_) => {
@@ -393,7 +398,7 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
         }
         None => (None, None),
     };
-    let wb = crate::record::workbench(db, args.events, sink)?;
+    let wb = crate::record::workbench(location, args.events, sink)?;
     let spec = RunSpec {
         request: req,
         schema_name: name,

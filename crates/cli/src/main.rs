@@ -100,16 +100,12 @@ fn main() -> ExitCode {
         Command::Runs(cmd) => runs::run(cmd),
         Command::Keys(cmd) => keys::run(cmd),
         Command::Serve(args) => serve::run(args),
-        Command::Prices => match record::prices() {
-            Ok(table) => {
-                out(serde_json::to_string_pretty(&table).unwrap_or_default());
+        Command::Prices => match runs::DbArgs::from_env().location().and_then(record::data) {
+            Ok(data) => {
+                out(serde_json::to_string_pretty(&data.prices()).unwrap_or_default());
                 eprintln!(
-                    "quarry: USD per million tokens; override or add entries in $QUARRY_PRICES or {}",
-                    quarry_store::default_path()
-                        .and_then(|p| p
-                            .parent()
-                            .map(|d| d.join("prices.json").display().to_string()))
-                        .unwrap_or_else(|| "<data folder>/quarry/prices.json".into())
+                    "quarry: USD per million tokens; override or add entries in {}",
+                    data.prices_file().display()
                 );
                 0
             }

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use quarry_engine::{EventRecord, KeySource};
-use quarry_store::prices::PriceTable;
+use quarry_store::location::Location;
+use quarry_workbench::data::DataFolder;
 use quarry_workbench::orchestrate::{RunEnd, StartError};
 use quarry_workbench::{Host, Workbench};
 use tokio::sync::mpsc;
@@ -18,31 +19,27 @@ use crate::report::Failure;
 /// (README, `quarry --help`).
 pub const NOT_RECORDED: i32 = 6;
 
-/// The price table: Quarry's, with the user's file (`$QUARRY_PRICES`, else
-/// `<data folder>/quarry/prices.json`) over it.
-pub fn prices() -> Result<PriceTable, Failure> {
-    let path = std::env::var_os("QUARRY_PRICES")
-        .map(PathBuf::from)
-        .or_else(|| dirs_path().map(|d| d.join("prices.json")));
-    match path {
-        Some(p) => PriceTable::with_overrides(&p).map_err(|e| {
-            Failure::input(
-                e.to_string(),
-                "fix the JSON (see `quarry prices` for the format), or remove the file",
-            )
-        }),
-        None => Ok(PriceTable::builtin()),
+/// The data the CLI works with: the history at `location` and the price table — Quarry's,
+/// with the user's file (`$QUARRY_PRICES`, else `prices.json` beside the history) over it. A
+/// price file that cannot be read stops the CLI rather than print costs from prices the user
+/// did not choose.
+pub fn data(location: Location) -> Result<DataFolder, Failure> {
+    let data = DataFolder::new(
+        location,
+        std::env::var_os("QUARRY_PRICES").map(PathBuf::from),
+    );
+    match data.prices_problem() {
+        Some(problem) => Err(Failure::input(
+            problem,
+            "fix the JSON (see `quarry prices` for the format), or remove the file",
+        )),
+        None => Ok(data),
     }
-}
-
-fn dirs_path() -> Option<PathBuf> {
-    quarry_store::default_path().and_then(|p| p.parent().map(|d| d.to_path_buf()))
 }
 
 /// What the terminal does with a run's events.
 pub struct CliHost {
-    pub db: PathBuf,
-    pub prices: PriceTable,
+    pub data: DataFolder,
     pub keys: Arc<dyn KeySource>,
     /// `--events`: every event as a JSON line on stderr.
     pub print_events: bool,
@@ -51,14 +48,11 @@ pub struct CliHost {
 }
 
 impl Host for CliHost {
-    fn db_path(&self) -> PathBuf {
-        self.db.clone()
+    fn data(&self) -> &DataFolder {
+        &self.data
     }
     fn keys(&self) -> Arc<dyn KeySource> {
         self.keys.clone()
-    }
-    fn prices(&self) -> PriceTable {
-        self.prices.clone()
     }
     fn emit(&self, _stream_id: &str, event: &EventRecord) {
         if self.print_events
@@ -78,13 +72,12 @@ impl Host for CliHost {
 
 /// The workbench for one CLI command: keys from the keychain, then the environment.
 pub fn workbench(
-    db: PathBuf,
+    location: Location,
     print_events: bool,
     sink: Option<mpsc::UnboundedSender<EventRecord>>,
 ) -> Result<Workbench<CliHost>, Failure> {
     Ok(Workbench::new(CliHost {
-        db,
-        prices: prices()?,
+        data: data(location)?,
         keys: Arc::new(quarry_store::secrets::KeychainThenEnv::default()),
         print_events,
         sink,

@@ -6,8 +6,9 @@ use clap::{Args, Subcommand};
 use std::io::{IsTerminal, Write};
 
 use quarry_store::diff::diff;
+use quarry_store::location::Location;
 use quarry_store::{
-    ExportFormat, RunArchive, RunStatus, RunSummary, SearchQuery, Store, StoreError, default_path,
+    ExportFormat, RunArchive, RunStatus, RunSummary, SearchQuery, Store, StoreError,
 };
 
 use quarry_workbench::orchestrate::{RunSpec, StartError};
@@ -16,20 +17,36 @@ use crate::report::Failure;
 
 #[derive(Args, Clone)]
 pub struct DbArgs {
-    /// The run-history database (default: the platform data folder, quarry/quarry.db).
+    /// The run-history database (default: quarry.db in the data folder chosen in the app,
+    /// else in the platform data folder, ~/.local/share/quarry on Linux).
     #[arg(long, env = "QUARRY_DB", value_name = "PATH")]
     db: Option<PathBuf>,
 }
 
 impl DbArgs {
-    /// The database file: `--db`, `QUARRY_DB`, or the platform's data folder.
+    /// `QUARRY_DB` alone (for commands without a `--db` flag).
+    pub fn from_env() -> DbArgs {
+        DbArgs {
+            db: std::env::var_os("QUARRY_DB").map(PathBuf::from),
+        }
+    }
+
+    /// Where the history is: `--db`, `QUARRY_DB`, or the data folder (the one chosen in the
+    /// app, else the platform's).
+    pub fn location(&self) -> Result<Location, Failure> {
+        Location::resolve(self.db.clone(), "--db (or QUARRY_DB)")
+            .map_err(store_failure)?
+            .ok_or_else(|| {
+                Failure::input(
+                    "no data folder is known for this user",
+                    "pass --db PATH (or set QUARRY_DB)",
+                )
+            })
+    }
+
+    /// The database file (see [`DbArgs::location`]).
     pub fn path(&self) -> Result<PathBuf, Failure> {
-        self.db.clone().or_else(default_path).ok_or_else(|| {
-            Failure::input(
-                "no data folder is known for this user",
-                "pass --db PATH (or set QUARRY_DB)",
-            )
-        })
+        Ok(self.location()?.db)
     }
 
     pub fn open(&self) -> Result<Store, Failure> {
@@ -380,7 +397,8 @@ fn execute(cmd: RunsCommand) -> Result<(), Failure> {
 }
 
 fn rerun(id: i64, compact: bool, json: bool, db: &DbArgs) -> Result<(), Failure> {
-    let path = db.path()?;
+    let location = db.location()?;
+    let path = location.db.clone();
     let store = Store::open(&path).map_err(store_failure)?;
     let run = store.show_run(id).map_err(store_failure)?;
     let schema_text = store.schema_text(id).map_err(store_failure)?;
@@ -393,7 +411,7 @@ fn rerun(id: i64, compact: bool, json: bool, db: &DbArgs) -> Result<(), Failure>
             )
         })?;
     // Through the workbench's one orchestration, like every other run.
-    let wb = crate::record::workbench(path, false, None)?;
+    let wb = crate::record::workbench(location, false, None)?;
     let prepared = wb
         .prepare(RunSpec {
             request,

@@ -34,12 +34,11 @@ pub fn run(args: ServeArgs) -> i32 {
 }
 
 fn serve(args: ServeArgs) -> Result<(), Failure> {
-    let db = args.db.path()?;
+    let location = args.db.location()?;
     // A history that cannot be opened is said now, not at the first click.
-    drop(quarry_store::Store::open(&db).map_err(crate::runs::store_failure)?);
+    drop(quarry_store::Store::open(&location.db).map_err(crate::runs::store_failure)?);
     let host = quarry_serve::ServeHost::new(
-        db,
-        crate::record::prices()?,
+        crate::record::data(location)?,
         Arc::new(quarry_store::secrets::KeychainThenEnv::default()),
     );
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -650,3 +650,82 @@ fn a_history_in_a_read_only_folder_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+/// The CLI with no `--db`: the platform's data folder under `data`, or the folder chosen there.
+fn quarry_in(data: &Path) -> Command {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("quarry"));
+    cmd.env("QUARRY_TEST_KEY", KEY)
+        .env("XDG_DATA_HOME", data)
+        .env_remove("QUARRY_DB")
+        .env_remove("QUARRY_PRICES");
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_follows_the_data_folder_chosen_in_the_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let home = data.join("quarry").join("quarry.db");
+    let disk = dir.path().join("disk");
+    std::fs::create_dir_all(&disk).unwrap();
+    // What Settings → Data folder records in the default history.
+    quarry_store::location::remember_folder(&home, Some(&disk)).unwrap();
+    std::fs::write(
+        disk.join("prices.json"),
+        r#"{"prices": [{"provider": "openai", "model": "gpt-4o-mini", "input": 1000, "output": 1000}]}"#,
+    )
+    .unwrap();
+    let server = FakeServer::start(vec![Reply::tool_call("Person", PERSON)])
+        .await
+        .unwrap();
+    let out = quarry_in(&data)
+        .args([
+            "extract",
+            "--provider",
+            "openai/gpt-4o-mini",
+            "--api-key-env",
+            "QUARRY_TEST_KEY",
+        ])
+        .args([
+            "--base-url",
+            &server.base_url(),
+            "--schema",
+            "person",
+            "--compact",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(disk.join("quarry.db").exists());
+    let runs = json(
+        quarry_in(&data)
+            .args(["runs", "list", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(runs.as_array().unwrap().len(), 1);
+    // Its cost came from the price file in the chosen folder.
+    assert!(runs[0]["cost_usd"].as_f64().unwrap() > 0.001, "{runs}");
+    let prices = quarry_in(&data).arg("prices").output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&prices.stderr)
+            .contains(&disk.join("prices.json").display().to_string()),
+        "{}",
+        String::from_utf8_lossy(&prices.stderr)
+    );
+
+    // The folder is gone (an unplugged disk): the default history is used, not a new one there.
+    std::fs::remove_dir_all(&disk).unwrap();
+    let runs = json(
+        quarry_in(&data)
+            .args(["runs", "list", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(runs.as_array().unwrap().len(), 0);
+    assert!(!disk.exists());
+}

@@ -2,13 +2,12 @@
 //! every run event to the windows connected over WebSocket.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use quarry_engine::{EventRecord, KeySource};
-use quarry_store::prices::PriceTable;
 use quarry_workbench::Host;
+use quarry_workbench::data::DataFolder;
 use quarry_workbench::orchestrate::{RunEnd, RunMessage};
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -48,17 +47,15 @@ impl Hub {
 
 #[derive(Clone)]
 pub struct ServeHost {
-    db: PathBuf,
-    prices: PriceTable,
+    data: Arc<DataFolder>,
     keys: Arc<dyn KeySource>,
     hub: Arc<Hub>,
 }
 
 impl ServeHost {
-    pub fn new(db: PathBuf, prices: PriceTable, keys: Arc<dyn KeySource>) -> Self {
+    pub fn new(data: DataFolder, keys: Arc<dyn KeySource>) -> Self {
         ServeHost {
-            db,
-            prices,
+            data: Arc::new(data),
             keys,
             hub: Arc::new(Hub::default()),
         }
@@ -70,14 +67,11 @@ impl ServeHost {
 }
 
 impl Host for ServeHost {
-    fn db_path(&self) -> PathBuf {
-        self.db.clone()
+    fn data(&self) -> &DataFolder {
+        &self.data
     }
     fn keys(&self) -> Arc<dyn KeySource> {
         self.keys.clone()
-    }
-    fn prices(&self) -> PriceTable {
-        self.prices.clone()
     }
     fn emit(&self, stream_id: &str, event: &EventRecord) {
         self.hub.send(&RunMessage::Event {

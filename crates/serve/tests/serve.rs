@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use quarry_engine::{ApiKey, KeySource};
 use quarry_fake_provider::{FakeServer, Reply};
 use quarry_serve::{MAX_BODY_BYTES, Options, ServeHost, Server};
-use quarry_store::prices::PriceTable;
+use quarry_workbench::data::DataFolder;
 use serde_json::{Value, json};
 
 struct Key;
@@ -20,11 +20,7 @@ impl KeySource for Key {
 }
 
 async fn server(dir: &tempfile::TempDir) -> Server {
-    let host = ServeHost::new(
-        dir.path().join("h.db"),
-        PriceTable::builtin(),
-        Arc::new(Key),
-    );
+    let host = ServeHost::new(DataFolder::at(dir.path().join("h.db")), Arc::new(Key));
     Server::start(Options::default(), host).await.unwrap()
 }
 

@@ -9,6 +9,7 @@ pub mod diff;
 mod error;
 mod export;
 pub mod library;
+pub mod location;
 mod owner;
 mod payload;
 pub mod prices;

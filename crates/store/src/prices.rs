@@ -47,7 +47,7 @@ pub struct PriceTable {
     pub prices: Vec<Price>,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("the price table {path} is not valid: {detail}")]
 pub struct PriceError {
     pub path: String,
@@ -63,38 +63,83 @@ impl PriceTable {
     /// The built-in table with the entries of the file at `path` (if it exists) replacing
     /// those of the same provider and model.
     pub fn with_overrides(path: &Path) -> Result<PriceTable, PriceError> {
-        let mut table = Self::builtin();
+        Ok(Self::builtin().merged(Self::user_entries(path)?))
+    }
+
+    /// This table with `user`'s entries replacing those of the same provider and model.
+    pub fn merged(mut self, user: Vec<Price>) -> PriceTable {
+        for p in user {
+            self.prices
+                .retain(|q| !(q.provider == p.provider && q.model == p.model));
+            self.prices.push(p);
+        }
+        self
+    }
+
+    /// The entries of the user's file at `path`; none when there is no file.
+    pub fn user_entries(path: &Path) -> Result<Vec<Price>, PriceError> {
         // A price table is a few kilobytes; a path such as /dev/zero must not fill memory.
         const MAX_PRICES_BYTES: u64 = 8 * 1024 * 1024;
+        let error = |detail: String| PriceError {
+            path: path.display().to_string(),
+            detail,
+        };
         let Ok(file) = std::fs::File::open(path) else {
-            return Ok(table);
+            return Ok(Vec::new());
         };
         let mut text = String::new();
         std::io::Read::read_to_string(
             &mut std::io::Read::take(file, MAX_PRICES_BYTES + 1),
             &mut text,
         )
-        .map_err(|e| PriceError {
-            path: path.display().to_string(),
-            detail: e.to_string(),
-        })?;
+        .map_err(|e| error(e.to_string()))?;
         if text.len() as u64 > MAX_PRICES_BYTES {
-            return Err(PriceError {
-                path: path.display().to_string(),
-                detail: "the file is larger than 8 MiB".into(),
-            });
+            return Err(error("the file is larger than 8 MiB".into()));
         }
-        let user: PriceTable = serde_json::from_str(&text).map_err(|e| PriceError {
+        let user: PriceTable = serde_json::from_str(&text).map_err(|e| error(e.to_string()))?;
+        Ok(user.prices)
+    }
+
+    /// Writes `entries` as the user's file at `path`, whole or not at all (a crash while
+    /// writing leaves the previous file). Each entry is checked first: a provider and a model,
+    /// and prices that are finite and not negative.
+    pub fn save_user_entries(path: &Path, entries: &[Price]) -> Result<(), PriceError> {
+        let error = |detail: String| PriceError {
             path: path.display().to_string(),
-            detail: e.to_string(),
-        })?;
-        for p in user.prices {
-            table
-                .prices
-                .retain(|q| !(q.provider == p.provider && q.model == p.model));
-            table.prices.push(p);
+            detail,
+        };
+        for (i, p) in entries.iter().enumerate() {
+            let row = i + 1;
+            if p.provider.trim().is_empty() || p.model.trim().is_empty() {
+                return Err(error(format!("entry {row} needs a provider and a model")));
+            }
+            let rates = [
+                ("input", Some(p.input)),
+                ("cached input", p.cached_input),
+                ("output", Some(p.output)),
+            ];
+            for (name, rate) in rates {
+                if let Some(r) = rate.filter(|r| !r.is_finite() || *r < 0.0) {
+                    return Err(error(format!(
+                        "entry {row} ({}/{}): the {name} price {r} is not a number of dollars of 0 or more",
+                        p.provider, p.model
+                    )));
+                }
+            }
         }
-        Ok(table)
+        let text = serde_json::to_string_pretty(&PriceTable {
+            prices: entries.to_vec(),
+        })
+        .map_err(|e| error(e.to_string()))?;
+        let folder = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(folder).map_err(|e| error(e.to_string()))?;
+        let mut file = tempfile::NamedTempFile::new_in(folder).map_err(|e| error(e.to_string()))?;
+        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| error(e.to_string()))?;
+        file.persist(path).map_err(|e| error(e.error.to_string()))?;
+        Ok(())
     }
 
     /// The most specific price for `provider`/`model`: an exact model, else the longest
@@ -161,5 +206,41 @@ mod tests {
                 .contains("is not valid")
         );
         assert!(PriceTable::with_overrides(&dir.path().join("absent.json")).is_ok());
+    }
+
+    #[test]
+    fn saved_entries_read_back_and_bad_ones_are_refused_leaving_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new").join("prices.json");
+        let entry = |model: &str, input: f64| Price {
+            provider: "groq".into(),
+            model: model.into(),
+            input,
+            cached_input: None,
+            output: 0.5,
+        };
+        PriceTable::save_user_entries(&path, &[entry("llama*", 0.05)]).unwrap();
+        assert_eq!(
+            PriceTable::user_entries(&path).unwrap(),
+            vec![entry("llama*", 0.05)]
+        );
+        for (bad, says) in [
+            (entry("", 1.0), "needs a provider and a model"),
+            (entry("x", -1.0), "the input price -1"),
+            (entry("x", f64::NAN), "the input price NaN"),
+        ] {
+            let e = PriceTable::save_user_entries(&path, &[bad]).unwrap_err();
+            assert!(e.to_string().contains(says), "{e}");
+        }
+        // The refused saves left the saved file as it was.
+        assert_eq!(
+            PriceTable::user_entries(&path).unwrap(),
+            vec![entry("llama*", 0.05)]
+        );
+        assert!(
+            PriceTable::user_entries(&dir.path().join("none.json"))
+                .unwrap()
+                .is_empty()
+        );
     }
 }

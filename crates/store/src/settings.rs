@@ -31,6 +31,27 @@ impl Store {
             Ok(())
         })
     }
+
+    /// Forgets the setting `key` (reads as unset afterwards).
+    pub fn clear_setting(&mut self, key: &str) -> Result<(), StoreError> {
+        self.writing(|tx| {
+            tx.execute("DELETE FROM settings WHERE key = ?1", [key])?;
+            Ok(())
+        })
+    }
+
+    /// A compact copy of the whole database at `target` (which must not exist), taken in one
+    /// consistent read: runs being written meanwhile land in this database, not the copy.
+    pub fn copy_to(&self, target: &std::path::Path) -> Result<(), StoreError> {
+        let target_text = target.to_str().ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "the folder {} has a name SQLite cannot take (not UTF-8)",
+                target.display()
+            ))
+        })?;
+        self.conn.execute("VACUUM INTO ?1", [target_text])?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
+use crate::data::Moved;
 use crate::error::CommandError;
 use crate::host::Host;
 use crate::orchestrate::{self, Finished, Prepared, RunSpec, StartError};
@@ -177,6 +178,11 @@ commands! {
     DeleteKey(DeleteKey),
     GetSettings(GetSettings),
     SaveSettings(SaveSettings),
+    /// Moves the data folder (see [`SetDataFolder`]); returns the settings after the move.
+    SetDataFolder(SetDataFolder),
+    /// Saves the user's own price entries (they replace the built-in ones of the same
+    /// provider and model); returns the settings with the table now in effect.
+    SavePrices(SavePrices),
 }
 
 // ---- results ---------------------------------------------------------------------------
@@ -293,8 +299,22 @@ pub struct Settings {
     pub theme: Theme,
     /// The run-history database (its folder holds Quarry's data).
     pub database: String,
+    /// The folder holding the database and the price file.
+    pub data_folder: String,
+    /// What named the database when the user did (`QUARRY_DB`, `--db`): then the data folder
+    /// cannot be changed here.
+    pub data_folder_pinned_by: Option<String>,
+    /// A data folder chosen earlier that is not there now (the default is in use instead).
+    pub data_folder_missing: Option<String>,
+    /// What the last move did, in the settings a move returns.
+    pub moved: Option<Moved>,
     /// The price table in effect: the built-in prices with the user's file's entries over them.
     pub prices: Vec<quarry_store::prices::Price>,
+    /// The user's own entries, as saved in `prices_file`.
+    pub user_prices: Vec<quarry_store::prices::Price>,
+    pub prices_file: String,
+    /// Why the user's price file is not in effect, when it is not.
+    pub prices_problem: Option<String>,
 }
 
 // ---- arguments -------------------------------------------------------------------------
@@ -469,6 +489,21 @@ pub struct GetSettings {}
 #[derive(Debug, Clone, Deserialize, TS)]
 pub struct SaveSettings {
     pub theme: Theme,
+}
+
+/// Makes `folder` (a full path; created if missing) the data folder. A folder that holds a
+/// Quarry history already is opened as it is; otherwise the history in use is copied there
+/// when `copy`, or an empty one started. The choice is remembered for every later start, by
+/// the app and the CLI alike. Refused while a run is going.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct SetDataFolder {
+    pub folder: String,
+    pub copy: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct SavePrices {
+    pub prices: Vec<quarry_store::prices::Price>,
 }
 
 // ---- handlers --------------------------------------------------------------------------
@@ -855,8 +890,7 @@ const THEME: &str = "theme";
 impl Rpc for GetSettings {
     type Out = Settings;
     async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
-        let theme = wb.store()?.setting::<Theme>(THEME)?.unwrap_or_default();
-        Ok(wb.settings(theme))
+        wb.settings(None)
     }
 }
 
@@ -864,7 +898,34 @@ impl Rpc for SaveSettings {
     type Out = Settings;
     async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
         wb.store()?.set_setting(THEME, &self.theme)?;
-        Ok(wb.settings(self.theme))
+        wb.settings(None)
+    }
+}
+
+impl Rpc for SetDataFolder {
+    type Out = Settings;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        let going = wb.running().len();
+        if going > 0 {
+            return Err(CommandError::new(
+                "run_going",
+                format!("{going} run(s) are going, and they write to the history in use"),
+                "wait for the runs to end, or cancel them, then move the data folder",
+            ));
+        }
+        let moved = wb
+            .host
+            .data()
+            .move_to(std::path::Path::new(self.folder.trim()), self.copy)?;
+        wb.settings(Some(moved))
+    }
+}
+
+impl Rpc for SavePrices {
+    type Out = Settings;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        wb.host.data().save_prices(&self.prices)?;
+        wb.settings(None)
     }
 }
 
@@ -936,19 +997,29 @@ impl<H: Host> Workbench<H> {
     }
 
     fn store(&self) -> Result<Store, CommandError> {
-        Ok(Store::open(&self.host.db_path())?)
+        Ok(Store::open(&self.host.data().db_path())?)
     }
 
     fn running(&self) -> std::sync::MutexGuard<'_, HashMap<String, Canceller>> {
         self.running.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn settings(&self, theme: Theme) -> Settings {
-        Settings {
+    fn settings(&self, moved: Option<Moved>) -> Result<Settings, CommandError> {
+        let theme = self.store()?.setting::<Theme>(THEME)?.unwrap_or_default();
+        let data = self.host.data();
+        let location = data.location();
+        Ok(Settings {
             theme,
-            database: self.host.db_path().display().to_string(),
-            prices: self.host.prices().prices,
-        }
+            database: location.db.display().to_string(),
+            data_folder: location.folder().display().to_string(),
+            data_folder_pinned_by: location.pinned_by,
+            data_folder_missing: location.missing.map(|m| m.display().to_string()),
+            moved,
+            prices: data.prices().prices,
+            user_prices: data.user_prices(),
+            prices_file: data.prices_file().display().to_string(),
+            prices_problem: data.prices_problem(),
+        })
     }
 
     /// Checks and records a run (see [`orchestrate::prepare`]).

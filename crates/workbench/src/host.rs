@@ -1,18 +1,16 @@
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use quarry_engine::{EventRecord, KeySource};
-use quarry_store::prices::PriceTable;
+
+use crate::data::DataFolder;
 
 /// What the workbench needs from whoever hosts it (the desktop shell, the loopback server,
 /// a test).
 pub trait Host: Send + Sync + 'static {
-    /// The run-history database.
-    fn db_path(&self) -> PathBuf;
+    /// The data folder: the run-history database and the price table.
+    fn data(&self) -> &DataFolder;
     /// Where API keys come from (keychain then environment in the apps).
     fn keys(&self) -> Arc<dyn KeySource>;
-    /// The price table for cost estimates.
-    fn prices(&self) -> PriceTable;
     /// Delivers an event of the run started under `stream_id`.
     fn emit(&self, stream_id: &str, event: &EventRecord);
     /// Whether [`Host::emit`] does anything. A run nobody watches and nothing records builds

@@ -9,6 +9,7 @@
 
 pub mod bindings;
 mod command;
+pub mod data;
 mod error;
 pub mod examples;
 mod host;

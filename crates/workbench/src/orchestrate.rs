@@ -166,7 +166,7 @@ pub fn prepare(
     if !prepared.spec.record {
         return Ok(prepared);
     }
-    let opened = Store::open(&host.db_path()).and_then(|mut store| {
+    let opened = Store::open(&host.data().db_path()).and_then(|mut store| {
         let s = &prepared.spec;
         let id = store.start_run(&NewRun {
             project: "default",
@@ -182,6 +182,7 @@ pub fn prepare(
     match opened {
         Ok((store, id)) => {
             let price = host
+                .data()
                 .prices()
                 .lookup(
                     &prepared.spec.request.provider,

@@ -1,32 +1,29 @@
 //! Every workbench command, headless: a test host with a temporary database, a fixed key and
 //! an event collector, and the fake provider for runs.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use quarry_engine::{ApiKey, EventRecord, KeySource, RunEvent};
 use quarry_fake_provider::{FakeServer, Reply};
-use quarry_store::prices::PriceTable;
+use quarry_store::location::Location;
+use quarry_workbench::data::DataFolder;
 use quarry_workbench::orchestrate::RunEnd;
 use quarry_workbench::{Command, Host, Workbench};
 use serde_json::{Value, json};
 
 struct TestHost {
-    db: PathBuf,
+    data: DataFolder,
     events: Arc<Mutex<Vec<(String, EventRecord)>>>,
     ends: Arc<Mutex<Vec<(String, RunEnd)>>>,
 }
 
 impl Host for TestHost {
-    fn db_path(&self) -> PathBuf {
-        self.db.clone()
+    fn data(&self) -> &DataFolder {
+        &self.data
     }
     fn keys(&self) -> Arc<dyn KeySource> {
         Arc::new(|_: &str, _: &str| Some(ApiKey::new("sk-workbench-test")))
-    }
-    fn prices(&self) -> PriceTable {
-        PriceTable::builtin()
     }
     fn emit(&self, stream_id: &str, event: &EventRecord) {
         self.events
@@ -53,8 +50,11 @@ fn bench() -> Bench {
     let dir = tempfile::tempdir().unwrap();
     let events = Arc::new(Mutex::new(Vec::new()));
     let ends = Arc::new(Mutex::new(Vec::new()));
+    // An unpinned data folder with its default history in the temporary folder, as the apps
+    // have, so the data folder can be moved.
+    let location = Location::chosen_in(dir.path().join("home").join("wb.db")).unwrap();
     let wb = Workbench::new(TestHost {
-        db: dir.path().join("wb.db"),
+        data: DataFolder::new(location, None),
         events: events.clone(),
         ends: ends.clone(),
     });
@@ -349,6 +349,16 @@ async fn a_run_can_be_cancelled() {
     )
     .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
+    // The data folder does not move under a run that is writing to it.
+    let elsewhere = b.dir.path().join("elsewhere");
+    let e = call(
+        &b,
+        json!({"cmd": "set_data_folder", "folder": elsewhere, "copy": true}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code, "run_going");
+    assert!(!elsewhere.exists());
     assert_eq!(
         ok(&b, json!({"cmd": "cancel_run", "stream_id": "ui-c"})).await["cancelled"],
         true
@@ -458,6 +468,7 @@ async fn settings_are_kept_in_the_database() {
     let s = ok(&b, json!({"cmd": "get_settings"})).await;
     assert_eq!(s["theme"], "system");
     assert!(s["database"].as_str().unwrap().ends_with("wb.db"));
+    assert_eq!(s["data_folder_pinned_by"], Value::Null);
     // The price table in effect comes with them (the host's: built-in here).
     let gpt4o = s["prices"]
         .as_array()
@@ -478,6 +489,159 @@ async fn settings_are_kept_in_the_database() {
             .to_string()
             .contains("unknown variant `neon`")
     );
+}
+
+#[tokio::test]
+async fn the_data_folder_moves_with_or_without_the_history_and_every_later_start_finds_it() {
+    let b = bench();
+    let home = b.dir.path().join("home").join("wb.db");
+    let schema = json!({"cmd": "save_schema", "name": "Invoice", "body": "{\"type\": \"object\"}"});
+    ok(&b, schema.clone()).await;
+    ok(&b, json!({"cmd": "save_settings", "theme": "dark"})).await;
+    let names = |v: Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    // Refused, each with what to do, and nothing changes: a relative path, a file.
+    let relative = call(
+        &b,
+        json!({"cmd": "set_data_folder", "folder": "data", "copy": true}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(relative.code, "data_folder_relative");
+    assert!(
+        relative.details["hint"]
+            .as_str()
+            .unwrap()
+            .contains("full path")
+    );
+    assert_eq!(relative.details["setting"], "database");
+    let file = b.dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let e = call(
+        &b,
+        json!({"cmd": "set_data_folder", "folder": file, "copy": true}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code, "data_folder_is_a_file");
+    let s = ok(&b, json!({"cmd": "get_settings"})).await;
+    assert_eq!(s["database"], home.display().to_string());
+
+    // Copied: the new folder (created) has the schemas and the theme; a price file comes along.
+    std::fs::write(
+        home.with_file_name("prices.json"),
+        r#"{"prices": [{"provider": "groq", "model": "*", "input": 0.05, "output": 0.08}]}"#,
+    )
+    .unwrap();
+    let copied = b.dir.path().join("disk").join("quarry");
+    let s = ok(
+        &b,
+        json!({"cmd": "set_data_folder", "folder": copied, "copy": true}),
+    )
+    .await;
+    assert_eq!(s["moved"], "copied");
+    assert_eq!(s["data_folder"], copied.display().to_string());
+    assert_eq!(s["theme"], "dark");
+    assert_eq!(s["user_prices"][0]["provider"], "groq");
+    assert_eq!(
+        names(ok(&b, json!({"cmd": "list_schemas"})).await),
+        ["Invoice"]
+    );
+
+    // A later start (the CLI, the app) finds the folder from the default history.
+    let found = Location::chosen_in(home.clone()).unwrap();
+    assert_eq!(found.db, copied.join("quarry.db"));
+
+    // Empty: a second folder starts with nothing; the copy is untouched.
+    let empty = b.dir.path().join("empty");
+    let s = ok(
+        &b,
+        json!({"cmd": "set_data_folder", "folder": empty, "copy": false}),
+    )
+    .await;
+    assert_eq!(s["moved"], "started_empty");
+    assert!(names(ok(&b, json!({"cmd": "list_schemas"})).await).is_empty());
+
+    // Back to a folder that has a history: it is opened as it is, whatever `copy` says.
+    let s = ok(
+        &b,
+        json!({"cmd": "set_data_folder", "folder": copied, "copy": true}),
+    )
+    .await;
+    assert_eq!(s["moved"], "opened_existing");
+    assert_eq!(
+        names(ok(&b, json!({"cmd": "list_schemas"})).await),
+        ["Invoice"]
+    );
+    let s = ok(
+        &b,
+        json!({"cmd": "set_data_folder", "folder": copied, "copy": true}),
+    )
+    .await;
+    assert_eq!(s["moved"], "unchanged");
+
+    // A folder holding something that is not a Quarry history is refused, and the one in
+    // use stays.
+    let junk = b.dir.path().join("junk");
+    std::fs::create_dir(&junk).unwrap();
+    std::fs::write(junk.join("quarry.db"), "not a database at all").unwrap();
+    let e = call(
+        &b,
+        json!({"cmd": "set_data_folder", "folder": junk, "copy": true}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.details["setting"], "database", "{e:?}");
+    let s = ok(&b, json!({"cmd": "get_settings"})).await;
+    assert_eq!(s["data_folder"], copied.display().to_string());
+
+    // The chosen folder goes missing (an unplugged disk): the next start uses the default
+    // history and says which folder it could not find, rather than starting an empty one there.
+    std::fs::remove_dir_all(&copied).unwrap();
+    let found = Location::chosen_in(home.clone()).unwrap();
+    assert_eq!((found.db, found.missing), (home.clone(), Some(copied)));
+}
+
+#[tokio::test]
+async fn the_user_prices_are_saved_checked_and_put_in_effect() {
+    let b = bench();
+    let groq = json!({"provider": "groq", "model": "llama*", "input": 0.05, "output": 0.08});
+    let s = ok(&b, json!({"cmd": "save_prices", "prices": [groq]})).await;
+    assert_eq!(s["user_prices"], json!([groq]));
+    assert!(s["prices"].as_array().unwrap().contains(&groq));
+    assert!(s["prices_file"].as_str().unwrap().ends_with("prices.json"));
+    // A bad entry is refused with which entry and why; the saved ones stay in effect.
+    let e = call(
+        &b,
+        json!({"cmd": "save_prices", "prices": [groq, {"provider": "groq", "model": "x", "input": -2, "output": 1}]}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code, "prices_invalid");
+    assert!(
+        e.message.contains("entry 2 (groq/x): the input price -2"),
+        "{}",
+        e.message
+    );
+    let s = ok(&b, json!({"cmd": "get_settings"})).await;
+    assert_eq!(s["user_prices"], json!([groq]));
+    // A price file broken by hand leaves the built-in prices in effect and says why.
+    std::fs::write(s["prices_file"].as_str().unwrap(), "{oops").unwrap();
+    b.wb.host().data().reload_prices();
+    let s = ok(&b, json!({"cmd": "get_settings"})).await;
+    assert!(
+        s["prices_problem"]
+            .as_str()
+            .unwrap()
+            .contains("is not valid")
+    );
+    assert!(!s["prices"].as_array().unwrap().contains(&groq));
 }
 
 #[tokio::test]
@@ -554,7 +718,7 @@ async fn a_run_ends_with_its_status_and_a_history_it_could_not_write_is_reported
     }
     // Another process holds the history: the run still goes on, and its end says why it is
     // not in the history.
-    let holder = rusqlite::Connection::open(b.dir.path().join("wb.db")).unwrap();
+    let holder = rusqlite::Connection::open(b.dir.path().join("home").join("wb.db")).unwrap();
     holder.execute_batch("BEGIN IMMEDIATE").unwrap();
     let mut start = start;
     start["stream_id"] = json!("e-2");

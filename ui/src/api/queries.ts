@@ -1,7 +1,7 @@
 // The query layer: every backend call the UI makes goes through here, as a TanStack Query
 // query (cached, refetched when something it depends on changes) or mutation.
 import { QueryClient, useMutation, useQuery, useQueryClient, keepPreviousData } from "@tanstack/react-query";
-import type { CommandError, Profile, RunStatus, SearchQuery, Settings, Theme } from "./types";
+import type { CommandError, Price, Profile, RunStatus, SearchQuery, Settings, Theme } from "./types";
 import { connect, rpc } from "./client";
 import {
   beginLive,
@@ -160,6 +160,26 @@ export function useSaveSettings() {
     onError: (_e, _theme, ctx) => {
       if (ctx?.before) qc.setQueryData(keys.settings, ctx.before);
     },
+    onSuccess: (data) => qc.setQueryData(keys.settings, data),
+  });
+}
+
+/** Moves the data folder; everything read from the old history is read again from the new one. */
+export function useSetDataFolder() {
+  const qc = useQueryClient();
+  return useMutation<Settings, CommandError, { folder: string; copy: boolean }>({
+    mutationFn: ({ folder, copy }) => rpc({ cmd: "set_data_folder", folder, copy }),
+    onSuccess: (data) => {
+      qc.setQueryData(keys.settings, data);
+      void qc.invalidateQueries({ predicate: (q) => q.queryKey[0] !== keys.settings[0] });
+    },
+  });
+}
+
+export function useSavePrices() {
+  const qc = useQueryClient();
+  return useMutation<Settings, CommandError, Price[]>({
+    mutationFn: (prices) => rpc({ cmd: "save_prices", prices }),
     onSuccess: (data) => qc.setQueryData(keys.settings, data),
   });
 }

@@ -19,12 +19,14 @@ import type { ListSchemas } from "./ListSchemas";
 import type { PromptVersions } from "./PromptVersions";
 import type { RerunRun } from "./RerunRun";
 import type { RunEvents } from "./RunEvents";
+import type { SavePrices } from "./SavePrices";
 import type { SaveProfile } from "./SaveProfile";
 import type { SavePrompt } from "./SavePrompt";
 import type { SaveSchema } from "./SaveSchema";
 import type { SaveSettings } from "./SaveSettings";
 import type { SchemaVersions } from "./SchemaVersions";
 import type { SearchQuery } from "./SearchQuery";
+import type { SetDataFolder } from "./SetDataFolder";
 import type { SetKey } from "./SetKey";
 import type { ShowRun } from "./ShowRun";
 import type { StartRun } from "./StartRun";
@@ -32,4 +34,4 @@ import type { StartRun } from "./StartRun";
 /**
  * Everything the UI can ask for. Serialized as `{"cmd": "save_schema", …fields}`.
  */
-export type Command = { "cmd": "list_providers" } & ListProviders | { "cmd": "list_examples" } & ListExamples | { "cmd": "list_schemas" } & ListSchemas | { "cmd": "save_schema" } & SaveSchema | { "cmd": "schema_versions" } & SchemaVersions | { "cmd": "diff_schema_versions" } & DiffSchemaVersions | { "cmd": "list_prompts" } & ListPrompts | { "cmd": "save_prompt" } & SavePrompt | { "cmd": "prompt_versions" } & PromptVersions | { "cmd": "list_profiles" } & ListProfiles | { "cmd": "save_profile" } & SaveProfile | { "cmd": "delete_profile" } & DeleteProfile | { "cmd": "start_run" } & StartRun | { "cmd": "cancel_run" } & CancelRun | { "cmd": "list_runs" } & ListRuns | { "cmd": "search_runs" } & SearchQuery | { "cmd": "show_run" } & ShowRun | { "cmd": "run_events" } & RunEvents | { "cmd": "delete_runs" } & DeleteRuns | { "cmd": "export_results" } & ExportResults | { "cmd": "export_run" } & ExportRun | { "cmd": "import_run" } & ImportRun | { "cmd": "rerun_run" } & RerunRun | { "cmd": "diff_runs" } & DiffRuns | { "cmd": "key_status" } & KeyStatus | { "cmd": "set_key" } & SetKey | { "cmd": "delete_key" } & DeleteKey | { "cmd": "get_settings" } & GetSettings | { "cmd": "save_settings" } & SaveSettings;
+export type Command = { "cmd": "list_providers" } & ListProviders | { "cmd": "list_examples" } & ListExamples | { "cmd": "list_schemas" } & ListSchemas | { "cmd": "save_schema" } & SaveSchema | { "cmd": "schema_versions" } & SchemaVersions | { "cmd": "diff_schema_versions" } & DiffSchemaVersions | { "cmd": "list_prompts" } & ListPrompts | { "cmd": "save_prompt" } & SavePrompt | { "cmd": "prompt_versions" } & PromptVersions | { "cmd": "list_profiles" } & ListProfiles | { "cmd": "save_profile" } & SaveProfile | { "cmd": "delete_profile" } & DeleteProfile | { "cmd": "start_run" } & StartRun | { "cmd": "cancel_run" } & CancelRun | { "cmd": "list_runs" } & ListRuns | { "cmd": "search_runs" } & SearchQuery | { "cmd": "show_run" } & ShowRun | { "cmd": "run_events" } & RunEvents | { "cmd": "delete_runs" } & DeleteRuns | { "cmd": "export_results" } & ExportResults | { "cmd": "export_run" } & ExportRun | { "cmd": "import_run" } & ImportRun | { "cmd": "rerun_run" } & RerunRun | { "cmd": "diff_runs" } & DiffRuns | { "cmd": "key_status" } & KeyStatus | { "cmd": "set_key" } & SetKey | { "cmd": "delete_key" } & DeleteKey | { "cmd": "get_settings" } & GetSettings | { "cmd": "save_settings" } & SaveSettings | { "cmd": "set_data_folder" } & SetDataFolder | { "cmd": "save_prices" } & SavePrices;

@@ -13,6 +13,7 @@ import type { JsonValue } from "./serde_json/JsonValue";
 import type { KeyReport } from "./KeyReport";
 import type { KeySaved } from "./KeySaved";
 import type { Mode } from "./Mode";
+import type { Moved } from "./Moved";
 import type { Price } from "./Price";
 import type { ProfileSaved } from "./ProfileSaved";
 import type { ProviderKey } from "./ProviderKey";
@@ -59,4 +60,6 @@ export type CommandResults = {
   delete_key: Deleted,
   get_settings: Settings,
   save_settings: Settings,
+  set_data_folder: Settings,
+  save_prices: Settings,
 };

@@ -8,6 +8,8 @@ import { KeyDialog } from "../provider/KeyDialog";
 import { KeyDot } from "../provider/KeyDot";
 import { describeKey } from "../provider/keyState";
 import { useDraft } from "../../state/draft";
+import { DataFolderSection } from "./DataFolderSection";
+import { PricesSection } from "./PricesSection";
 
 const THEMES: Array<{ id: Theme; label: string }> = [
   { id: "light", label: "Light" },
@@ -25,8 +27,6 @@ export function SettingsView() {
   // after a round trip (until then React would put the old choice back).
   const [chosen, setChosen] = useState<Theme | null>(null);
   const theme = chosen ?? settings.data?.theme ?? "system";
-  const db = settings.data?.database ?? "";
-  const folder = db.includes("/") ? db.slice(0, db.lastIndexOf("/")) : db;
   return (
     <section className="settings" aria-labelledby="settings-heading">
       <h1 id="settings-heading">Settings</h1>
@@ -45,51 +45,8 @@ export function SettingsView() {
         ))}
         {save.error ? <ErrorNote error={save.error} /> : null}
       </fieldset>
-      <section aria-labelledby="data-heading">
-        <h2 id="data-heading">Data folder</h2>
-        <dl className="facts vertical">
-          <div>
-            <dt>Folder</dt>
-            <dd className="mono">{folder || "—"}</dd>
-          </div>
-          <div>
-            <dt>Run history</dt>
-            <dd className="mono">{db || "—"}</dd>
-          </div>
-        </dl>
-        <p className="dim">Runs, saved schemas, prompts and profiles live in this database. Keys never do: they stay in the OS keychain or the environment.</p>
-      </section>
-      <section aria-labelledby="prices-heading">
-        <h2 id="prices-heading">Price table</h2>
-        <p>
-          Costs are estimated from this table (US dollars per million tokens). Quarry ships only prices it checked (OpenAI's gpt-4o and gpt-4o-mini, and zero for local
-          servers); entries in <code className="mono">prices.json</code> in Quarry's data folder (or the file <code className="mono">QUARRY_PRICES</code> names) are added
-          or replace these by provider and model, and are read when Quarry starts. A model ending in <code className="mono">*</code> covers every model starting with
-          the rest. A run whose model has no price shows “no price known” rather than a guess.
-        </p>
-        <table className="price-table" aria-labelledby="prices-heading">
-          <thead>
-            <tr>
-              <th scope="col">Provider</th>
-              <th scope="col">Model</th>
-              <th scope="col">Input</th>
-              <th scope="col">Cached input</th>
-              <th scope="col">Output</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(settings.data?.prices ?? []).map((p) => (
-              <tr key={`${p.provider}/${p.model}`}>
-                <td>{p.provider}</td>
-                <td className="mono">{p.model}</td>
-                <td className="num">${p.input}</td>
-                <td className="num">{p.cached_input === undefined ? "as input" : `$${p.cached_input}`}</td>
-                <td className="num">${p.output}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
+      <DataFolderSection settings={settings.data} />
+      <PricesSection settings={settings.data} />
       <section aria-labelledby="keys-heading">
         <h2 id="keys-heading">Keys</h2>
         {keys.data && !keys.data.keychain ? (
