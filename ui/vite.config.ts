@@ -24,11 +24,25 @@ function trimJsonSchemaEditor(): Plugin {
   };
 }
 
+// @codemirror/lang-jinja parses the text between tags as HTML; Quarry's templates are prompts
+// over plain text, so its HTML base is swapped for plain text (and the HTML, CSS and JavaScript
+// parsers stay out of the bundle).
+function jinjaOverPlainText(): Plugin {
+  const plain = fileURLToPath(new URL("./src/lib/plainTextBase.ts", import.meta.url));
+  return {
+    name: "quarry:jinja-over-plain-text",
+    enforce: "pre",
+    resolveId(source, importer) {
+      return importer?.includes("@codemirror/lang-jinja") && source === "@codemirror/lang-html" ? plain : null;
+    },
+  };
+}
+
 // `npm run dev` talks to a running `quarry serve` (QUARRY_URL, e.g. http://127.0.0.1:7878).
 const backend = process.env.QUARRY_URL ?? "http://127.0.0.1:7878";
 
 export default defineConfig({
-  plugins: [trimJsonSchemaEditor(), react()],
+  plugins: [trimJsonSchemaEditor(), jinjaOverPlainText(), react()],
   build: {
     target: "es2022",
     sourcemap: false,

@@ -35,6 +35,27 @@ pub fn listen(state: tauri::State<'_, Desktop>, channel: WindowChannel) {
     state.workbench.host().add_channel(channel);
 }
 
+/// When the process started, for [`painted`].
+pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// The page's first paint, with the page's own clock (milliseconds since its navigation
+/// started): when its script began and when the first frame was painted. The window is up, so
+/// the HTTP client the first run needs is made now, off the window's way. With
+/// `QUARRY_STARTUP_REPORT=1` the app prints the cold start as a user sees it — process start to
+/// first paint — and where it went (`scripts/desktop-check` reads the line).
+#[tauri::command]
+pub fn painted(state: tauri::State<'_, Desktop>, script_ms: f64, painted_ms: f64) {
+    let workbench = state.workbench.clone();
+    std::thread::spawn(move || workbench.client().warm_up());
+    if std::env::var_os("QUARRY_STARTUP_REPORT").is_none() {
+        return;
+    }
+    let total = STARTED.get().map_or(0, |t| t.elapsed().as_millis());
+    eprintln!(
+        "quarry-desktop: first paint {total} ms after start (the page's script ran at {script_ms:.0} ms and painted at {painted_ms:.0} ms of the page's clock)"
+    );
+}
+
 #[cfg(all(test, feature = "test"))]
 mod tests {
     use std::sync::{Arc, Mutex};

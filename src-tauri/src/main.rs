@@ -14,6 +14,7 @@ use tauri::Manager;
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    commands::STARTED.get_or_init(std::time::Instant::now);
     let app = tauri::Builder::default()
         // A second start focuses the open window instead of opening a second history writer.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
@@ -28,7 +29,11 @@ fn main() {
             app.manage(state);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![commands::rpc, commands::listen])
+        .invoke_handler(tauri::generate_handler![
+            commands::rpc,
+            commands::listen,
+            commands::painted
+        ])
         .build(tauri::generate_context!("../tauri.conf.json"));
     match app {
         Ok(app) => app.run(|_, _| {}),

@@ -3,7 +3,7 @@
 //! attempt loop.
 
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -157,18 +157,10 @@ impl ClientBuilder {
         self
     }
     pub fn build(self) -> Client {
-        let http = self.http.unwrap_or_else(|| {
-            reqwest::Client::builder()
-                .user_agent(concat!("quarry/", env!("CARGO_PKG_VERSION")))
-                .connect_timeout(Duration::from_secs(10))
-                .tcp_nodelay(true)
-                .pool_idle_timeout(Duration::from_secs(90))
-                // A redirect would resend the body and the provider's key header (`api-key`,
-                // `x-api-key`) to wherever it points; an API that moved is reported instead.
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap_or_default()
-        });
+        let http = OnceLock::new();
+        if let Some(given) = self.http {
+            let _ = http.set(given);
+        }
         Client {
             http,
             hooks: Mutex::new(self.hooks),
@@ -177,8 +169,25 @@ impl ClientBuilder {
     }
 }
 
+/// The HTTP client Quarry makes when none is given. Made at the first request, not with the
+/// [`Client`]: building it loads the system's TLS configuration and certificates, which took
+/// ~100 ms on the test machine — time the desktop app would spend before its window could load,
+/// and every CLI command that sends nothing would waste.
+fn default_http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .user_agent(concat!("quarry/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_secs(10))
+        .tcp_nodelay(true)
+        .pool_idle_timeout(Duration::from_secs(90))
+        // A redirect would resend the body and the provider's key header (`api-key`,
+        // `x-api-key`) to wherever it points; an API that moved is reported instead.
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_default()
+}
+
 pub struct Client {
-    http: reqwest::Client,
+    http: OnceLock<reqwest::Client>,
     hooks: Mutex<Hooks>,
     keys: Arc<dyn KeySource>,
 }
@@ -204,6 +213,16 @@ pub struct Resolved {
 impl Client {
     pub fn new() -> Self {
         Self::builder().build()
+    }
+
+    fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(default_http)
+    }
+
+    /// Makes the HTTP client now, so the first request does not pay for it (apps call this
+    /// once they are up; it blocks while the TLS configuration loads).
+    pub fn warm_up(&self) {
+        self.http();
     }
 
     pub fn builder() -> ClientBuilder {
@@ -423,7 +442,7 @@ impl Client {
         let resolved = self.resolve(req)?;
         let protocol: &dyn Protocol = &resolved.protocol;
         Run {
-            http: &self.http,
+            http: self.http(),
             protocol,
             key: resolved.key.as_ref(),
             mode: resolved.mode,
@@ -463,7 +482,7 @@ impl Client {
         let resolved = self.resolve(&req)?;
         Self::check_stream(&schema, kind)?;
         let hooks = self.with_hooks(|h| h.merged(&options.hooks));
-        let http = self.http.clone();
+        let http = self.http().clone();
         let (tx, rx) = mpsc::unbounded_channel();
         let cancel = options.cancel.clone().unwrap_or_default();
         let token = cancel.0.clone();

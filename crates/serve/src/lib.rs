@@ -101,8 +101,12 @@ impl Server {
             .local_addr()
             .map_err(|source| ServeError::Bind { addr: want, source })?;
         let token = new_token();
+        let workbench = Arc::new(Workbench::new(host.clone()));
+        // The HTTP client the first run needs is made meanwhile, off the way of the start.
+        let warm = workbench.clone();
+        tokio::task::spawn_blocking(move || warm.client().warm_up());
         let state = Arc::new(AppState {
-            workbench: Arc::new(Workbench::new(host.clone())),
+            workbench,
             hub: host.hub(),
             token: token.clone(),
             addr,

@@ -23,5 +23,8 @@ export function createTauriPlatform(): Platform {
     ready() {
       return listening ?? Promise.resolve();
     },
+    painted(scriptMs: number, paintedMs: number) {
+      void invoke("painted", { scriptMs, paintedMs });
+    },
   };
 }

@@ -15,6 +15,11 @@ export interface Platform {
   listen(onMessage: (message: RunMessage) => void, onLink: (state: LinkState) => void): Promise<void>;
   /** Resolves once the event link is open again (the web socket reconnects after a drop). */
   ready(): Promise<void>;
+  /**
+   * The page's first frame was painted (times in ms of the page's clock): the desktop app
+   * reports its cold start from this; the browser has its own performance tools.
+   */
+  painted(scriptMs: number, paintedMs: number): void;
   /** Where the user's data lives, when the platform knows better than the backend (unused on the web). */
   readonly describe: string;
 }

@@ -127,5 +127,7 @@ export function createWebPlatform(): Platform {
       if (open) return Promise.resolve();
       return new Promise<void>((resolve) => openWaiters.push(resolve));
     },
+    // The browser's own performance tools measure a page (ui/e2e/perf.mjs uses them).
+    painted() {},
   };
 }

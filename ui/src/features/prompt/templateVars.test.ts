@@ -7,6 +7,10 @@ describe("template variables", () => {
     const user = "{% for x in items %}{{ x.title }} {{ loop.index }}{% endfor %}{% if user.age > 3 and not flag %}{% set y = z %}{{ y }}{% endif %}{{ kind }}";
     expect(templateVariables([system, user])).toEqual(["kind", "items", "user", "flag", "z"]);
   });
+  it("reads templates over any text, HTML-looking or not", () => {
+    const text = 'if a < b && c > "d" <div class="x">{{ doc }}</div> {# {{ hidden }} #} {% raw %}{{ literal }}{% endraw %}';
+    expect(templateVariables([text])).toEqual(["doc"]);
+  });
   it("ignores plain text", () => {
     expect(templateVariables(["no templates here", ""])).toEqual([]);
   });

@@ -1,6 +1,7 @@
 // The schema: an example or a saved one to start from, the raw JSON Schema editor (lint and
 // completion against the meta-schema), saving a version, and the versions with their diffs.
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
+import type { Extension } from "@codemirror/state";
 import { useQueryClient } from "@tanstack/react-query";
 import { CodeEditor, type Problem } from "../../components/CodeEditor";
 import { ErrorNote } from "../../components/ErrorNote";
@@ -8,10 +9,29 @@ import { useExamples, useSaveSchema, useSchemas, keys } from "../../api/queries"
 import { rpc, detailNumber } from "../../api/client";
 import { useDraft } from "../../state/draft";
 import { useFieldProblem } from "../../state/problem";
-import { schemaEditorExtensions } from "./schemaExtensions";
 import { VersionsDialog } from "./VersionsDialog";
 
+const NONE: Extension[] = [];
+
+/**
+ * The schema editor's lint, completion and hover against the meta-schema. Loaded after the
+ * first paint: the validator and its format checkers are a tenth of the UI's code and build a
+ * grammar when imported, and nobody types a schema in the window's first frame.
+ */
+function useSchemaEditorExtensions(): Extension[] {
+  const [extensions, setExtensions] = useState(NONE);
+  useEffect(() => {
+    let live = true;
+    void import("./schemaExtensions").then((m) => live && setExtensions(m.schemaEditorExtensions));
+    return () => {
+      live = false;
+    };
+  }, []);
+  return extensions;
+}
+
 export function SchemaPanel() {
+  const schemaEditorExtensions = useSchemaEditorExtensions();
   const schemaText = useDraft((s) => s.schemaText);
   const schemaName = useDraft((s) => s.schemaName);
   const set = useDraft((s) => s.set);
