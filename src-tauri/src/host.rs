@@ -3,11 +3,13 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex};
+use std::time::Instant;
 
 use quarry_engine::{EventRecord, KeySource};
 use quarry_store::location::{DB_FILE, Location};
 use quarry_workbench::Host;
 use quarry_workbench::data::DataFolder;
+use quarry_workbench::live;
 use quarry_workbench::orchestrate::{RunEnd, RunMessage};
 use tauri::Manager;
 use tauri::ipc::Channel;
@@ -22,9 +24,10 @@ pub struct DesktopHost {
 pub type WindowChannel = Channel<Vec<RunMessage>>;
 
 /// Run messages on their way to the windows. The engine's event thread only queues; one sender
-/// thread takes whatever queued up while it was sending and delivers it as one batch, so a fast
-/// stream costs each window one IPC message per batch rather than one per delta (a
-/// 5,000-record stream is ~50,000 partial events), and a slow one waits for nothing.
+/// thread delivers what queued up as one batch, at most once a frame, with the partial events
+/// in it merged ([`quarry_workbench::live`]): a fast stream costs each window one IPC message
+/// per frame rather than one per delta (a 5,000-record stream is ~50,000 partial events), and a
+/// slow one waits for nothing.
 struct Outbox {
     queue: Mutex<Vec<RunMessage>>,
     ready: Condvar,
@@ -52,16 +55,22 @@ impl Outbox {
     }
 
     fn deliver(&self) {
+        let mut last: Option<Instant> = None;
         loop {
-            let batch = {
+            {
                 let mut queue = lock(&self.queue);
                 while queue.is_empty() {
                     queue = self.ready.wait(queue).unwrap_or_else(|p| p.into_inner());
                 }
-                std::mem::take(&mut *queue)
-            };
+            }
+            // What arrives within a frame of the last delivery goes with the next one.
+            if let Some(wait) = last.map(|t| live::FRAME.saturating_sub(t.elapsed())) {
+                std::thread::sleep(wait);
+            }
+            let batch = live::coalesce(std::mem::take(&mut *lock(&self.queue)));
             // A window that went away is dropped.
             lock(&self.channels).retain(|channel| channel.send(batch.clone()).is_ok());
+            last = Some(Instant::now());
         }
     }
 }
@@ -118,6 +127,7 @@ impl Host for DesktopHost {
         self.send(RunMessage::Event {
             stream_id: stream_id.into(),
             event: event.clone(),
+            merged: None,
         });
     }
     fn run_ended(&self, stream_id: &str, end: &RunEnd) {

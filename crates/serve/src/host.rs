@@ -9,19 +9,18 @@ use quarry_engine::{EventRecord, KeySource};
 use quarry_workbench::Host;
 use quarry_workbench::data::DataFolder;
 use quarry_workbench::orchestrate::{RunEnd, RunMessage};
-use serde_json::Value;
 use tokio::sync::mpsc;
 
 /// The windows listening for events. Each gets every message, in order, through an unbounded
 /// queue: a window that reads slowly must not lose the events of the run it shows.
 #[derive(Default)]
 pub struct Hub {
-    windows: Mutex<HashMap<u64, mpsc::UnboundedSender<Value>>>,
+    windows: Mutex<HashMap<u64, mpsc::UnboundedSender<RunMessage>>>,
     next: AtomicU64,
 }
 
 impl Hub {
-    pub(crate) fn join(&self, tx: mpsc::UnboundedSender<Value>) -> u64 {
+    pub(crate) fn join(&self, tx: mpsc::UnboundedSender<RunMessage>) -> u64 {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         self.windows().insert(id, tx);
         id
@@ -31,15 +30,14 @@ impl Hub {
         self.windows().remove(&id);
     }
 
-    fn windows(&self) -> std::sync::MutexGuard<'_, HashMap<u64, mpsc::UnboundedSender<Value>>> {
+    fn windows(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<u64, mpsc::UnboundedSender<RunMessage>>> {
         self.windows.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn send(&self, message: &RunMessage) {
-        // Serialized once for every window.
-        let Ok(message) = serde_json::to_value(message) else {
-            return;
-        };
+    fn send(&self, message: RunMessage) {
+        // Each window's sender merges and serializes what it sends (see `forward`).
         self.windows()
             .retain(|_, tx| tx.send(message.clone()).is_ok());
     }
@@ -74,13 +72,14 @@ impl Host for ServeHost {
         self.keys.clone()
     }
     fn emit(&self, stream_id: &str, event: &EventRecord) {
-        self.hub.send(&RunMessage::Event {
+        self.hub.send(RunMessage::Event {
             stream_id: stream_id.into(),
             event: event.clone(),
+            merged: None,
         });
     }
     fn run_ended(&self, stream_id: &str, end: &RunEnd) {
-        self.hub.send(&RunMessage::End {
+        self.hub.send(RunMessage::End {
             stream_id: stream_id.into(),
             end: end.clone(),
         });

@@ -22,6 +22,7 @@ mod ui;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{DefaultBodyLimit, Query, Request, State};
@@ -30,9 +31,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use quarry_workbench::{Command, CommandError, Workbench};
+use quarry_workbench::orchestrate::RunMessage;
+use quarry_workbench::{Command, CommandError, Workbench, live};
 use serde::Deserialize;
-use serde_json::Value;
 use tokio::sync::mpsc;
 
 pub use host::ServeHost;
@@ -289,27 +290,39 @@ async fn events(State(state): State<Arc<AppState>>, ws: WebSocketUpgrade) -> Res
     ws.on_upgrade(move |socket| forward(socket, state.hub.clone()))
 }
 
-/// At most this many run messages go in one WebSocket frame.
-const BATCH: usize = 1024;
+/// At most this many run messages are taken for one WebSocket frame (before merging).
+const BATCH: usize = 16 * 1024;
 
 /// Sends a window every event and run end, in order, until it goes away. Each frame is a JSON
-/// array of `RunMessage`s: what queued up while the last frame was being sent goes out together,
-/// so a fast stream costs the page one message event per frame rather than one per delta (a
-/// 5,000-record stream is ~50,000 partial events), and a slow one waits for nothing.
+/// array of `RunMessage`s: what queued up since the last frame, sent at most once a frame with
+/// the partial events in it merged ([`quarry_workbench::live`]), so a fast stream costs the
+/// page one message event per frame rather than one per delta (a 5,000-record stream is ~50,000
+/// partial events), and a slow one waits for nothing.
 async fn forward(mut socket: WebSocket, hub: Arc<host::Hub>) {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Value>();
+    let (tx, mut rx) = mpsc::unbounded_channel::<RunMessage>();
     let id = hub.join(tx);
-    let mut batch = Vec::with_capacity(BATCH);
+    let mut batch = Vec::new();
+    let mut last: Option<Instant> = None;
     loop {
         tokio::select! {
             out = rx.recv_many(&mut batch, BATCH) => {
                 if out == 0 {
                     break;
                 }
-                let frame = Value::Array(std::mem::take(&mut batch)).to_string();
+                // What arrives within a frame of the last one goes with the next.
+                if let Some(wait) = last.map(|t| live::FRAME.saturating_sub(t.elapsed())) {
+                    tokio::time::sleep(wait).await;
+                    while batch.len() < BATCH && let Ok(more) = rx.try_recv() {
+                        batch.push(more);
+                    }
+                }
+                let Ok(frame) = serde_json::to_string(&live::coalesce(std::mem::take(&mut batch))) else {
+                    break;
+                };
                 if socket.send(WsMessage::Text(frame.into())).await.is_err() {
                     break;
                 }
+                last = Some(Instant::now());
             }
             incoming = socket.recv() => {
                 // Windows only listen; a close or an error ends the connection.

@@ -185,6 +185,10 @@ async fn a_window_gets_its_runs_events_and_their_end_and_the_token_is_never_stor
     let run_id = started["run_id"].as_i64().unwrap();
     let mut types = Vec::new();
     let mut end = None;
+    // The object as the page builds it from the changes, and how many recorded partial events
+    // the (possibly merged) partial events stood for.
+    let mut object = quarry_engine::Snapshot::new();
+    let mut partials = 0;
     while end.is_none() {
         let message = tokio::time::timeout(Duration::from_secs(10), ws.next())
             .await
@@ -201,6 +205,12 @@ async fn a_window_gets_its_runs_events_and_their_end_and_the_token_is_never_stor
                 Some(e) => end = Some(e.clone()),
                 None => types.push(v["event"]["type"].as_str().unwrap().to_string()),
             }
+            if v["event"]["type"] == "partial" {
+                partials += v["merged"].as_u64().unwrap_or(1);
+                for c in v["event"]["changes"].as_array().unwrap() {
+                    object.apply(&serde_json::from_value(c.clone()).unwrap());
+                }
+            }
         }
     }
     let end = end.unwrap();
@@ -209,6 +219,21 @@ async fn a_window_gets_its_runs_events_and_their_end_and_the_token_is_never_stor
     assert_eq!(types.last().map(String::as_str), Some("run_succeeded"));
     assert_eq!(end["status"], "succeeded");
     assert_eq!(end["run_id"], run_id);
+    assert_eq!(object.value(), &json!({"name": "Ada", "age": 36}));
+    // The history has every partial event the window was sent, merged or not.
+    let recorded: Value = rpc(&s, json!({"cmd": "run_events", "id": run_id}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let recorded_partials = recorded["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "partial")
+        .count() as u64;
+    assert_eq!(partials, recorded_partials);
+    assert!(partials > 1);
     // Nothing the server keeps holds its token (or the key).
     let token = s.token().to_string();
     drop(s);

@@ -13,6 +13,7 @@ pub mod data;
 mod error;
 pub mod examples;
 mod host;
+pub mod live;
 pub mod orchestrate;
 
 pub use command::{Command, Rpc, Workbench};

@@ -95,6 +95,11 @@ pub enum RunMessage {
     Event {
         stream_id: String,
         event: EventRecord,
+        /// How many recorded partial events this one stands for, when a window was sent
+        /// several merged into one (see [`crate::live`]); absent for one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        merged: Option<u32>,
     },
     End {
         stream_id: String,

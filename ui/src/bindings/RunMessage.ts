@@ -7,4 +7,9 @@ import type { RunEnd } from "./RunEnd";
  * channel alike: each event of a run, then its end, tagged with the stream id the window
  * chose when it started the run.
  */
-export type RunMessage = { stream_id: string, event: EventRecord, } | { stream_id: string, end: RunEnd, };
+export type RunMessage = { stream_id: string, event: EventRecord, 
+/**
+ * How many recorded partial events this one stands for, when a window was sent
+ * several merged into one (see [`crate::live`]); absent for one.
+ */
+merged?: number, } | { stream_id: string, end: RunEnd, };

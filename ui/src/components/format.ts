@@ -5,6 +5,8 @@ import type { Usage } from "../api/types";
 // as the costliest function while a large object streamed in.
 const ints = new Intl.NumberFormat("en-US");
 export const fmtInt = (n: number) => ints.format(n);
+/** A size in characters or bytes, as people read it (kB = 1,000). */
+export const fmtBytes = (n: number) => (n < 1000 ? `${n} bytes` : n < 1_000_000 ? `${(n / 1000).toFixed(0)} kB` : `${(n / 1_000_000).toFixed(1)} MB`);
 export const fmtMs = (ms: number | null | undefined) =>
   ms === null || ms === undefined ? "—" : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 export const fmtCost = (usd: number | null | undefined) =>

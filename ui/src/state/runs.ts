@@ -55,7 +55,7 @@ function applyMessage(m: RunMessage): void {
   const slot = useRuns.getState().slots[m.stream_id];
   if (!slot) return;
   if ("event" in m) {
-    slot.model.apply(m.event);
+    slot.model.apply(m.event, m.merged);
   } else {
     slot.end = m.end;
     slot.phase = "ended";

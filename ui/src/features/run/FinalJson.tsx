@@ -6,6 +6,7 @@ import { CodeEditor } from "../../components/CodeEditor";
 import { ErrorNote } from "../../components/ErrorNote";
 import { downloadText } from "../../components/download";
 import { useExportResults } from "../../api/queries";
+import { fmtBytes } from "../../components/format";
 
 export type ExportFormat = "json" | "jsonl" | "csv";
 const TYPES: Record<ExportFormat, string> = { json: "application/json", jsonl: "application/x-ndjson", csv: "text/csv" };
@@ -51,9 +52,18 @@ export function ExportControls({ ids, label = "Export", fileBase }: { ids: numbe
   );
 }
 
+/**
+ * Results this long (characters of pretty JSON) open folded: building an editor for them takes
+ * the page 100 ms or more (a 5,000-record result is ~600 kB), which would land in the frame the
+ * run ends in; the tree above shows the same value, and Copy and Export need no editor.
+ */
+const FOLD_OVER = 200_000;
+
 export function FinalJson({ value, runId }: { value: JsonValue; runId: number | null }) {
   const text = useMemo(() => JSON.stringify(value, null, 2), [value]);
   const [copied, setCopied] = useState<string | null>(null);
+  const [unfolded, setUnfolded] = useState(false);
+  const shown = unfolded || text.length <= FOLD_OVER;
   return (
     <section className="final-json" aria-labelledby="final-heading">
       <div className="row gap wrap section-head">
@@ -76,7 +86,16 @@ export function FinalJson({ value, runId }: { value: JsonValue; runId: number | 
           </span>
         ) : null}
       </div>
-      <CodeEditor value={text} label="Final JSON" language="json" readOnly className="final-editor" />
+      {shown ? (
+        <CodeEditor value={text} label="Final JSON" language="json" readOnly className="final-editor" />
+      ) : (
+        <p className="dim">
+          The result is {fmtBytes(text.length)} of JSON; the tree above shows it.{" "}
+          <button type="button" className="link" onClick={() => setUnfolded(true)}>
+            Show the final JSON
+          </button>
+        </p>
+      )}
     </section>
   );
 }

@@ -1,6 +1,8 @@
 // Every event of the run in order, its type shown as the engine names it (`completion:kwargs`,
 // `parse:error`…), filterable by type and attempt; each payload expands. Virtualized: a long
-// stream's tens of thousands of events cost only the rows in view.
+// stream's tens of thousands of events cost only the rows in view. Partial events that reached
+// the window within one frame show as one row naming how many they were (a reopened run has a
+// row for each).
 import { useMemo, useRef, useState } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { RunModel, EventType } from "./model/run";
@@ -71,14 +73,18 @@ export function HookLog({ model, version }: { model: RunModel; version: number }
             const e = model.events[i]!;
             const a = eventAttempt(e);
             const isOpen = open.has(i);
+            const merged = model.merged.get(i);
             return (
               <div key={vi.key} data-index={vi.index} ref={virtualizer.measureElement} className="log-row" style={{ transform: `translateY(${vi.start}px)` }} role="listitem">
                 <button type="button" className="log-line" aria-expanded={isOpen} onClick={() => toggle(i)}>
-                  <span className="seq">#{e.seq}</span>
+                  <span className="seq">{merged ? `#${e.seq - merged + 1}–${e.seq}` : `#${e.seq}`}</span>
                   <span className="t">{e.t_ms.toFixed(1)} ms</span>
                   <span className={`etype etype-${e.type.replace(/[^a-z]/g, "-")}`}>{e.type}</span>
                   {a !== null ? <span className="dim">attempt {a}</span> : <span className="dim" />}
-                  <span className="summary">{summarize(e)}</span>
+                  <span className="summary">
+                    {merged ? <span className="merged">{fmtInt(merged)} events, arrived within one frame · </span> : null}
+                    {summarize(e)}
+                  </span>
                 </button>
                 {isOpen ? <pre className="pre payload">{pretty(e, 100_000)}</pre> : null}
               </div>

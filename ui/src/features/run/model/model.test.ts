@@ -199,6 +199,17 @@ describe("run model", () => {
     expect(m.typeCounts.get("completion:kwargs")).toBe(2);
   });
 
+  it("counts a merged partial event as the recorded events it stands for", () => {
+    const m = new RunModel(expectedFields(person));
+    m.apply(events[0]!);
+    m.apply(events[1]!);
+    m.apply({ ...events[2]!, seq: 14 } as EventRecord, 13);
+    expect(m.merged.get(2)).toBe(13);
+    expect(m.typeCounts.get("partial")).toBe(13);
+    expect(m.events.length).toBe(3);
+    expect(m.tree.value()).toEqual({ name: "Dr. Ma" });
+  });
+
   it("reads the answer from each kind of completion body", () => {
     expect(answerText({ output: [{ type: "function_call", arguments: "{}" }] })).toBe("{}");
     expect(answerText({ choices: [{ message: { tool_calls: [{ function: { arguments: "[1]" } }] } }] })).toBe("[1]");

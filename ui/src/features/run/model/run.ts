@@ -130,6 +130,11 @@ export class RunModel {
   readonly attempts: AttemptInfo[] = [];
   /** How many events of each type. */
   readonly typeCounts = new Map<EventType, number>();
+  /**
+   * Events that stand for several recorded ones (by index in `events`): partial events that
+   * reached the window within one frame arrive merged; a reopened run has each.
+   */
+  readonly merged = new Map<number, number>();
   /** Indexes (into `events`) of the partial events, for the raw stream view. */
   readonly partialIndexes: number[] = [];
   tree: Tree;
@@ -160,10 +165,12 @@ export class RunModel {
     return this.tree;
   }
 
-  apply(e: EventRecord): void {
+  /** Takes the next event; `merged`: how many recorded events it stands for, when several. */
+  apply(e: EventRecord, merged?: number): void {
     this.version++;
     this.events.push(e);
-    this.typeCounts.set(e.type, (this.typeCounts.get(e.type) ?? 0) + 1);
+    if (merged !== undefined && merged > 1) this.merged.set(this.events.length - 1, merged);
+    this.typeCounts.set(e.type, (this.typeCounts.get(e.type) ?? 0) + (merged ?? 1));
     switch (e.type) {
       case "run_started":
         this.started = e;
