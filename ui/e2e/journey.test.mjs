@@ -256,6 +256,10 @@ describe("the workbench journey", () => {
     const saved = JSON.parse(readFileSync(join(tmp.dir, "data", "quarry", "prices.json"), "utf8"));
     assert.deepEqual(saved.prices, [{ provider: "groq", model: "llama*", input: 0.05, output: 0.08 }]);
 
+    // Compacting says what it freed (nothing is unused yet: no run was deleted).
+    await page.getByRole("button", { name: "Compact the history" }).click();
+    await page.getByRole("status").getByText(/^Removed 0 stored values no run used; the history went from \d+ kB to \d+ kB\.$/).waitFor();
+
     // The data folder moves to another disk, the history with it: a relative path is refused
     // where it was typed, then the copy is made and used (the run reopened below is read from it).
     const folder = page.getByLabel("New data folder");

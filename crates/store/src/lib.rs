@@ -4,6 +4,7 @@
 //! with their attempts, results and the complete event log, written while a run streams so a
 //! crash loses nothing already received.
 
+mod compact;
 mod db;
 pub mod diff;
 mod error;
@@ -18,6 +19,7 @@ mod runs;
 pub mod secrets;
 mod settings;
 
+pub use compact::Compacted;
 pub use db::{BUSY_TIMEOUT, Store, default_path};
 pub use error::StoreError;
 pub use export::{AttemptArchive, EventArchive, ExportFormat, RunArchive};

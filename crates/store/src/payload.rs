@@ -81,7 +81,7 @@ fn compress<'p>(
 }
 
 /// The bytes [`compress`] packed, with the same prefix.
-fn decompress(packed: &[u8], prefix: Option<&[u8]>) -> Result<Vec<u8>, String> {
+pub(crate) fn decompress(packed: &[u8], prefix: Option<&[u8]>) -> Result<Vec<u8>, String> {
     use zstd::zstd_safe::{DCtx, get_frame_content_size};
     let size = get_frame_content_size(packed)
         .map_err(|_| "not a zstd frame".to_string())?
@@ -120,7 +120,7 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-fn damaged(conn: &Connection, detail: String) -> StoreError {
+pub(crate) fn damaged(conn: &Connection, detail: String) -> StoreError {
     StoreError::Damaged {
         path: PathBuf::from(conn.path().filter(|p| !p.is_empty()).unwrap_or(":memory:")),
         detail,

@@ -372,3 +372,48 @@ async fn a_run_exported_and_imported_is_the_same_run() {
             .contains("not a Quarry run archive")
     );
 }
+
+#[tokio::test]
+async fn compacting_after_a_delete_frees_what_only_the_deleted_run_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    // Two runs whose answers are large (stored as payloads), streamed so their events are too.
+    let big = |c: &str| format!(r#"{{"name": "{}", "age": 36}}"#, c.repeat(40_000));
+    let server = FakeServer::start(vec![
+        Reply::stream_tool_call("Person", &big("a"), 4096),
+        Reply::stream_tool_call("Person", &big("b"), 4096),
+    ])
+    .await
+    .unwrap();
+    let req = request(&server);
+    let (store, first) = record(Store::open(&path).unwrap(), &req, Some(StreamKind::Partial)).await;
+    let (mut store, second) = record(store, &req, Some(StreamKind::Partial)).await;
+    let kept_before = store.show_run(second).unwrap();
+
+    // Nothing is unused yet: compacting removes nothing and every run reads back.
+    let none = store.compact().unwrap();
+    assert_eq!((none.payloads_removed, none.chunks_removed), (0, 0));
+    assert!(store.show_run(first).is_ok());
+
+    store.delete_runs(&[first]).unwrap();
+    let payloads = store.query_i64("SELECT COUNT(*) FROM payloads").unwrap();
+    let done = store.compact().unwrap();
+    assert!(done.payloads_removed > 0, "{done:?}");
+    assert!(done.chunks_removed > 0, "{done:?}");
+    assert!(done.bytes_after < done.bytes_before, "{done:?}");
+    assert_eq!(
+        store.query_i64("SELECT COUNT(*) FROM payloads").unwrap(),
+        payloads - done.payloads_removed as i64
+    );
+    // The run that stays reads back exactly as before, its large values included.
+    let kept_after = store.show_run(second).unwrap();
+    assert!(kept_after.events.len() > 3);
+    assert_eq!(kept_after, kept_before);
+    assert_eq!(
+        kept_after.result.unwrap()["name"].as_str().unwrap().len(),
+        40_000
+    );
+    // And a second compaction finds nothing more.
+    let again = store.compact().unwrap();
+    assert_eq!((again.payloads_removed, again.chunks_removed), (0, 0));
+}

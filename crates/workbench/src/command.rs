@@ -164,6 +164,9 @@ commands! {
     /// A recorded run as its events, in order, to replay into the run view.
     RunEvents(RunEvents),
     DeleteRuns(DeleteRuns),
+    /// Removes the stored values no run, schema or prompt uses any more (deleted runs leave
+    /// them) and shrinks the database file. Refused while a run is going.
+    CompactHistory(CompactHistory),
     /// Results as text: `json`, `jsonl` or `csv` (with `explode` for one array field).
     ExportResults(ExportResults),
     ExportRun(ExportRun),
@@ -419,6 +422,9 @@ pub struct RunEvents {
 pub struct DeleteRuns {
     pub ids: Vec<i64>,
 }
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct CompactHistory {}
 
 #[derive(Debug, Clone, Deserialize, TS)]
 pub struct ExportResults {
@@ -710,6 +716,14 @@ impl Rpc for DeleteRuns {
     }
 }
 
+impl Rpc for CompactHistory {
+    type Out = quarry_store::Compacted;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        wb.refuse_while_running("compact the history")?;
+        Ok(wb.store()?.compact()?)
+    }
+}
+
 impl Rpc for ExportResults {
     type Out = Exported;
     async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
@@ -905,14 +919,7 @@ impl Rpc for SaveSettings {
 impl Rpc for SetDataFolder {
     type Out = Settings;
     async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
-        let going = wb.running().len();
-        if going > 0 {
-            return Err(CommandError::new(
-                "run_going",
-                format!("{going} run(s) are going, and they write to the history in use"),
-                "wait for the runs to end, or cancel them, then move the data folder",
-            ));
-        }
+        wb.refuse_while_running("move the data folder")?;
         let moved = wb
             .host
             .data()
@@ -1002,6 +1009,18 @@ impl<H: Host> Workbench<H> {
 
     fn running(&self) -> std::sync::MutexGuard<'_, HashMap<String, Canceller>> {
         self.running.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Refuses `what` while runs are going: they write to the history in use.
+    fn refuse_while_running(&self, what: &str) -> Result<(), CommandError> {
+        match self.running().len() {
+            0 => Ok(()),
+            going => Err(CommandError::new(
+                "run_going",
+                format!("{going} run(s) are going, and they write to the history in use"),
+                format!("wait for the runs to end, or cancel them, then {what}"),
+            )),
+        }
     }
 
     fn settings(&self, moved: Option<Moved>) -> Result<Settings, CommandError> {

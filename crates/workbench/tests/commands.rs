@@ -359,6 +359,16 @@ async fn a_run_can_be_cancelled() {
     .unwrap_err();
     assert_eq!(e.code, "run_going");
     assert!(!elsewhere.exists());
+    let e = call(&b, json!({"cmd": "compact_history"}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "run_going");
+    assert!(
+        e.details["hint"]
+            .as_str()
+            .unwrap()
+            .contains("compact the history")
+    );
     assert_eq!(
         ok(&b, json!({"cmd": "cancel_run", "stream_id": "ui-c"})).await["cancelled"],
         true
@@ -606,6 +616,27 @@ async fn the_data_folder_moves_with_or_without_the_history_and_every_later_start
     std::fs::remove_dir_all(&copied).unwrap();
     let found = Location::chosen_in(home.clone()).unwrap();
     assert_eq!((found.db, found.missing), (home.clone(), Some(copied)));
+}
+
+#[tokio::test]
+async fn compacting_the_history_reports_what_it_freed() {
+    let b = bench();
+    // A schema version large enough to be stored as a payload, then a smaller one.
+    let big = format!(
+        r#"{{"type": "object", "description": "{}"}}"#,
+        "d".repeat(20_000)
+    );
+    ok(
+        &b,
+        json!({"cmd": "save_schema", "name": "Big", "body": big}),
+    )
+    .await;
+    let done = ok(&b, json!({"cmd": "compact_history"})).await;
+    // Every version is kept, so nothing is freed; the sizes are reported.
+    assert_eq!(done["payloads_removed"], 0);
+    assert!(done["bytes_after"].as_u64().unwrap() > 0);
+    let versions = ok(&b, json!({"cmd": "schema_versions", "name": "Big"})).await;
+    assert_eq!(versions.as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 // The query layer: every backend call the UI makes goes through here, as a TanStack Query
 // query (cached, refetched when something it depends on changes) or mutation.
 import { QueryClient, useMutation, useQuery, useQueryClient, keepPreviousData } from "@tanstack/react-query";
-import type { CommandError, Price, Profile, RunStatus, SearchQuery, Settings, Theme } from "./types";
+import type { CommandError, Compacted, Price, Profile, RunStatus, SearchQuery, Settings, Theme } from "./types";
 import { connect, rpc } from "./client";
 import {
   beginLive,
@@ -174,6 +174,10 @@ export function useSetDataFolder() {
       void qc.invalidateQueries({ predicate: (q) => q.queryKey[0] !== keys.settings[0] });
     },
   });
+}
+
+export function useCompactHistory() {
+  return useMutation<Compacted, CommandError, void>({ mutationFn: () => rpc({ cmd: "compact_history" }) });
 }
 
 export function useSavePrices() {

@@ -2,6 +2,7 @@
 import type { AttemptArchive } from "./AttemptArchive";
 import type { AttemptRow } from "./AttemptRow";
 import type { Cancelled } from "./Cancelled";
+import type { Compacted } from "./Compacted";
 import type { Deleted } from "./Deleted";
 import type { DiffKind } from "./DiffKind";
 import type { Difference } from "./Difference";
@@ -50,6 +51,7 @@ export type CommandResults = {
   show_run: RunDetail,
   run_events: RunReplay,
   delete_runs: RunsDeleted,
+  compact_history: Compacted,
   export_results: Exported,
   export_run: RunArchive,
   import_run: RunStarted,

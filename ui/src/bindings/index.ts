@@ -7,6 +7,8 @@ export type * from "./Change";
 export type * from "./Command";
 export type * from "./CommandError";
 export type * from "./CommandResults";
+export type * from "./CompactHistory";
+export type * from "./Compacted";
 export type * from "./DeleteKey";
 export type * from "./DeleteProfile";
 export type * from "./DeleteRuns";

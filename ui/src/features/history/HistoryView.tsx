@@ -184,7 +184,7 @@ export function HistoryView() {
             onClick={() =>
               del.mutate(ids, {
                 onSuccess: (r) => {
-                  setNote(`Deleted ${r.deleted} run${r.deleted === 1 ? "" : "s"}.`);
+                  setNote(`Deleted ${r.deleted} run${r.deleted === 1 ? "" : "s"}. Settings → Compact the history gives the space they used back.`);
                   setSelected(new Set());
                   setConfirmDelete(false);
                 },

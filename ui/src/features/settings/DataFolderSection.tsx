@@ -1,7 +1,8 @@
 // Where Quarry keeps its data, and moving it (another disk, a synced folder): the history is
 // copied there, or a new one started, or the one already there opened.
 import { useId, useState } from "react";
-import { useSetDataFolder } from "../../api/queries";
+import { useCompactHistory, useSetDataFolder } from "../../api/queries";
+import { fmtBytes, fmtInt } from "../../components/format";
 import type { Moved, Settings } from "../../api/types";
 import { ErrorNote } from "../../components/ErrorNote";
 
@@ -14,6 +15,7 @@ const OUTCOME: Record<Moved, string> = {
 
 export function DataFolderSection({ settings }: { settings: Settings | undefined }) {
   const move = useSetDataFolder();
+  const compact = useCompactHistory();
   const [folder, setFolder] = useState("");
   const [copy, setCopy] = useState(true);
   const inputId = useId();
@@ -39,6 +41,22 @@ export function DataFolderSection({ settings }: { settings: Settings | undefined
         Runs, saved schemas, prompts and profiles live in this database, and your prices beside it. Keys never do: they stay in the OS keychain or the environment. The
         command line and the app use the same folder.
       </p>
+      <div className="button-row">
+        <button type="button" onClick={() => compact.mutate()} disabled={compact.isPending} aria-describedby="compact-help">
+          {compact.isPending ? "Compacting…" : "Compact the history"}
+        </button>
+        <span id="compact-help" className="dim">
+          Large values (answers, images, long prompts) are stored once and shared between runs, so deleting a run leaves them; this removes those no run uses any more
+          and shrinks the file.
+        </span>
+      </div>
+      {compact.error ? <ErrorNote error={compact.error} /> : null}
+      {compact.data ? (
+        <p className="note ok" role="status">
+          Removed {fmtInt(compact.data.payloads_removed)} stored value{compact.data.payloads_removed === 1 ? "" : "s"} no run used; the history went from{" "}
+          {fmtBytes(compact.data.bytes_before)} to {fmtBytes(compact.data.bytes_after)}.
+        </p>
+      ) : null}
       {settings?.data_folder_missing ? (
         <p className="note warn" role="status">
           The data folder chosen earlier, <span className="mono">{settings.data_folder_missing}</span>, is not there (an unplugged disk?). Quarry is using the folder
