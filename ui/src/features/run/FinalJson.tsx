@@ -53,11 +53,11 @@ export function ExportControls({ ids, label = "Export", fileBase }: { ids: numbe
 }
 
 /**
- * Results this long (characters of pretty JSON) open folded: building an editor for them takes
- * the page 100 ms or more (a 5,000-record result is ~600 kB), which would land in the frame the
- * run ends in; the tree above shows the same value, and Copy and Export need no editor.
+ * Results this long (characters of pretty JSON) open folded: building an editor for them took
+ * the page 50–100 ms (a 1,000-record result is ~120 kB), which would land in the frame the run
+ * ends in; the tree above shows the same value, and Copy and Export need no editor.
  */
-const FOLD_OVER = 200_000;
+const FOLD_OVER = 100_000;
 
 export function FinalJson({ value, runId }: { value: JsonValue; runId: number | null }) {
   const text = useMemo(() => JSON.stringify(value, null, 2), [value]);
