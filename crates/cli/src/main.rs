@@ -46,7 +46,7 @@ enum Command {
     Modes,
     /// List the example schemas built into quarry.
     Schemas,
-    /// The run history: list, search, show, export, import, rerun, diff.
+    /// The run history: list, search, show, export, import, rerun, diff, delete, compact.
     #[command(subcommand)]
     Runs(runs::RunsCommand),
     /// The price table used to estimate each run's cost.

@@ -183,6 +183,23 @@ pub enum RunsCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Delete runs with their attempts and events. The large values they stored stay until
+    /// `quarry runs compact` (other runs may share them).
+    Delete {
+        #[arg(required = true)]
+        ids: Vec<i64>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Remove the stored values no run, schema or prompt uses any more (deleted runs leave
+    /// them) and shrink the history's file.
+    Compact {
+        /// Print what was freed as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// One run with its attempts, events and result.
     Show {
         id: i64,
@@ -346,6 +363,27 @@ fn execute(cmd: RunsCommand) -> Result<(), Failure> {
                         show(&d.after)
                     ));
                 }
+            }
+        }
+        RunsCommand::Delete { ids, db } => {
+            let deleted = db.open()?.delete_runs(&ids).map_err(store_failure)?;
+            crate::out(format!("deleted {deleted} run(s)"));
+            if deleted < ids.len() {
+                crate::term::eprintln(format!(
+                    "quarry: {} of the ids given are not in the history (quarry runs list shows the ids)",
+                    ids.len() - deleted
+                ));
+            }
+        }
+        RunsCommand::Compact { json, db } => {
+            let done = db.open()?.compact().map_err(store_failure)?;
+            if json {
+                crate::out(serde_json::to_string(&done).unwrap_or_default());
+            } else {
+                crate::out(format!(
+                    "removed {} stored value(s) no run used; the history went from {} to {} bytes",
+                    done.payloads_removed, done.bytes_before, done.bytes_after
+                ));
             }
         }
         RunsCommand::Show { id, json, db } => {

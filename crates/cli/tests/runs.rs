@@ -729,3 +729,53 @@ async fn the_cli_follows_the_data_folder_chosen_in_the_app() {
     assert_eq!(runs.as_array().unwrap().len(), 0);
     assert!(!disk.exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_are_deleted_and_the_history_compacted_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.db");
+    // A long answer, so the run stores large values.
+    let long = format!(
+        r#"{{"name": "{}", "age": 36, "email": null, "phone": null, "occupation": "x", "address": null}}"#,
+        "Ada ".repeat(5_000)
+    );
+    let server = FakeServer::start(vec![
+        Reply::tool_call("Person", &long),
+        Reply::tool_call("Person", PERSON),
+    ])
+    .await
+    .unwrap();
+    assert!(extract(&db, &server, &["--compact"]).status.success());
+    assert!(extract(&db, &server, &["--compact"]).status.success());
+    let out = quarry(&db)
+        .args(["runs", "delete", "1", "99"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "deleted 1 run(s)"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("1 of the ids given are not in the history")
+    );
+    let done = json(
+        quarry(&db)
+            .args(["runs", "compact", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert!(done["payloads_removed"].as_u64().unwrap() > 0, "{done}");
+    assert!(done["bytes_after"].as_u64().unwrap() < done["bytes_before"].as_u64().unwrap());
+    // The run that stays is whole.
+    let kept = json(
+        quarry(&db)
+            .args(["runs", "show", "2", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(kept["result"]["name"], "Ada Lovelace");
+    // Nothing to delete is said, with the command to find ids.
+    let out = quarry(&db).args(["runs", "delete"]).output().unwrap();
+    assert!(!out.status.success());
+}

@@ -719,6 +719,7 @@ impl Rpc for DeleteRuns {
 impl Rpc for CompactHistory {
     type Out = quarry_store::Compacted;
     async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        let _gate = wb.history_gate();
         wb.refuse_while_running("compact the history")?;
         Ok(wb.store()?.compact()?)
     }
@@ -919,6 +920,7 @@ impl Rpc for SaveSettings {
 impl Rpc for SetDataFolder {
     type Out = Settings;
     async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        let _gate = wb.history_gate();
         wb.refuse_while_running("move the data folder")?;
         let moved = wb
             .host
@@ -977,6 +979,10 @@ pub struct Workbench<H: Host> {
     client: Arc<Client>,
     keys: Arc<dyn quarry_engine::KeySource>,
     running: Arc<Mutex<HashMap<String, Canceller>>>,
+    /// Held while the data folder moves or the history is compacted, and while a run is
+    /// recorded and registered as going: a run starts wholly before (and the move is refused)
+    /// or after (in the new folder), never in between.
+    history_gate: Mutex<()>,
     schemas: orchestrate::SchemaCache,
 }
 
@@ -989,6 +995,7 @@ impl<H: Host> Workbench<H> {
             client: Arc::new(client),
             keys,
             running: Arc::new(Mutex::new(HashMap::new())),
+            history_gate: Mutex::new(()),
             schemas: orchestrate::SchemaCache::default(),
         }
     }
@@ -1011,7 +1018,12 @@ impl<H: Host> Workbench<H> {
         self.running.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Refuses `what` while runs are going: they write to the history in use.
+    fn history_gate(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.history_gate.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Refuses `what` while runs are going: they write to the history in use. Called with the
+    /// history gate held, so none starts until `what` is done.
     fn refuse_while_running(&self, what: &str) -> Result<(), CommandError> {
         match self.running().len() {
             0 => Ok(()),
@@ -1061,6 +1073,7 @@ impl<H: Host> Workbench<H> {
     /// Records and starts a run in the background; its events go to `stream_id`, and its end
     /// (with any failure to record it) to [`Host::run_ended`].
     fn start(&self, run: PendingRun) -> Result<i64, CommandError> {
+        let _gate = self.history_gate();
         let prepared = self.prepare(RunSpec {
             request: run.request,
             schema_name: run.schema_name,
