@@ -87,9 +87,9 @@ impl DesktopHost {
     /// effect, and Settings says why.
     pub fn for_app(app: &tauri::AppHandle) -> Result<DesktopHost, Box<dyn std::error::Error>> {
         let explicit = std::env::var_os("QUARRY_DB").map(PathBuf::from);
-        let location = match Location::resolve(explicit, "QUARRY_DB")? {
+        let location = match Location::resolve(explicit, "QUARRY_DB") {
             Some(location) => location,
-            None => Location::chosen_in(app.path().app_data_dir()?.join(DB_FILE))?,
+            None => Location::chosen_in(app.path().app_data_dir()?.join(DB_FILE)),
         };
         let prices_file = std::env::var_os("QUARRY_PRICES").map(PathBuf::from);
         Ok(DesktopHost::new(

@@ -383,8 +383,8 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
     });
     let location = match args.db.location() {
         Ok(location) => location,
-        // With --no-save the history is not opened, so one that cannot be read (where the
-        // chosen data folder is remembered) costs only the user's price file beside it.
+        // No data folder is known for this user: with --no-save none is needed (prices are
+        // Quarry's own then).
         Err(_) if args.no_save => Location::pinned(
             quarry_store::default_path().unwrap_or_default(),
             "--no-save",

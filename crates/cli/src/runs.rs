@@ -34,14 +34,12 @@ impl DbArgs {
     /// Where the history is: `--db`, `QUARRY_DB`, or the data folder (the one chosen in the
     /// app, else the platform's).
     pub fn location(&self) -> Result<Location, Failure> {
-        Location::resolve(self.db.clone(), "--db (or QUARRY_DB)")
-            .map_err(store_failure)?
-            .ok_or_else(|| {
-                Failure::input(
-                    "no data folder is known for this user",
-                    "pass --db PATH (or set QUARRY_DB)",
-                )
-            })
+        Location::resolve(self.db.clone(), "--db (or QUARRY_DB)").ok_or_else(|| {
+            Failure::input(
+                "no data folder is known for this user",
+                "pass --db PATH (or set QUARRY_DB)",
+            )
+        })
     }
 
     /// The database file (see [`DbArgs::location`]).

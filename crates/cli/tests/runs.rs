@@ -19,25 +19,29 @@ fn quarry(db: &Path) -> Command {
 }
 
 fn extract(db: &Path, server: &FakeServer, extra: &[&str]) -> std::process::Output {
-    quarry(db)
-        .args([
-            "extract",
-            "--provider",
-            "openai/gpt-4o-mini",
-            "--api-key-env",
-            "QUARRY_TEST_KEY",
-        ])
-        .args([
-            "--base-url",
-            &server.base_url(),
-            "--schema",
-            "person",
-            "--max-retries",
-            "1",
-        ])
-        .args(extra)
-        .output()
-        .unwrap()
+    extract_with(quarry(db), server, extra)
+}
+
+/// `quarry extract` of the example person schema against `server`, through `cmd`.
+fn extract_with(mut cmd: Command, server: &FakeServer, extra: &[&str]) -> std::process::Output {
+    cmd.args([
+        "extract",
+        "--provider",
+        "openai/gpt-4o-mini",
+        "--api-key-env",
+        "QUARRY_TEST_KEY",
+    ])
+    .args([
+        "--base-url",
+        &server.base_url(),
+        "--schema",
+        "person",
+        "--max-retries",
+        "1",
+    ])
+    .args(extra)
+    .output()
+    .unwrap()
 }
 
 /// `quarry extract --stream partial` of the example person schema against `server`.
@@ -678,23 +682,7 @@ async fn the_cli_follows_the_data_folder_chosen_in_the_app() {
     let server = FakeServer::start(vec![Reply::tool_call("Person", PERSON)])
         .await
         .unwrap();
-    let out = quarry_in(&data)
-        .args([
-            "extract",
-            "--provider",
-            "openai/gpt-4o-mini",
-            "--api-key-env",
-            "QUARRY_TEST_KEY",
-        ])
-        .args([
-            "--base-url",
-            &server.base_url(),
-            "--schema",
-            "person",
-            "--compact",
-        ])
-        .output()
-        .unwrap();
+    let out = extract_with(quarry_in(&data), &server, &["--compact"]);
     assert!(
         out.status.success(),
         "{}",

@@ -9,7 +9,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::db::{Store, default_path};
+use rusqlite::{Connection, OpenFlags};
+
+use crate::db::{BUSY_TIMEOUT, Store, default_path};
 use crate::error::StoreError;
 
 /// The history's file name inside a data folder.
@@ -50,40 +52,53 @@ impl Location {
         }
     }
 
-    /// The data folder recorded in the default database at `home`, else `home` itself. A home
-    /// that does not exist yet is not created just to be read.
-    pub fn chosen_in(home: PathBuf) -> Result<Location, StoreError> {
-        let chosen = if home.exists() {
-            Store::open(&home)?.setting::<PathBuf>(FOLDER_SETTING)?
-        } else {
-            None
-        };
+    /// The data folder recorded in the default database at `home`, else `home` itself.
+    pub fn chosen_in(home: PathBuf) -> Location {
+        let chosen = recorded_folder(&home);
         let (db, missing) = match chosen {
             Some(folder) if folder.is_dir() => (folder.join(DB_FILE), None),
             Some(folder) => (home.clone(), Some(folder)),
             None => (home.clone(), None),
         };
-        Ok(Location {
+        Location {
             db,
             pinned_by: None,
             home: Some(home),
             missing,
-        })
+        }
     }
 
     /// The platform's default database and the folder chosen in it (see
     /// [`Location::chosen_in`]); `None` when the platform has no data folder for this user.
-    pub fn platform() -> Result<Option<Location>, StoreError> {
-        default_path().map(Location::chosen_in).transpose()
+    pub fn platform() -> Option<Location> {
+        default_path().map(Location::chosen_in)
     }
 
     /// `explicit` when given (named by `by`), else [`Location::platform`].
-    pub fn resolve(explicit: Option<PathBuf>, by: &str) -> Result<Option<Location>, StoreError> {
+    pub fn resolve(explicit: Option<PathBuf>, by: &str) -> Option<Location> {
         match explicit {
-            Some(db) => Ok(Some(Location::pinned(db, by))),
+            Some(db) => Some(Location::pinned(db, by)),
             None => Location::platform(),
         }
     }
+}
+
+/// The folder recorded in the default database at `home`. Read with a bare connection, not
+/// [`Store::open`]: every CLI command starts here and then opens the history it uses, which
+/// would otherwise be migrated and checked for interrupted runs twice. A home that does not
+/// exist is not created; one this version cannot read records no folder (opening it as the
+/// history then says what is wrong with it).
+fn recorded_folder(home: &Path) -> Option<PathBuf> {
+    let conn = Connection::open_with_flags(home, OpenFlags::SQLITE_OPEN_READ_WRITE).ok()?;
+    conn.busy_timeout(BUSY_TIMEOUT).ok()?;
+    let text: String = conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            [FOLDER_SETTING],
+            |r| r.get(0),
+        )
+        .ok()?;
+    serde_json::from_str(&text).ok()
 }
 
 /// Records `folder` as the data folder in the default database at `home`; `None`, or the
@@ -105,34 +120,32 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let home = dir.path().join("home").join(DB_FILE);
         // Nothing recorded, and the home database is not created by reading.
-        let found = Location::chosen_in(home.clone()).unwrap();
+        let found = Location::chosen_in(home.clone());
         assert_eq!(found.db, home);
         assert!(!home.exists());
 
         let elsewhere = dir.path().join("disk");
         std::fs::create_dir(&elsewhere).unwrap();
         remember_folder(&home, Some(&elsewhere)).unwrap();
-        let found = Location::chosen_in(home.clone()).unwrap();
+        let found = Location::chosen_in(home.clone());
         assert_eq!(found.db, elsewhere.join(DB_FILE));
         assert_eq!(found.missing, None);
         assert_eq!(found.folder(), elsewhere);
 
         // The disk is gone: the default is used and the missing folder named.
         std::fs::remove_dir(&elsewhere).unwrap();
-        let found = Location::chosen_in(home.clone()).unwrap();
+        let found = Location::chosen_in(home.clone());
         assert_eq!(found.db, home);
         assert_eq!(found.missing, Some(elsewhere.clone()));
 
         // Choosing the home folder again forgets the choice.
         remember_folder(&home, Some(home.parent().unwrap())).unwrap();
-        assert_eq!(Location::chosen_in(home.clone()).unwrap().missing, None);
+        assert_eq!(Location::chosen_in(home.clone()).missing, None);
     }
 
     #[test]
     fn an_explicit_database_is_pinned() {
-        let found = Location::resolve(Some("/tmp/x.db".into()), "QUARRY_DB")
-            .unwrap()
-            .unwrap();
+        let found = Location::resolve(Some("/tmp/x.db".into()), "QUARRY_DB").unwrap();
         assert_eq!(found.pinned_by.as_deref(), Some("QUARRY_DB"));
         assert_eq!(found.home, None);
     }

@@ -52,7 +52,7 @@ fn bench() -> Bench {
     let ends = Arc::new(Mutex::new(Vec::new()));
     // An unpinned data folder with its default history in the temporary folder, as the apps
     // have, so the data folder can be moved.
-    let location = Location::chosen_in(dir.path().join("home").join("wb.db")).unwrap();
+    let location = Location::chosen_in(dir.path().join("home").join("wb.db"));
     let wb = Workbench::new(TestHost {
         data: DataFolder::new(location, None),
         events: events.clone(),
@@ -565,7 +565,7 @@ async fn the_data_folder_moves_with_or_without_the_history_and_every_later_start
     );
 
     // A later start (the CLI, the app) finds the folder from the default history.
-    let found = Location::chosen_in(home.clone()).unwrap();
+    let found = Location::chosen_in(home.clone());
     assert_eq!(found.db, copied.join("quarry.db"));
 
     // Empty: a second folder starts with nothing; the copy is untouched.
@@ -614,7 +614,7 @@ async fn the_data_folder_moves_with_or_without_the_history_and_every_later_start
     // The chosen folder goes missing (an unplugged disk): the next start uses the default
     // history and says which folder it could not find, rather than starting an empty one there.
     std::fs::remove_dir_all(&copied).unwrap();
-    let found = Location::chosen_in(home.clone()).unwrap();
+    let found = Location::chosen_in(home.clone());
     assert_eq!((found.db, found.missing), (home.clone(), Some(copied)));
 }
 

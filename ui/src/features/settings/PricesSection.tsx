@@ -6,6 +6,22 @@ import type { Settings } from "../../api/types";
 import { ErrorNote } from "../../components/ErrorNote";
 import { emptyRow, toPrices, toRow, type Row } from "./prices";
 
+/** The columns both price tables share, and any after them. */
+function PriceHead({ children }: { children?: React.ReactNode }) {
+  return (
+    <thead>
+      <tr>
+        <th scope="col">Provider</th>
+        <th scope="col">Model</th>
+        <th scope="col">Input</th>
+        <th scope="col">Cached input</th>
+        <th scope="col">Output</th>
+        {children}
+      </tr>
+    </thead>
+  );
+}
+
 const money = (n: number | undefined) => (n === undefined ? "as input" : `$${n}`);
 
 export function PricesSection({ settings }: { settings: Settings | undefined }) {
@@ -55,18 +71,11 @@ export function PricesSection({ settings }: { settings: Settings | undefined }) 
         </datalist>
         {shown.length ? (
           <table className="price-table editable" aria-labelledby="your-prices-heading">
-            <thead>
-              <tr>
-                <th scope="col">Provider</th>
-                <th scope="col">Model</th>
-                <th scope="col">Input</th>
-                <th scope="col">Cached input</th>
-                <th scope="col">Output</th>
-                <th scope="col">
-                  <span className="visually-hidden">Remove</span>
-                </th>
-              </tr>
-            </thead>
+            <PriceHead>
+              <th scope="col">
+                <span className="visually-hidden">Remove</span>
+              </th>
+            </PriceHead>
             <tbody>
               {shown.map((r, i) => (
                 <tr key={r.key}>
@@ -129,15 +138,7 @@ export function PricesSection({ settings }: { settings: Settings | undefined }) 
       </form>
       <h3 id="prices-in-effect-heading">Prices in effect</h3>
       <table className="price-table" aria-labelledby="prices-in-effect-heading">
-        <thead>
-          <tr>
-            <th scope="col">Provider</th>
-            <th scope="col">Model</th>
-            <th scope="col">Input</th>
-            <th scope="col">Cached input</th>
-            <th scope="col">Output</th>
-          </tr>
-        </thead>
+        <PriceHead />
         <tbody>
           {(settings?.prices ?? []).map((p) => (
             <tr key={`${p.provider}/${p.model}`}>
