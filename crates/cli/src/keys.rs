@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Read};
 
 use clap::Subcommand;
 use quarry_engine::ApiKey;
-use quarry_engine::provider::presets;
+use quarry_engine::provider::registry;
 use quarry_store::secrets::{self, KeyLocation};
 
 use crate::report::Failure;
@@ -23,11 +23,11 @@ pub enum KeysCommand {
     Delete { provider: String },
 }
 
-fn preset(name: &str) -> Result<&'static presets::Preset, Failure> {
-    presets::find(name).ok_or_else(|| {
+fn preset(name: &str) -> Result<&'static registry::Preset, Failure> {
+    registry::find(name).ok_or_else(|| {
         Failure::input(
             format!("unknown provider `{name}`"),
-            format!("use one of: {}", presets::names().join(", ")),
+            format!("use one of: {}", registry::names().join(", ")),
         )
     })
 }
@@ -101,7 +101,7 @@ fn execute(cmd: KeysCommand) -> Result<(), Failure> {
         KeysCommand::List { json } => {
             let mut rows = Vec::new();
             let mut unreachable = None;
-            for p in presets::PRESETS {
+            for p in registry::all() {
                 let (location, error) = secrets::locate(p.name, p.key_env);
                 if let Some(e) = error {
                     unreachable.get_or_insert(e);

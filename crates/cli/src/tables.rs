@@ -3,17 +3,17 @@
 
 use std::fmt::Write as _;
 
-use quarry_engine::ModeName;
-use quarry_engine::provider::presets::PRESETS;
+use quarry_engine::provider::registry;
+use quarry_engine::{Mode, ModeName};
 
 pub fn providers() -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| provider | base URL | key variable | default mode | modes |"
+        "| provider | protocol | base URL | key variable | default mode | modes |"
     );
-    let _ = writeln!(out, "|---|---|---|---|---|");
-    for p in PRESETS {
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    for p in registry::all() {
         let base = match p.base_url_env {
             Some((var, suffix)) => format!("${var}{suffix}"),
             None => p.base_url.to_string(),
@@ -26,8 +26,9 @@ pub fn providers() -> String {
         let modes: Vec<&str> = p.modes.iter().map(|m| m.as_str()).collect();
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             p.name,
+            p.wire.name(),
             base,
             key,
             p.default_mode,
@@ -43,13 +44,17 @@ pub fn modes() -> String {
     format!("{}\n{}", mode_wire(), mode_names())
 }
 
+/// What each mode sends and reads, per protocol (only the modes a protocol has).
 pub fn mode_wire() -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "| mode | request | answer read from |");
-    let _ = writeln!(out, "|---|---|---|");
-    for mode in quarry_engine::Mode::ALL {
-        if let Some((request, answer)) = quarry_engine::provider::openai::describe(mode) {
-            let _ = writeln!(out, "| `{mode}` | {request} | {answer} |");
+    let _ = writeln!(out, "| protocol | mode | request | answer read from |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    for preset in registry::one_per_wire() {
+        let protocol = preset.wire.name();
+        for mode in Mode::ALL {
+            if let Some((request, answer)) = registry::describe(preset.wire, mode) {
+                let _ = writeln!(out, "| {protocol} | `{mode}` | {request} | {answer} |");
+            }
         }
     }
     out
@@ -59,15 +64,14 @@ pub fn mode_names() -> String {
     let mut out = String::new();
     let _ = writeln!(out, "| instructor name | quarry mode | provider |");
     let _ = writeln!(out, "|---|---|---|");
+    // Only names Quarry can send: a family whose provider is not in the registry is left out.
     for m in ModeName::all() {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} |",
-            m.instructor_name,
-            m.mode,
-            m.family
-                .map_or("any OpenAI-protocol provider", |f| f.provider())
-        );
+        let provider = match m.family {
+            None => "any OpenAI-protocol provider",
+            Some(f) if registry::find(f.provider()).is_some() => f.provider(),
+            Some(_) => continue,
+        };
+        let _ = writeln!(out, "| {} | {} | {provider} |", m.instructor_name, m.mode);
     }
     out
 }

@@ -811,10 +811,13 @@ fn reference_tables() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "| mistral | https://api.mistral.ai/v1 | MISTRAL_API_KEY | tools |",
+            "| mistral | openai | https://api.mistral.ai/v1 | MISTRAL_API_KEY | tools |",
         ))
         .stdout(predicate::str::contains(
-            "| ollama | http://localhost:11434/v1 | OLLAMA_API_KEY (optional) | json_schema |",
+            "| ollama | openai | http://localhost:11434/v1 | OLLAMA_API_KEY (optional) | json_schema |",
+        ))
+        .stdout(predicate::str::contains(
+            "| anthropic | anthropic | https://api.anthropic.com | ANTHROPIC_API_KEY | tools |",
         ));
     quarry()
         .arg("modes")
@@ -824,8 +827,13 @@ fn reference_tables() {
             "| MISTRAL_STRUCTURED_OUTPUTS | json_schema | mistral |",
         ))
         .stdout(predicate::str::contains(
-            "| `tools` | one function tool from the schema, `tool_choice` forcing it |",
-        ));
+            "| openai | `tools` | one function tool from the schema, `tool_choice` forcing it |",
+        ))
+        .stdout(predicate::str::contains(
+            "| ANTHROPIC_REASONING_TOOLS | reasoning_tools | anthropic |",
+        ))
+        // Names of protocols Quarry cannot send yet are not offered.
+        .stdout(predicate::str::contains("BEDROCK_TOOLS").not());
     // README's tables are the tables the binary prints, line for line.
     let readme = include_str!("../../../README.md");
     for command in ["providers", "modes"] {
@@ -844,4 +852,45 @@ fn reference_tables() {
         .assert()
         .success()
         .stdout(predicate::str::contains("invoice"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anthropic_extracts_reasks_and_streams_from_the_cli() {
+    let person: Value = serde_json::from_str(PERSON_OK).unwrap();
+    let mut invalid = person.clone();
+    invalid["age"] = json!("thirty-six");
+    let server = FakeServer::start(vec![
+        Reply::anthropic_tool_use("Person", invalid),
+        Reply::anthropic_tool_use("Person", person.clone()),
+        Reply::anthropic_stream_tool_use("Person", PERSON_OK, 6),
+    ])
+    .await
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let out = quarry()
+            .env("ANTHROPIC_API_KEY", KEY)
+            .args(["extract", "--provider", "anthropic/claude-sonnet-4-5"])
+            .args(["--base-url", &format!("http://{}", server.addr())])
+            .args(["--schema", "person", "--max-retries", "1", "--compact"])
+            .args(["--prompt", "Ada Lovelace, 36, mathematician"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        assert!(!stderr.contains(KEY), "{stderr}");
+        // A stream prints a line per update; the last is the validated object.
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        serde_json::from_str::<Value>(stdout.lines().last().unwrap()).unwrap()
+    };
+    assert_eq!(run(&[]), person);
+    assert_eq!(run(&["--stream", "partial"]), person);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3, "the fake refused a request");
+    assert!(requests.iter().all(|r| r.path == "/v1/messages"));
+    assert_eq!(
+        requests[1].body["messages"][2]["content"][0]["is_error"],
+        true
+    );
+    assert_eq!(requests[2].body["stream"], true);
 }

@@ -6,9 +6,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use quarry_engine::extract::{Answer, extract};
-use quarry_engine::provider::openai::OpenAi;
-use quarry_engine::provider::presets;
-use quarry_engine::provider::{CallSpec, Protocol};
+use quarry_engine::provider::{CallSpec, Reading, registry};
 use quarry_engine::{Message, Mode, ResponseSchema, Sampling};
 use serde_json::{Map, Value};
 
@@ -28,10 +26,9 @@ fn per_call(c: &mut Criterion, which: &str) {
     let schema_text = fixture(&format!("{which}.schema.json"));
     let reply = fixture(&format!("{which}.reply.json")).into_bytes();
     let schema = ResponseSchema::from_json_str(&schema_text).unwrap();
-    let protocol = OpenAi::new(
-        presets::find("openai").unwrap(),
+    let protocol = registry::protocol(
+        registry::find("openai").unwrap(),
         "http://127.0.0.1:1/v1".into(),
-        None,
     );
     let messages = vec![Message::user("Extract the data.")];
     let sampling = Sampling::default();
@@ -44,8 +41,8 @@ fn per_call(c: &mut Criterion, which: &str) {
         &format!("{which}/call (build+serialize+parse+validate)"),
         |b| {
             b.iter(|| {
-                let request = protocol.build(
-                    &CallSpec {
+                let request = protocol
+                    .build(&CallSpec {
                         mode: Mode::Tools,
                         model: "bench",
                         messages: &messages,
@@ -54,13 +51,13 @@ fn per_call(c: &mut Criterion, which: &str) {
                         sampling: &sampling,
                         extra_body: &extra,
                         stream: false,
-                    },
-                    None,
-                );
+                    })
+                    .unwrap();
                 let body = serde_json::to_vec(&request.body).unwrap();
                 black_box(body);
                 let completion = protocol.parse(Mode::Tools, black_box(&reply)).unwrap();
-                let Answer::One(value) = extract(Mode::Tools, &completion, &schema).unwrap() else {
+                let Answer::One(value) = extract(Reading::Tool, &completion, &schema).unwrap()
+                else {
                     unreachable!()
                 };
                 schema.validate(&value).unwrap();

@@ -19,12 +19,12 @@ use crate::hooks::{HookId, HookName, Hooks};
 use crate::mode::{Mode, ModeName};
 use crate::partial::Snapshot;
 use crate::provider::Protocol;
-use crate::provider::openai::OpenAi;
-use crate::provider::presets::{self, Preset};
+use crate::provider::auth::Auth;
+use crate::provider::registry;
 use crate::request::ExtractRequest;
 use crate::run::{Extraction, Run};
 use crate::schema::ResponseSchema;
-use crate::secret::{ApiKey, EnvKeys, KeySource, Redactor, header_secrets, is_credential_name};
+use crate::secret::{EnvKeys, KeySource, Redactor, header_secrets, is_credential_name};
 use crate::stream::StreamKind;
 use crate::validate::Issue;
 
@@ -139,6 +139,7 @@ pub struct ClientBuilder {
     keys: Arc<dyn KeySource>,
     hooks: Hooks,
     http: Option<reqwest::Client>,
+    protocols: Vec<Arc<dyn Protocol>>,
 }
 
 impl ClientBuilder {
@@ -156,15 +157,23 @@ impl ClientBuilder {
         self.http = Some(http);
         self
     }
+    /// A protocol of your own, chosen by its [`Protocol::name`] as the provider (before the
+    /// registry's presets). Its key comes from the request's `api_key_env`, if it names one.
+    pub fn protocol(mut self, protocol: Arc<dyn Protocol>) -> Self {
+        self.protocols.push(protocol);
+        self
+    }
+
     pub fn build(self) -> Client {
         let http = OnceLock::new();
         if let Some(given) = self.http {
-            let _ = http.set(given);
+            let _ = http.set(Ok(given));
         }
         Client {
             http,
             hooks: Mutex::new(self.hooks),
             keys: self.keys,
+            protocols: self.protocols,
         }
     }
 }
@@ -173,7 +182,7 @@ impl ClientBuilder {
 /// [`Client`]: building it loads the system's TLS configuration and certificates, which took
 /// ~100 ms on the test machine — time the desktop app would spend before its window could load,
 /// and every CLI command that sends nothing would waste.
-fn default_http() -> reqwest::Client {
+fn default_http() -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .user_agent(concat!("quarry/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(Duration::from_secs(10))
@@ -183,13 +192,24 @@ fn default_http() -> reqwest::Client {
         // `x-api-key`) to wherever it points; an API that moved is reported instead.
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .unwrap_or_default()
+        // Kept as an error for the first request to report: a client without these settings
+        // (reqwest's default) would silently drop the timeouts and send redirects on.
+        .map_err(|e| {
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                text = format!("{text}: {s}");
+                source = s.source();
+            }
+            text
+        })
 }
 
 pub struct Client {
-    http: OnceLock<reqwest::Client>,
+    http: OnceLock<Result<reqwest::Client, String>>,
     hooks: Mutex<Hooks>,
     keys: Arc<dyn KeySource>,
+    protocols: Vec<Arc<dyn Protocol>>,
 }
 
 impl Default for Client {
@@ -198,14 +218,18 @@ impl Default for Client {
     }
 }
 
-/// A request's provider, mode and key, checked before anything is sent.
+/// Where a request's protocol comes from.
+enum Chosen {
+    Custom(Arc<dyn Protocol>),
+    Preset(&'static registry::Preset),
+}
+
+/// A request's provider, mode and credentials, checked before anything is sent.
 #[derive(Debug)]
 pub struct Resolved {
-    pub preset: &'static Preset,
     pub mode: Mode,
-    pub base_url: String,
-    protocol: OpenAi,
-    key: Option<ApiKey>,
+    protocol: Arc<dyn Protocol>,
+    auth: Auth,
     /// Every secret of the request, masked out of what the run records and returns.
     redactor: Redactor,
 }
@@ -215,14 +239,24 @@ impl Client {
         Self::builder().build()
     }
 
-    fn http(&self) -> &reqwest::Client {
-        self.http.get_or_init(default_http)
+    fn http(&self, provider: &str) -> Result<&reqwest::Client, Error> {
+        self.http
+            .get_or_init(default_http)
+            .as_ref()
+            .map_err(|e| Error::Transport {
+                provider: provider.to_string(),
+                url: String::new(),
+                message: format!("the HTTP client could not be set up: {e}"),
+                retries: 0,
+                local_server: None,
+            })
     }
 
     /// Makes the HTTP client now, so the first request does not pay for it (apps call this
-    /// once they are up; it blocks while the TLS configuration loads).
+    /// once they are up; it blocks while the TLS configuration loads). A failure is kept and
+    /// reported by the first request.
     pub fn warm_up(&self) {
-        self.http();
+        self.http.get_or_init(default_http);
     }
 
     pub fn builder() -> ClientBuilder {
@@ -230,6 +264,7 @@ impl Client {
             keys: Arc::new(EnvKeys),
             hooks: Hooks::new(),
             http: None,
+            protocols: Vec::new(),
         }
     }
 
@@ -258,27 +293,40 @@ impl Client {
 
     /// Checks the provider, mode, base URL and key of a request.
     pub fn resolve(&self, req: &ExtractRequest) -> Result<Resolved, Error> {
-        let preset = presets::find(&req.provider).ok_or_else(|| Error::UnknownProvider {
-            name: req.provider.clone(),
-            known: presets::names(),
-        })?;
+        let chosen = match self.protocols.iter().find(|p| p.name() == req.provider) {
+            Some(p) => Chosen::Custom(p.clone()),
+            None => Chosen::Preset(registry::find(&req.provider).ok_or_else(|| {
+                Error::UnknownProvider {
+                    name: req.provider.clone(),
+                    known: registry::names(),
+                }
+            })?),
+        };
+        let name = match &chosen {
+            Chosen::Custom(_) => req.provider.as_str(),
+            Chosen::Preset(p) => p.name,
+        };
         if req.model.is_empty() {
             return Err(Error::InvalidRequest(format!(
-                "no model given for `{}`: write PROVIDER/MODEL, for example `{}/MODEL_NAME`",
-                req.provider, preset.name
+                "no model given for `{}`: write PROVIDER/MODEL, for example `{name}/MODEL_NAME`",
+                req.provider
             )));
         }
+        let (modes, default_mode) = match &chosen {
+            Chosen::Custom(p) => (p.modes().to_vec(), p.default_mode()),
+            Chosen::Preset(p) => (p.modes.to_vec(), p.default_mode),
+        };
         let mode = match &req.mode {
-            None => preset.default_mode,
-            Some(name) => {
-                let parsed = ModeName::parse(name)?;
+            None => default_mode,
+            Some(mode_name) => {
+                let parsed = ModeName::parse(mode_name)?;
                 if let Some(family) = parsed.family
-                    && family.provider() != preset.name
+                    && family.provider() != name
                 {
                     return Err(Error::UnsupportedMode {
-                        provider: preset.name.into(),
+                        provider: name.into(),
                         mode: parsed.instructor_name.into(),
-                        valid: preset.modes.to_vec(),
+                        valid: modes,
                         note: Some(format!(
                             "{} is a mode of the {} provider",
                             parsed.instructor_name,
@@ -289,34 +337,63 @@ impl Client {
                 parsed.mode
             }
         };
-        if !preset.modes.contains(&mode) {
+        if !modes.contains(&mode) {
             return Err(Error::UnsupportedMode {
-                provider: preset.name.into(),
+                provider: name.into(),
                 mode: mode.as_str().into(),
-                valid: preset.modes.to_vec(),
+                valid: modes,
                 note: None,
             });
         }
-        let base_url = match (&req.base_url, preset.base_url_env) {
-            (Some(url), _) => {
-                check_base_url(url, "the base URL")?;
-                url.trim().to_string()
-            }
-            (None, Some((var, suffix))) => match std::env::var(var) {
-                Ok(v) if !v.trim().is_empty() => {
-                    check_base_url(&v, &format!("the base URL in {var}"))?;
-                    format!("{}{suffix}", v.trim().trim_end_matches('/'))
-                }
-                _ => {
-                    return Err(Error::MissingBaseUrl {
-                        provider: preset.name.into(),
-                        env_var: var.into(),
-                    });
-                }
-            },
-            (None, None) => preset.base_url.to_string(),
-        };
         check_settings(req)?;
+        let mut redactor = Redactor::new();
+        let (protocol, key) = match chosen {
+            Chosen::Custom(protocol) => {
+                let key = req
+                    .api_key_env
+                    .as_deref()
+                    .map(|var| {
+                        EnvKeys.key(name, var).ok_or_else(|| Error::MissingApiKey {
+                            provider: name.into(),
+                            env_var: var.into(),
+                            keychain: false,
+                        })
+                    })
+                    .transpose()?;
+                (protocol, key)
+            }
+            Chosen::Preset(preset) => {
+                let base_url = base_url(req, preset)?;
+                crate::transport::add_url_secrets(&base_url, &mut redactor);
+                let key = self.preset_key(req, preset)?;
+                (Arc::from(registry::protocol(preset, base_url)), key)
+            }
+        };
+        if let Some(key) = &key {
+            redactor.add_key(key);
+        }
+        for (name, value) in &req.extra_headers {
+            if is_credential_name(name) {
+                header_secrets(value)
+                    .into_iter()
+                    .for_each(|s| redactor.add(s));
+            }
+        }
+        Ok(Resolved {
+            mode,
+            auth: protocol.auth(key),
+            protocol,
+            redactor,
+        })
+    }
+
+    /// A preset's key: from the variable the request names, else the keychain, else the
+    /// preset's variable; checked for characters no header can carry.
+    fn preset_key(
+        &self,
+        req: &ExtractRequest,
+        preset: &'static registry::Preset,
+    ) -> Result<Option<crate::secret::ApiKey>, Error> {
         let key_env = req.api_key_env.as_deref().unwrap_or(preset.key_env);
         // A variable named explicitly is the caller's choice of key: use it alone.
         let key = match &req.api_key_env {
@@ -330,43 +407,23 @@ impl Client {
                 keychain: req.api_key_env.is_none() && self.keys.keychain_available(),
             });
         }
-        let mut redactor = Redactor::new();
-        if let Some(key) = &key {
-            if let Some(problem) = key.problem() {
-                let from = match &req.api_key_env {
-                    Some(var) => var.clone(),
-                    None => format!("the keychain or {key_env}"),
-                };
-                return Err(Error::InvalidSetting {
-                    setting: Setting::ApiKey,
-                    message: format!(
-                        "the API key for `{}` (from {from}) {problem}, so it cannot be sent",
-                        preset.name
-                    ),
-                    hint: format!(
-                        "store the key again without that character (in the keychain, or in {key_env})"
-                    ),
-                });
-            }
-            redactor.add_key(key);
+        if let Some(problem) = key.as_ref().and_then(|k| k.problem()) {
+            let from = match &req.api_key_env {
+                Some(var) => var.clone(),
+                None => format!("the keychain or {key_env}"),
+            };
+            return Err(Error::InvalidSetting {
+                setting: Setting::ApiKey,
+                message: format!(
+                    "the API key for `{}` (from {from}) {problem}, so it cannot be sent",
+                    preset.name
+                ),
+                hint: format!(
+                    "store the key again without that character (in the keychain, or in {key_env})"
+                ),
+            });
         }
-        for (name, value) in &req.extra_headers {
-            if is_credential_name(name) {
-                header_secrets(value)
-                    .into_iter()
-                    .for_each(|s| redactor.add(s));
-            }
-        }
-        crate::transport::add_url_secrets(&base_url, &mut redactor);
-        let api_version = std::env::var("AZURE_OPENAI_API_VERSION").ok();
-        Ok(Resolved {
-            preset,
-            mode,
-            protocol: OpenAi::new(preset, base_url.clone(), api_version),
-            base_url,
-            key,
-            redactor,
-        })
+        Ok(key)
     }
 
     /// Whether `schema` can be streamed as `kind`: an iterable stream needs a list.
@@ -440,11 +497,10 @@ impl Client {
     ) -> Result<Extraction<T>, Error> {
         let hooks = self.with_hooks(|h| h.merged(&options.hooks));
         let resolved = self.resolve(req)?;
-        let protocol: &dyn Protocol = &resolved.protocol;
         Run {
-            http: self.http(),
-            protocol,
-            key: resolved.key.as_ref(),
+            http: self.http(resolved.protocol.name())?,
+            protocol: &*resolved.protocol,
+            auth: &resolved.auth,
             mode: resolved.mode,
             request: req,
             schema: schema.clone(),
@@ -482,17 +538,16 @@ impl Client {
         let resolved = self.resolve(&req)?;
         Self::check_stream(&schema, kind)?;
         let hooks = self.with_hooks(|h| h.merged(&options.hooks));
-        let http = self.http().clone();
+        let http = self.http(resolved.protocol.name())?.clone();
         let (tx, rx) = mpsc::unbounded_channel();
         let cancel = options.cancel.clone().unwrap_or_default();
         let token = cancel.0.clone();
         let observer = options.observer.clone();
         let task = tokio::spawn(async move {
-            let protocol: &dyn Protocol = &resolved.protocol;
             Run {
                 http: &http,
-                protocol,
-                key: resolved.key.as_ref(),
+                protocol: &*resolved.protocol,
+                auth: &resolved.auth,
                 mode: resolved.mode,
                 request: &req,
                 schema: (*schema).clone(),
@@ -619,6 +674,30 @@ impl Client {
             },
         ))
     }
+}
+
+/// The base URL a request goes to: the one given, else the preset's (from its variable for
+/// resource-specific services).
+fn base_url(req: &ExtractRequest, preset: &registry::Preset) -> Result<String, Error> {
+    Ok(match (&req.base_url, preset.base_url_env) {
+        (Some(url), _) => {
+            check_base_url(url, "the base URL")?;
+            url.trim().to_string()
+        }
+        (None, Some((var, suffix))) => match std::env::var(var) {
+            Ok(v) if !v.trim().is_empty() => {
+                check_base_url(&v, &format!("the base URL in {var}"))?;
+                format!("{}{suffix}", v.trim().trim_end_matches('/'))
+            }
+            _ => {
+                return Err(Error::MissingBaseUrl {
+                    provider: preset.name.into(),
+                    env_var: var.into(),
+                });
+            }
+        },
+        (None, None) => preset.base_url.to_string(),
+    })
 }
 
 /// A base URL must be an http(s) address with a host; anything else fails before a request is

@@ -3,8 +3,7 @@
 
 use serde_json::Value;
 
-use crate::mode::Mode;
-use crate::provider::Completion;
+use crate::provider::{Completion, Reading};
 use crate::schema::ResponseSchema;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -43,11 +42,11 @@ fn parse_args(name: &str, args: &str) -> Result<Value, ParseFailure> {
 }
 
 pub fn extract(
-    mode: Mode,
+    reading: Reading,
     completion: &Completion,
     schema: &ResponseSchema,
 ) -> Result<Answer, ParseFailure> {
-    if mode == Mode::ParallelTools {
+    if reading == Reading::ParallelTools {
         let tools = schema.parallel_tools();
         if completion.tool_calls.is_empty() {
             return Err(ParseFailure::NoToolCall {
@@ -74,7 +73,7 @@ pub fn extract(
         }
         return Ok(Answer::Parallel(out));
     }
-    if mode.is_tool_mode() {
+    if reading == Reading::Tool {
         let expected = schema.name();
         let Some(first) = completion.tool_calls.first() else {
             return Err(ParseFailure::NoToolCall {
@@ -100,7 +99,8 @@ pub fn extract(
     if let Ok(v) = serde_json::from_str::<Value>(text.trim()) {
         return Ok(Answer::One(v));
     }
-    let Some(span) = find_json(text, mode != Mode::MdJson) else {
+    let anywhere = reading != Reading::Text { anywhere: false };
+    let Some(span) = find_json(text, anywhere) else {
         return Err(ParseFailure::NoJson);
     };
     serde_json::from_str(span)

@@ -54,7 +54,7 @@ pub use events::{
     AttemptInfo, EventObserver, EventRecord, RUN_EVENT_VERSION, RunEvent, StreamStats,
 };
 pub use hooks::{HookId, HookName, Hooks};
-pub use message::{Message, Part, Role, ToolCall};
+pub use message::{Message, Part, Reasoning, Role, ToolCall};
 pub use mode::{Mode, ModeName};
 pub use partial::{Change, FieldState, FieldStates, Path, Snapshot};
 pub use request::{ExtractRequest, Sampling};

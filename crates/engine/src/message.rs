@@ -38,6 +38,22 @@ pub enum Part {
     },
 }
 
+/// A reasoning block a model returned (Anthropic's extended thinking). Sent back unchanged
+/// with the turn it belongs to: the provider checks the signature, and refuses a tool result
+/// whose turn lost its thinking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Reasoning {
+    Thinking {
+        thinking: String,
+        signature: String,
+    },
+    /// Thinking the provider encrypted; only its opaque `data` can be sent back.
+    Redacted {
+        data: String,
+    },
+}
+
 /// A function call the model made (or that a re-ask echoes back to it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ToolCall {
@@ -62,6 +78,10 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub name: Option<String>,
+    /// For `Role::Assistant`: reasoning blocks that came before its text and calls.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
+    pub reasoning: Vec<Reasoning>,
 }
 
 impl Message {
@@ -84,6 +104,14 @@ impl Message {
         if let Some(name) = &mut self.name {
             r.mask_string(name);
         }
+        // Only copies for events and errors are masked: the turn sent back to the provider
+        // keeps its reasoning as given (a changed block fails its signature).
+        for block in &mut self.reasoning {
+            match block {
+                Reasoning::Thinking { thinking, .. } => r.mask_string(thinking),
+                Reasoning::Redacted { .. } => {}
+            }
+        }
     }
 
     pub fn new(role: Role, text: impl Into<String>) -> Self {
@@ -93,6 +121,7 @@ impl Message {
             tool_calls: Vec::new(),
             tool_call_id: None,
             name: None,
+            reasoning: Vec::new(),
         }
     }
     pub fn system(text: impl Into<String>) -> Self {
@@ -116,6 +145,7 @@ impl Message {
             tool_calls: calls,
             tool_call_id: None,
             name: None,
+            reasoning: Vec::new(),
         }
     }
 
@@ -127,7 +157,14 @@ impl Message {
             tool_calls: Vec::new(),
             tool_call_id: Some(call.id.clone()),
             name: Some(call.name.clone()),
+            reasoning: Vec::new(),
         }
+    }
+
+    /// The same turn with the reasoning that preceded it.
+    pub fn with_reasoning(mut self, reasoning: Vec<Reasoning>) -> Self {
+        self.reasoning = reasoning;
+        self
     }
 
     pub fn with_image(mut self, url: impl Into<String>) -> Self {

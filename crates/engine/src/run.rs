@@ -14,10 +14,13 @@ use crate::extract::{Answer, extract};
 use crate::limits::{MAX_RESPONSE_BYTES, MAX_STREAMED_ANSWER_BYTES, clip};
 use crate::mode::Mode;
 use crate::partial::Change;
-use crate::provider::{CallSpec, Completion, Finish, Header, HttpRequest, Protocol, StreamFailure};
+use crate::provider::auth::Auth;
+use crate::provider::{
+    CallSpec, Completion, Finish, Frame, Header, HttpRequest, Protocol, Reading, StreamFailure,
+};
 use crate::request::ExtractRequest;
 use crate::schema::{ResponseSchema, Shape};
-use crate::secret::{ApiKey, Redactor};
+use crate::secret::Redactor;
 use crate::sse::{SseError, SseReader};
 use crate::stream::{Feed, ItemOutcome, StreamKind};
 use crate::template::render_messages;
@@ -42,7 +45,8 @@ pub struct Extraction<T = Value> {
 pub(crate) struct Run<'a> {
     pub http: &'a reqwest::Client,
     pub protocol: &'a dyn Protocol,
-    pub key: Option<&'a ApiKey>,
+    /// The credentials, applied to each try.
+    pub auth: &'a Auth,
     pub mode: Mode,
     pub request: &'a ExtractRequest,
     pub schema: ResponseSchema,
@@ -172,8 +176,9 @@ impl Run<'_> {
                 max_attempts,
                 is_last: attempt == max_attempts,
             };
-            let mut http = self.protocol.build(
-                &CallSpec {
+            let mut http = self
+                .protocol
+                .build(&CallSpec {
                     mode: self.mode,
                     model: &self.request.model,
                     messages: &messages,
@@ -182,9 +187,8 @@ impl Run<'_> {
                     sampling: &self.request.sampling,
                     extra_body: &self.request.extra_body,
                     stream: self.stream.is_some(),
-                },
-                self.key,
-            );
+                })
+                .map_err(|e| self.fail(e))?;
             http.headers
                 .extend(self.request.extra_headers.iter().map(|(n, v)| Header {
                     name: n.clone(),
@@ -316,7 +320,7 @@ impl Run<'_> {
         deadline: Option<Instant>,
     ) -> Result<(Completion, Result<Value, Rejection>), SendFailure> {
         let check = Check {
-            mode: self.mode,
+            reading: self.protocol.reading(self.mode),
             strict: self.protocol.sends_strict_schema(self.mode),
             schema: self.schema.clone(),
             redactor: self.redactor.clone(),
@@ -480,11 +484,26 @@ impl Run<'_> {
         let mut retries = 0;
         let first_send = Instant::now();
         let url = transport::redact_url(&http.url);
+        // Serialized once per attempt: every try sends (and a signature covers) these bytes.
+        let body = serde_json::to_vec(&http.body)
+            .map(Bytes::from)
+            .map_err(|e| {
+                SendFailure::Error(Error::InvalidSetting {
+                    setting: Setting::ExtraBody,
+                    message: format!("the request body could not be written as JSON: {e}"),
+                    hint: "check the extra body fields".into(),
+                })
+            })?;
         loop {
+            let mut headers = http.headers.clone();
+            self.auth
+                .apply(&http.url, &body, &mut headers)
+                .await
+                .map_err(|e| SendFailure::Error(self.fail(e)))?;
             if self.emitter.active() {
                 self.emitter.emit(RunEvent::CompletionKwargs {
                     attempt: info,
-                    request: transport::record(http),
+                    request: transport::record(&http.url, &headers, &http.body),
                 });
             }
             let timeout = match deadline {
@@ -498,7 +517,7 @@ impl Run<'_> {
             let outcome = tokio::select! {
                 biased;
                 _ = self.cancel.cancelled() => return Err(SendFailure::Cancelled),
-                r = transport::open(self.http, http, timeout, streaming) => r,
+                r = transport::open(self.http, &http.url, &headers, body.clone(), timeout, streaming) => r,
             };
             let (error, retry_after, retryable) = match outcome {
                 Ok(r) if (200..300).contains(&r.status) => return Ok((r, t0)),
@@ -628,7 +647,9 @@ impl Run<'_> {
         usage_so_far: Usage,
     ) -> Result<Answered, SendFailure> {
         let strict = self.protocol.sends_strict_schema(self.mode);
-        let mut feed = Feed::new(self.mode, &self.schema, strict, kind, self.redactor.clone());
+        let reading = self.protocol.reading(self.mode);
+        let mut feed = Feed::new(reading, &self.schema, strict, kind, self.redactor.clone());
+        let mut decoder = self.protocol.decoder(self.mode);
         let mut sse = SseReader::new();
         let (mut changes, mut items) = (Vec::new(), Vec::new());
         let mut first_byte_ms = None;
@@ -707,14 +728,17 @@ impl Run<'_> {
             if head.len() < 2048 {
                 head.extend_from_slice(crate::limits::clip_bytes(&bytes, 2048 - head.len()));
             }
-            let (protocol, mode) = (self.protocol, self.mode);
             let mut failed: Option<(StreamFailure, String)> = None;
             let fed = sse.feed(&bytes, |event| {
                 events_seen += 1;
                 if failed.is_some() {
                     return;
                 }
-                let result = protocol.stream_deltas(mode, event, &mut |delta| {
+                let frame = Frame {
+                    kind: event.event.as_deref(),
+                    data: &event.data,
+                };
+                let result = decoder.decode(frame, &mut |delta| {
                     feed.push(delta, &mut changes, &mut items);
                 });
                 if let Err(failure) = result {
@@ -900,7 +924,7 @@ impl Run<'_> {
 /// What checking an answer needs, owned so that a large answer can be checked on a blocking
 /// thread.
 struct Check {
-    mode: Mode,
+    reading: Reading,
     strict: bool,
     schema: ResponseSchema,
     redactor: Redactor,
@@ -912,7 +936,7 @@ impl Check {
     fn run(&self, completion: &Completion, parsed: Option<Value>) -> Result<Value, Rejection> {
         let answer = match parsed {
             Some(value) => Answer::One(value),
-            None => extract(self.mode, completion, &self.schema).map_err(|e| Rejection {
+            None => extract(self.reading, completion, &self.schema).map_err(|e| Rejection {
                 text: e.to_string(),
                 issues: Vec::new(),
             })?,
@@ -980,6 +1004,7 @@ fn completion_value(c: &Completion) -> Value {
         "text": c.text,
         "tool_calls": c.tool_calls,
         "refusal": c.refusal,
+        "reasoning": c.reasoning,
         "finish": c.finish.as_ref().map(|f| format!("{f:?}")),
         "usage": c.usage,
     })

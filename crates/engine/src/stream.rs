@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::extract::JsonStart;
+use crate::message::Reasoning;
 use crate::message::ToolCall;
-use crate::mode::Mode;
 use crate::partial::{Change, PartialError, PartialParser, Path, Seg, Snapshot};
-use crate::provider::{Completion, Delta, Finish};
+use crate::provider::{Completion, Delta, Finish, Reading};
 use crate::schema::{ResponseSchema, Shape};
 use crate::secret::Redactor;
 use crate::validate::{Issue, Validator};
@@ -42,6 +42,7 @@ pub(crate) struct Accumulator {
     pub text: String,
     pub refusal: String,
     pub calls: Vec<ToolCall>,
+    pub reasoning: Vec<Reasoning>,
     pub finish: Option<Finish>,
     pub usage: crate::usage::Usage,
     pub done: bool,
@@ -54,6 +55,7 @@ impl Accumulator {
             tool_calls: self.calls.clone(),
             finish: self.finish.clone(),
             refusal: (!self.refusal.is_empty()).then(|| self.refusal.clone()),
+            reasoning: self.reasoning.clone(),
             usage: self.usage,
         }
     }
@@ -330,7 +332,7 @@ pub(crate) struct Feed {
 impl Feed {
     /// A feed for one attempt; `redactor` holds the run's secrets, masked out of every change.
     pub fn new(
-        mode: Mode,
+        reading: Reading,
         schema: &ResponseSchema,
         strict: bool,
         kind: StreamKind,
@@ -343,13 +345,12 @@ impl Feed {
             tool.parameters.clone()
         };
         Feed {
-            source: if mode.is_tool_mode() {
-                Source::Tool {
+            source: match reading {
+                Reading::Tool | Reading::ParallelTools => Source::Tool {
                     name: tool.name.clone(),
                     index: None,
-                }
-            } else {
-                Source::Text(JsonStart::new(mode != Mode::MdJson))
+                },
+                Reading::Text { anywhere } => Source::Text(JsonStart::new(anywhere)),
             },
             parser: PartialParser::new(),
             snapshot: Snapshot::new(),
@@ -453,6 +454,7 @@ impl Feed {
                 }
             }
             Delta::Refusal(text) => self.acc.refusal.push_str(&text),
+            Delta::Reasoning(block) => self.acc.reasoning.push(block),
             Delta::Finish(f) => self.acc.finish = Some(f),
             Delta::Usage(u) => self.acc.usage = u,
             Delta::Done => self.acc.done = true,
@@ -575,6 +577,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const JSON: Reading = Reading::Text { anywhere: true };
+
     fn feed_all(feed: &mut Feed, deltas: Vec<Delta<'static>>) -> (Vec<Change>, Vec<ItemOutcome>) {
         let (mut changes, mut items) = (Vec::new(), Vec::new());
         for d in deltas {
@@ -590,13 +594,7 @@ mod tests {
             "age": {"type": "integer", "minimum": 0},
             "tags": {"type": "array", "items": {"type": "string", "maxLength": 3}}}}))
         .unwrap();
-        let mut feed = Feed::new(
-            Mode::Json,
-            &schema,
-            false,
-            StreamKind::Partial,
-            Redactor::new(),
-        );
+        let mut feed = Feed::new(JSON, &schema, false, StreamKind::Partial, Redactor::new());
         let text = r#"Sure: {"age": -1, "tags": ["ok", "toolong"]} bye"#;
         let deltas = text
             .chars()
@@ -634,13 +632,7 @@ mod tests {
             "$defs": {"A": {"type": "object", "properties": {
                 "country": {"type": "string", "pattern": "^[A-Z]{2}$"}}}}}))
         .unwrap();
-        let mut feed = Feed::new(
-            Mode::Json,
-            &schema,
-            false,
-            StreamKind::Partial,
-            Redactor::new(),
-        );
+        let mut feed = Feed::new(JSON, &schema, false, StreamKind::Partial, Redactor::new());
         let (changes, _) = feed_all(
             &mut feed,
             vec![Delta::Text(r#"{"address": {"country": "Norway"}}"#.into())],
@@ -661,7 +653,7 @@ mod tests {
             "Here: ``` {oops} ```\n```\n[{\"a\": 1}]\n```",
         ] {
             let mut feed = Feed::new(
-                Mode::MdJson,
+                Reading::Text { anywhere: false },
                 &schema,
                 false,
                 StreamKind::Partial,
@@ -691,13 +683,7 @@ mod tests {
             r#"{"tasks": [{"n": 1}, {"n": 9}, {"n": 2}]}"#,
             r#"[{"n": 1}, {"n": 9}, {"n": 2}]"#,
         ] {
-            let mut feed = Feed::new(
-                Mode::Json,
-                &schema,
-                false,
-                StreamKind::Iterable,
-                Redactor::new(),
-            );
+            let mut feed = Feed::new(JSON, &schema, false, StreamKind::Iterable, Redactor::new());
             let (_, items) = feed_all(&mut feed, vec![Delta::Text(text.into())]);
             assert_eq!(items.len(), 3, "{text}");
             assert_eq!(
@@ -716,13 +702,7 @@ mod tests {
         let schema = ResponseSchema::new(json!({"type": "object", "properties": {"users": {
             "type": "array", "items": {"type": "string", "maxLength": 3}}}}))
         .unwrap();
-        let mut feed = Feed::new(
-            Mode::Json,
-            &schema,
-            false,
-            StreamKind::Iterable,
-            Redactor::new(),
-        );
+        let mut feed = Feed::new(JSON, &schema, false, StreamKind::Iterable, Redactor::new());
         let (_, items) = feed_all(
             &mut feed,
             vec![Delta::Text(r#"{"users": ["ann", "bobby", "cy"]}"#.into())],
@@ -748,7 +728,7 @@ mod tests {
         .unwrap();
         let text = format!(r#"{{"note": "the key is {key}, and {key}"}}"#);
         for size in [1, 3, 7, 20] {
-            let mut feed = Feed::new(Mode::Json, &schema, false, StreamKind::Partial, r.clone());
+            let mut feed = Feed::new(JSON, &schema, false, StreamKind::Partial, r.clone());
             let chars: Vec<char> = text.chars().collect();
             let deltas = chars
                 .chunks(size)
@@ -784,13 +764,7 @@ mod tests {
             "$defs": {"X": {"anyOf": [{"$ref": "#/$defs/X"}, {"type": "object",
                 "properties": {"y": {"type": "integer"}}}]}}}))
         .unwrap();
-        let mut feed = Feed::new(
-            Mode::Json,
-            &schema,
-            false,
-            StreamKind::Partial,
-            Redactor::new(),
-        );
+        let mut feed = Feed::new(JSON, &schema, false, StreamKind::Partial, Redactor::new());
         feed_all(&mut feed, vec![Delta::Text(r#"{"x": {"y": 1}}"#.into())]);
         assert_eq!(feed.snapshot(), &json!({"x": {"y": 1}}));
     }
@@ -801,7 +775,7 @@ mod tests {
             "properties": {"a": {"type": "integer"}}}))
         .unwrap();
         let mut feed = Feed::new(
-            Mode::Tools,
+            Reading::Tool,
             &schema,
             false,
             StreamKind::Partial,

@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use crate::events::RecordedRequest;
 use crate::limits::{MAX_ERROR_BODY_BYTES, MAX_RESPONSE_BYTES};
-use crate::provider::{Header, HttpRequest};
+use crate::provider::Header;
+use crate::provider::body::Body;
 use crate::retry::parse_retry_after;
 use crate::secret::{REDACTED, Redactor, is_credential_name};
 
@@ -50,14 +51,14 @@ fn is_not_a_stream(content_type: Option<&str>) -> bool {
 
 pub(crate) async fn open(
     http: &reqwest::Client,
-    req: &HttpRequest,
+    url: &str,
+    headers: &[Header],
+    body: Bytes,
     timeout: Duration,
     stream: bool,
 ) -> Result<Opened, SendError> {
-    // Serialize once to bytes; reqwest's `.json()` would do the same work.
-    let body = serde_json::to_vec(&req.body).map_err(|e| SendError::Build(e.to_string()))?;
     let mut builder = http
-        .post(&req.url)
+        .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .body(body);
     // A plain answer must arrive whole within the timeout; a stream is timed by the caller
@@ -68,7 +69,7 @@ pub(crate) async fn open(
     if stream {
         builder = builder.header(reqwest::header::ACCEPT, "text/event-stream");
     }
-    for h in &req.headers {
+    for h in headers {
         builder = builder.header(h.name.as_str(), h.value.as_str());
     }
     let send = builder.send();
@@ -251,12 +252,11 @@ pub fn add_url_secrets(url: &str, r: &mut Redactor) {
     }
 }
 
-pub(crate) fn record(req: &HttpRequest) -> RecordedRequest {
+pub(crate) fn record(url: &str, headers: &[Header], body: &Body) -> RecordedRequest {
     RecordedRequest {
         method: "POST".into(),
-        url: redact_url(&req.url),
-        headers: req
-            .headers
+        url: redact_url(url),
+        headers: headers
             .iter()
             .map(
                 |Header {
@@ -273,7 +273,7 @@ pub(crate) fn record(req: &HttpRequest) -> RecordedRequest {
                 },
             )
             .collect(),
-        body: req.body.to_value(),
+        body: body.to_value(),
     }
 }
 
@@ -372,33 +372,29 @@ mod tests {
 
     #[test]
     fn records_without_secrets() {
-        let req = HttpRequest {
-            url: "https://x/v1?key=abc&alt=sse".into(),
-            headers: vec![
-                Header {
-                    name: "authorization".into(),
-                    value: "Bearer sk-1".into(),
-                    secret: true,
-                },
-                Header {
-                    name: "X-Api-Key".into(),
-                    value: "k".into(),
-                    secret: false,
-                },
-                Header {
-                    name: "X-Portkey-Virtual-Key".into(),
-                    value: "pk".into(),
-                    secret: false,
-                },
-                Header {
-                    name: "x-trace".into(),
-                    value: "t".into(),
-                    secret: false,
-                },
-            ],
-            body: crate::provider::body::Body::new(),
-        };
-        let r = record(&req);
+        let headers = vec![
+            Header {
+                name: "authorization".into(),
+                value: "Bearer sk-1".into(),
+                secret: true,
+            },
+            Header {
+                name: "X-Api-Key".into(),
+                value: "k".into(),
+                secret: false,
+            },
+            Header {
+                name: "X-Portkey-Virtual-Key".into(),
+                value: "pk".into(),
+                secret: false,
+            },
+            Header {
+                name: "x-trace".into(),
+                value: "t".into(),
+                secret: false,
+            },
+        ];
+        let r = record("https://x/v1?key=abc&alt=sse", &headers, &Body::new());
         assert_eq!(r.url, "https://x/v1?key=<redacted>&alt=sse");
         assert_eq!(r.headers[0].1, "<redacted>");
         assert_eq!(r.headers[1].1, "<redacted>");

@@ -13,6 +13,11 @@ pub struct Usage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub cached_tokens: Option<u64>,
+    /// Prompt tokens written to the provider's cache (Anthropic bills them above the input
+    /// price), when it reports them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub cache_write_tokens: Option<u64>,
     /// Completion tokens spent on hidden reasoning, when reported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -32,6 +37,7 @@ impl AddAssign for Usage {
         self.completion_tokens += o.completion_tokens;
         self.total_tokens += o.total_tokens;
         self.cached_tokens = add_opt(self.cached_tokens, o.cached_tokens);
+        self.cache_write_tokens = add_opt(self.cache_write_tokens, o.cache_write_tokens);
         self.reasoning_tokens = add_opt(self.reasoning_tokens, o.reasoning_tokens);
     }
 }
@@ -46,15 +52,14 @@ mod tests {
             prompt_tokens: 10,
             completion_tokens: 5,
             total_tokens: 15,
-            cached_tokens: None,
-            reasoning_tokens: None,
+            ..Default::default()
         };
         u += Usage {
             prompt_tokens: 1,
             completion_tokens: 2,
             total_tokens: 3,
             cached_tokens: Some(4),
-            reasoning_tokens: None,
+            ..Default::default()
         };
         assert_eq!((u.prompt_tokens, u.total_tokens), (11, 18));
         assert_eq!(u.cached_tokens, Some(4));

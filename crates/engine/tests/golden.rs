@@ -38,15 +38,27 @@ fn check(name: &str, actual: &Value) {
 }
 
 fn request(provider: &str, server: &FakeServer, mode: &str) -> ExtractRequest {
-    ExtractRequest::new(provider)
-        .base_url(server.base_url())
+    // The OpenAI SDKs take the base URL with its `/v1`; the others take the service root.
+    let base = if provider.starts_with("anthropic/") {
+        format!("http://{}", server.addr())
+    } else {
+        server.base_url()
+    };
+    let mut req = ExtractRequest::new(provider)
+        .base_url(base)
         .mode(mode)
         .system("You extract people from text.")
         .user("Extract the person: {{ text }}")
         .var("text", "Ada Lovelace (36) was an engineer.")
-        .temperature(0.0)
         .max_tokens(512)
-        .max_retries(0)
+        .max_retries(0);
+    // Extended thinking takes no temperature, and its budget (≥ 1024) comes out of max_tokens.
+    if mode == "reasoning_tools" {
+        req = req.max_tokens(4096);
+    } else {
+        req = req.temperature(0.0);
+    }
+    req
 }
 
 /// Sends one request in `mode` and returns what the server received, with the path, the
@@ -62,8 +74,15 @@ async fn sent(provider: &str, mode: &str, reply: Reply, schema: Value) -> Value 
     let auth = r
         .header("authorization")
         .map(|v| v.split(' ').next().unwrap_or("").to_string())
-        .or_else(|| r.header("api-key").map(|_| "api-key".to_string()));
-    json!({"path": r.path, "query": r.query, "auth": auth, "body": r.body})
+        .or_else(|| r.header("api-key").map(|_| "api-key".to_string()))
+        .or_else(|| r.header("x-api-key").map(|_| "x-api-key".to_string()));
+    let mut sent = json!({"path": r.path, "query": r.query, "auth": auth, "body": r.body});
+    for name in ["anthropic-version", "anthropic-beta"] {
+        if let Some(v) = r.header(name) {
+            sent[name] = json!(v);
+        }
+    }
+    sent
 }
 
 #[tokio::test]
@@ -87,6 +106,29 @@ async fn openai_modes() {
     for (mode, reply) in cases {
         let got = sent("openai/gpt-4o-mini", mode, reply, person_schema()).await;
         check(&format!("openai_{mode}"), &got);
+    }
+}
+
+#[tokio::test]
+async fn anthropic_modes() {
+    let person: Value = serde_json::from_str(PERSON_OK).unwrap();
+    let tool = || Reply::anthropic_tool_use("Person", person.clone());
+    let cases: Vec<(&str, Reply)> = vec![
+        ("tools", tool()),
+        (
+            "json",
+            Reply::anthropic_text(&format!("Here it is: {PERSON_OK}")),
+        ),
+        ("json_schema", Reply::anthropic_text(PERSON_OK)),
+        (
+            "reasoning_tools",
+            Reply::anthropic_thinking_tool_use("Ada is 36.", "sig-1", "Person", person.clone()),
+        ),
+    ];
+    for (mode, reply) in cases {
+        let mut req = sent("anthropic/claude-sonnet-4-5", mode, reply, person_schema()).await;
+        req["mode"] = json!(mode);
+        check(&format!("anthropic_{mode}"), &req);
     }
 }
 

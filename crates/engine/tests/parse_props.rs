@@ -1,5 +1,5 @@
 //! No bytes a provider sends can panic Quarry: arbitrary bytes and JSON-shaped noise go to
-//! every parse path of the OpenAI protocol (plain bodies, stream events, error bodies, the SSE
+//! every parse path of every protocol (plain bodies, stream events, error bodies, the SSE
 //! reader) in every mode, and arbitrary bodies and event streams go through a whole run over
 //! real HTTP. Every run ends with a result or an error of its own kind, never a panic.
 
@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use common::{TEST_KEY, client, person_schema};
 use proptest::prelude::*;
-use quarry_engine::provider::openai::OpenAi;
-use quarry_engine::provider::{Protocol, presets};
-use quarry_engine::sse::{SseEvent, SseReader};
+use quarry_engine::provider::registry::{self, Wire};
+use quarry_engine::provider::{Frame, Protocol};
+use quarry_engine::sse::SseReader;
 use quarry_engine::{
     ApiKey, CallOptions, ErrorKind, ExtractRequest, Mode, Redactor, ResponseSchema, StreamKind,
     TransportRetry,
@@ -19,12 +19,12 @@ use quarry_engine::{
 use quarry_fake_provider::{FakeServer, Reply};
 use serde_json::{Map, Value, json};
 
-fn openai() -> OpenAi {
-    OpenAi::new(
-        presets::find("openai").unwrap(),
-        "http://127.0.0.1:1/v1".into(),
-        None,
-    )
+/// One protocol of each wire kind.
+fn protocols() -> Vec<Box<dyn Protocol>> {
+    registry::one_per_wire()
+        .into_iter()
+        .map(|p| registry::protocol(p, "http://127.0.0.1:1".into()))
+        .collect()
 }
 
 /// JSON built from the words the protocol looks for, so random documents reach deep into the
@@ -65,6 +65,29 @@ fn wire_json() -> impl Strategy<Value = Value> {
         "stop",
         "tool_calls",
         "content_filter",
+        // Anthropic's
+        "message_start",
+        "content_block_start",
+        "content_block_delta",
+        "content_block_stop",
+        "message_delta",
+        "message_stop",
+        "tool_use",
+        "input_json_delta",
+        "partial_json",
+        "text_delta",
+        "thinking",
+        "thinking_delta",
+        "signature_delta",
+        "signature",
+        "content_block",
+        "input",
+        "stop_reason",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_input_tokens",
+        "end_turn",
+        "max_tokens",
     ]);
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -123,23 +146,31 @@ proptest! {
 
     #[test]
     fn plain_bodies_never_panic(bytes in body()) {
-        let p = openai();
-        for mode in Mode::ALL {
-            let _ = p.parse(mode, &bytes);
+        for p in protocols() {
+            for mode in Mode::ALL {
+                let _ = p.parse(mode, &bytes);
+            }
         }
     }
 
     #[test]
     fn error_bodies_never_panic(bytes in body(), status in 100u16..600) {
-        let _ = openai().failure(status, &String::from_utf8_lossy(&bytes));
+        for p in protocols() {
+            let _ = p.failure(status, &String::from_utf8_lossy(&bytes));
+        }
     }
 
     #[test]
-    fn stream_events_never_panic(data in body(), event in proptest::option::of("[a-z._]{0,24}")) {
-        let p = openai();
-        let event = SseEvent { event, data: String::from_utf8_lossy(&data).into_owned(), id: None };
-        for mode in Mode::ALL {
-            let _ = p.stream_deltas(mode, &event, &mut |_| {});
+    fn stream_events_never_panic(events in prop::collection::vec((body(), proptest::option::of("[a-z._]{0,24}")), 1..8)) {
+        // A decoder keeps state across events: feed it a sequence.
+        for p in protocols() {
+            for mode in Mode::ALL {
+                let mut decoder = p.decoder(mode);
+                for (data, kind) in &events {
+                    let data = String::from_utf8_lossy(data);
+                    let _ = decoder.decode(Frame { kind: kind.as_deref(), data: &data }, &mut |_| {});
+                }
+            }
         }
     }
 
@@ -183,9 +214,13 @@ fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
-fn request(server: &FakeServer, mode: Mode) -> ExtractRequest {
-    ExtractRequest::new("openai/gpt-4o-mini")
-        .base_url(server.base_url())
+fn request(server: &FakeServer, wire: Wire, mode: Mode) -> ExtractRequest {
+    let (provider, base) = match wire {
+        Wire::OpenAi(_) => ("openai/gpt-4o-mini", server.base_url()),
+        Wire::Anthropic => ("anthropic/claude-x", format!("http://{}", server.addr())),
+    };
+    ExtractRequest::new(provider)
+        .base_url(base)
         .mode(mode.as_str())
         .user("Extract the person")
         .max_retries(1)
@@ -200,7 +235,9 @@ proptest! {
         plain in body(),
         stream in sse_body(),
         status in prop::sample::select(vec![200u16, 200, 400, 401, 429, 500, 503]),
-        mode in prop::sample::select(presets::find("openai").unwrap().modes.to_vec()),
+        (wire, mode) in prop::sample::select(registry::all()
+            .flat_map(|p| p.modes.iter().map(move |m| (p.wire, *m)))
+            .collect::<Vec<_>>()),
     ) {
         runtime().block_on(async {
             let schema = Arc::new(ResponseSchema::new(person_schema()).unwrap());
@@ -211,14 +248,14 @@ proptest! {
             .await
             .unwrap();
             let c = client();
-            let plain_result = c.extract_value(&request(&server, mode), &schema).await;
+            let plain_result = c.extract_value(&request(&server, wire, mode), &schema).await;
             if let Err(e) = &plain_result {
                 prop_assert_ne!(e.kind(), ErrorKind::BadInput, "{}", e);
                 prop_assert!(!e.info().message.contains(&TEST_KEY[3..]));
             }
             if mode != Mode::ParallelTools {
                 let run = c
-                    .stream(request(&server, mode), schema.clone(), StreamKind::Partial, CallOptions::default())
+                    .stream(request(&server, wire, mode), schema.clone(), StreamKind::Partial, CallOptions::default())
                     .unwrap();
                 if let Err(e) = run.finish().await {
                     prop_assert_ne!(e.kind(), ErrorKind::BadInput, "{}", e);

@@ -173,6 +173,7 @@ mod tests {
             total_tokens: 1_100_000,
             cached_tokens: Some(400_000),
             reasoning_tokens: None,
+            cache_write_tokens: None,
         };
         let cost = t.lookup("openai", "gpt-4o-mini").unwrap().cost(&usage);
         // 600k fresh x 0.15 + 400k cached x 0.075 + 100k out x 0.60, per million.

@@ -89,7 +89,15 @@ macro_rules! commands {
             crate::orchestrate::RunMessage::export_all(cfg)?;
             quarry_engine::EventRecord::export_all(cfg)?;
             quarry_engine::FieldState::export_all(cfg)?;
-            $(<<$args as Rpc>::Out as TS>::export_all(cfg).or_else(primitive)?;)*
+            $(
+                <<$args as Rpc>::Out as TS>::export_all(cfg).or_else(primitive)?;
+                // `Vec<ProviderInfo>` exports what ProviderInfo holds, not ProviderInfo.
+                let mut held = Held { cfg, found: Vec::new(), error: None };
+                <<$args as Rpc>::Out as TS>::visit_generics(&mut held);
+                if let Some(e) = held.error {
+                    return Err(e);
+                }
+            )*
             Ok(())
         }
     };
@@ -110,6 +118,37 @@ fn importing<T: TS + 'static>(
     }
     for d in T::dependencies(cfg) {
         add(d.ts_name, d.output_path);
+    }
+    let mut held = Held {
+        cfg,
+        found: Vec::new(),
+        error: None,
+    };
+    T::visit_generics(&mut held);
+    for (name, path) in held.found {
+        add(name, path);
+    }
+}
+
+/// The declared types a result holds as type parameters (`Vec<ProviderInfo>`, `Option<X>`),
+/// each exported as it is found.
+struct Held<'a> {
+    cfg: &'a ts_rs::Config,
+    found: Vec<(String, std::path::PathBuf)>,
+    error: Option<ts_rs::ExportError>,
+}
+
+impl ts_rs::TypeVisitor for Held<'_> {
+    fn visit<T: TS + 'static + ?Sized>(&mut self) {
+        let Some(path) = T::output_path() else {
+            return;
+        };
+        if let Err(e) = T::export_all(self.cfg)
+            && self.error.is_none()
+        {
+            self.error = Some(e);
+        }
+        self.found.push((T::ident(self.cfg), path));
     }
 }
 
@@ -193,6 +232,8 @@ commands! {
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct ProviderInfo {
     pub name: String,
+    /// The wire protocol it speaks (`openai`, `anthropic`).
+    pub protocol: String,
     pub base_url: String,
     pub key_env: String,
     pub key_required: bool,
@@ -517,10 +558,10 @@ pub struct SavePrices {
 impl Rpc for ListProviders {
     type Out = Vec<ProviderInfo>;
     async fn run<H: Host>(self, _wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
-        Ok(quarry_engine::provider::presets::PRESETS
-            .iter()
+        Ok(quarry_engine::provider::registry::all()
             .map(|p| ProviderInfo {
                 name: p.name.into(),
+                protocol: p.wire.name().into(),
                 base_url: p.base_url.into(),
                 key_env: p.key_env.into(),
                 key_required: p.key_required,
@@ -815,8 +856,7 @@ impl Rpc for KeyStatus {
         // The keychain may answer slowly (a D-Bus round trip per provider): off the runtime.
         tokio::task::spawn_blocking(|| {
             let mut error = None;
-            let providers = quarry_engine::provider::presets::PRESETS
-                .iter()
+            let providers = quarry_engine::provider::registry::all()
                 .map(|p| {
                     let (source, e) = secrets::locate(p.name, p.key_env);
                     if let Some(e) = e {
@@ -842,14 +882,14 @@ impl Rpc for KeyStatus {
 }
 
 /// The provider named in a key command, checked against the registry.
-fn preset(name: &str) -> Result<&'static quarry_engine::provider::presets::Preset, CommandError> {
-    quarry_engine::provider::presets::find(name).ok_or_else(|| {
+fn preset(name: &str) -> Result<&'static quarry_engine::provider::registry::Preset, CommandError> {
+    quarry_engine::provider::registry::find(name).ok_or_else(|| {
         CommandError::new(
             "unknown_provider",
             format!("unknown provider `{name}`"),
             format!(
                 "use one of: {}",
-                quarry_engine::provider::presets::names().join(", ")
+                quarry_engine::provider::registry::names().join(", ")
             ),
         )
     })

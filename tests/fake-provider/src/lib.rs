@@ -1,9 +1,16 @@
-//! A scripted fake of the OpenAI wire protocol (Chat Completions and Responses) for Quarry's
-//! tests and benchmarks. Each test starts its own server on 127.0.0.1:0, scripts the replies
-//! in order, and reads back every request it received.
+//! A scripted fake of the OpenAI wire protocol (Chat Completions and Responses) and of
+//! Anthropic's Messages API for Quarry's tests and benchmarks. Each test starts its own server
+//! on 127.0.0.1:0, scripts the replies in order, and reads back every request it received.
 //!
 //! The last scripted reply repeats forever, so a benchmark can script one answer and call
 //! it as often as it likes.
+//!
+//! A `POST …/v1/messages` request is first checked the way the real Anthropic API checks it
+//! (headers, body shape, tool-use pairing, thinking and structured-output rules): one the real
+//! API would refuse gets the real API's error (status, `{"type": "error", "error": {…}}`)
+//! instead of the next scripted reply, which stays queued; the request is recorded either way.
+//! Another `…/v1/…` path asked with an `anthropic-version` header is a 404 `not_found_error`.
+//! OpenAI paths are not checked.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -21,6 +28,14 @@ use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
+
+mod anthropic;
+
+pub use anthropic::{
+    ANTHROPIC_CACHE_CREATION_TOKENS, ANTHROPIC_CACHE_READ_TOKENS, ANTHROPIC_INPUT_TOKENS,
+    ANTHROPIC_MESSAGE_ID, ANTHROPIC_MODEL, ANTHROPIC_OUTPUT_TOKENS, ANTHROPIC_REQUEST_ID,
+    anthropic_tool_id,
+};
 
 /// One scripted answer.
 #[derive(Debug, Clone)]
@@ -141,7 +156,12 @@ impl Reply {
     /// `{"stream_tool_call": {"name", "arguments", "chunk"?, "pace_ms"?}}`,
     /// `{"stream_content": {"text", "chunk"?, "pace_ms"?}}`,
     /// `{"error": {"status", "code", "message"}}`, `{"garbage": {"status", "text"}}`,
-    /// `{"drop": true}`, and `{"delay_ms": N, "then": {…}}`.
+    /// `{"drop": true}`, and `{"delay_ms": N, "then": {…}}`; for Anthropic's Messages API
+    /// `{"anthropic_tool_use": {"name", "arguments"}}` (an object or its JSON text),
+    /// `{"anthropic_text": "…"}`,
+    /// `{"anthropic_stream_tool_use": {"name", "arguments", "chunk"?, "pace_ms"?}}`,
+    /// `{"anthropic_stream_text": {"text", "chunk"?, "pace_ms"?}}` and
+    /// `{"anthropic_error": {"status", "type", "message", "retry_after"?}}`.
     pub fn from_spec(spec: &Value) -> Result<Reply, String> {
         let text = |v: &Value, k: &str| {
             v.get(k)
@@ -163,6 +183,9 @@ impl Reply {
             return Ok(Reply::from_spec(then)?.delayed(Duration::from_millis(ms)));
         }
         let (kind, v) = obj.iter().next().ok_or("an empty reply")?;
+        if let Some(reply) = anthropic::from_spec(kind, v)? {
+            return Ok(reply);
+        }
         Ok(match kind.as_str() {
             "tool_call" => Reply::tool_call(&text(v, "name")?, &text(v, "arguments")?),
             "content" => Reply::content(v.as_str().ok_or("`content` is a string")?),
@@ -389,6 +412,51 @@ impl Reply {
         self
     }
 
+    /// Adds a response header (`retry-after`, `anthropic-ratelimit-…`) to a JSON, raw or bytes
+    /// reply (through a delay). Panics on a stream, an endless body or a dropped connection.
+    pub fn with_header(self, name: &str, value: &str) -> Reply {
+        match self {
+            Reply::Json {
+                status,
+                body,
+                mut headers,
+            } => {
+                headers.push((name.into(), value.into()));
+                Reply::Json {
+                    status,
+                    body,
+                    headers,
+                }
+            }
+            Reply::Bytes {
+                status,
+                body,
+                content_type,
+                mut headers,
+            } => {
+                headers.push((name.into(), value.into()));
+                Reply::Bytes {
+                    status,
+                    body,
+                    content_type,
+                    headers,
+                }
+            }
+            Reply::Raw {
+                status,
+                body,
+                content_type,
+            } => Reply::Bytes {
+                status,
+                body: body.into_bytes(),
+                content_type,
+                headers: vec![(name.into(), value.into())],
+            },
+            Reply::Delay(by, next) => Reply::Delay(by, Box::new(next.with_header(name, value))),
+            other => panic!("with_header: {other:?} has no headers to add to"),
+        }
+    }
+
     /// Replaces the usage block of a JSON reply.
     pub fn with_usage(mut self, usage: Value) -> Reply {
         if let Reply::Json { body, .. } = &mut self {
@@ -546,7 +614,7 @@ async fn handle(
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(str::to_string);
-    let headers = req
+    let headers: Vec<(String, String)> = req
         .headers()
         .iter()
         .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_string()))
@@ -557,6 +625,8 @@ async fn handle(
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
+    // What the real Anthropic API would refuse is refused here too, before the script.
+    let refusal = anthropic::validate::check(&method, &path, &headers, &bytes);
     let reply = {
         let mut s = state.lock().unwrap();
         if !s.quiet {
@@ -570,7 +640,10 @@ async fn handle(
                 body,
             });
         }
-        if s.replies.len() > 1 {
+        if refusal.is_some() {
+            // The scripted reply stays queued for the next, valid, request.
+            refusal
+        } else if s.replies.len() > 1 {
             s.replies.pop_front()
         } else {
             s.replies.front().cloned()

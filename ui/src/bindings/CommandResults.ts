@@ -9,14 +9,18 @@ import type { Difference } from "./Difference";
 import type { EventArchive } from "./EventArchive";
 import type { EventRecord } from "./EventRecord";
 import type { EventRow } from "./EventRow";
+import type { ExampleInfo } from "./ExampleInfo";
 import type { Exported } from "./Exported";
 import type { JsonValue } from "./serde_json/JsonValue";
 import type { KeyReport } from "./KeyReport";
 import type { KeySaved } from "./KeySaved";
 import type { Mode } from "./Mode";
 import type { Moved } from "./Moved";
+import type { Named } from "./Named";
 import type { Price } from "./Price";
+import type { Profile } from "./Profile";
 import type { ProfileSaved } from "./ProfileSaved";
+import type { ProviderInfo } from "./ProviderInfo";
 import type { ProviderKey } from "./ProviderKey";
 import type { RunArchive } from "./RunArchive";
 import type { RunDetail } from "./RunDetail";
@@ -30,6 +34,7 @@ import type { Saved } from "./Saved";
 import type { Settings } from "./Settings";
 import type { Theme } from "./Theme";
 import type { Usage } from "./Usage";
+import type { Version } from "./Version";
 
 export type CommandResults = {
   list_providers: Array<ProviderInfo>,

@@ -6,6 +6,11 @@ export type Usage = { prompt_tokens: number, completion_tokens: number, total_to
  */
 cached_tokens?: number, 
 /**
+ * Prompt tokens written to the provider's cache (Anthropic bills them above the input
+ * price), when it reports them.
+ */
+cache_write_tokens?: number, 
+/**
  * Completion tokens spent on hidden reasoning, when reported.
  */
 reasoning_tokens?: number, };

@@ -1,25 +1,28 @@
-//! Providers. A [`Protocol`] turns a call into an HTTP request and a response body into a
+//! Providers. A [`Protocol`] turns a call into an HTTP request and a response into a
 //! [`Completion`]; the attempt loop (`run`) does everything else the same way for every
-//! provider. OpenAI-compatible services are presets of one protocol ([`presets`]).
-//! Anthropic, Gemini, Vertex, Cohere and Bedrock implement the same trait: their auth lives
-//! in [`Protocol::build`] (which sees the whole request, so SigV4 signing fits), their body
-//! shape and usage fields in [`Protocol::parse`], their re-ask shapes in [`Protocol::reask`].
+//! provider. Each wire protocol lives in its own module and contributes its presets (name,
+//! base URL, credentials, modes) to the [`registry`], the one list the CLI, `keys` and the
+//! workbench read. Credentials are applied per try by [`auth::Auth`], after the body is
+//! final, so a signature covers exactly what is sent and a token can be refreshed.
 
+pub mod anthropic;
+pub mod auth;
 pub mod body;
+mod instructions;
 pub mod openai;
-pub mod presets;
+pub mod registry;
 
 use std::borrow::Cow;
 use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::message::{Message, ToolCall};
+use crate::error::Error;
+use crate::message::{Message, Reasoning, ToolCall};
 use crate::mode::Mode;
 use crate::request::Sampling;
 use crate::schema::ResponseSchema;
 use crate::secret::ApiKey;
-use crate::sse::SseEvent;
 use crate::usage::Usage;
 
 /// One header; secret ones (auth) are redacted wherever the request is recorded.
@@ -66,7 +69,11 @@ pub enum Delta<'a> {
         text: Cow<'a, str>,
     },
     Refusal(Cow<'a, str>),
+    /// A whole reasoning block (sent back with a re-ask where the provider requires it).
+    Reasoning(Reasoning),
     Finish(Finish),
+    /// The usage so far (it replaces what came before: a decoder that receives usage in
+    /// parts merges them itself).
     Usage(Usage),
     /// The stream's terminator (`[DONE]`, `response.completed`).
     Done,
@@ -102,6 +109,9 @@ pub struct Completion {
     pub finish: Option<Finish>,
     /// The model's refusal message (OpenAI structured outputs report these separately).
     pub refusal: Option<String>,
+    /// Reasoning blocks the provider returned (Anthropic's extended thinking): a re-ask
+    /// sends them back unchanged.
+    pub reasoning: Vec<Reasoning>,
     pub usage: Usage,
 }
 
@@ -131,37 +141,74 @@ pub struct ProviderFailure {
     pub quota_exhausted: bool,
 }
 
+/// One event of a streamed answer, whatever its framing: the event's type (SSE `event:`, an
+/// event-stream `:event-type` header) and its payload text.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame<'a> {
+    pub kind: Option<&'a str>,
+    pub data: &'a str,
+}
+
+/// Turns the frames of one attempt's stream into deltas. One per attempt, so a protocol can
+/// carry state across events (which content block is which, usage sent in two halves).
+pub trait StreamDecoder: Send {
+    fn decode(
+        &mut self,
+        frame: Frame<'_>,
+        out: &mut dyn FnMut(Delta<'_>),
+    ) -> Result<(), StreamFailure>;
+}
+
+/// Where a mode's answer is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// The arguments of the call to the extraction tool.
+    Tool,
+    /// Every call, one per member of a top-level union (the result is a list).
+    ParallelTools,
+    /// The JSON value in the text. `anywhere`: a value may start after prose on the same
+    /// line (JSON modes); otherwise only inside a fence or on a line of its own (MD_JSON,
+    /// where prose around the answer is expected and braces in it are not the answer).
+    Text { anywhere: bool },
+}
+
+/// What a protocol's presets say about the request they build.
 pub trait Protocol: Send + Sync + fmt::Debug {
     /// The provider name shown to people (`openai`, `groq`, …).
     fn name(&self) -> &str;
+
+    /// The modes this protocol (preset) sends, and the one used when none is asked for.
+    fn modes(&self) -> &[Mode];
+    fn default_mode(&self) -> Mode;
 
     /// For a local server that did not answer: how to start one serving `model`.
     fn start_hint(&self, _model: &str) -> Option<String> {
         None
     }
 
-    /// The full request for one attempt.
-    fn build(&self, call: &CallSpec<'_>, key: Option<&ApiKey>) -> HttpRequest;
+    /// How the key is sent (the protocol's header for it, or nothing).
+    fn auth(&self, key: Option<ApiKey>) -> auth::Auth;
+
+    /// The request for one attempt, without credentials (they are applied per try). Fails
+    /// on a request this provider cannot take (a setting out of its range, an input too
+    /// large), before anything is sent.
+    fn build(&self, call: &CallSpec<'_>) -> Result<HttpRequest, Error>;
 
     /// Parses a 2xx body. `Err` carries a description of what was wrong with it.
     fn parse(&self, mode: Mode, body: &[u8]) -> Result<Completion, String>;
 
-    /// Turns one SSE event of a streamed answer into deltas, handed to `on_delta`.
-    fn stream_deltas(
-        &self,
-        mode: Mode,
-        event: &SseEvent,
-        on_delta: &mut dyn FnMut(Delta<'_>),
-    ) -> Result<(), StreamFailure>;
+    /// A decoder for one attempt's streamed answer.
+    fn decoder(&self, mode: Mode) -> Box<dyn StreamDecoder>;
 
     /// Reads an error body.
     fn failure(&self, status: u16, body: &str) -> ProviderFailure;
 
+    /// Where the answer of `mode` is read.
+    fn reading(&self, mode: Mode) -> Reading;
+
     /// Whether `mode` sends the strict-normalized schema (so optional fields come back as
     /// nulls that must be dropped before validating against the caller's schema).
-    fn sends_strict_schema(&self, mode: Mode) -> bool {
-        mode == Mode::ToolsStrict
-    }
+    fn sends_strict_schema(&self, mode: Mode) -> bool;
 
     /// Messages appended after an attempt whose answer failed with `error`.
     fn reask(&self, mode: Mode, completion: &Completion, error: &str) -> Vec<Message>;

@@ -1,7 +1,8 @@
 //! Presets of the OpenAI protocol: OpenAI-compatible services and local servers, each with its
-//! base URL, key variable, accepted modes and quirks. `provider/model` strings choose one.
+//! base URL, key variable, accepted modes and quirks.
 
 use crate::mode::Mode;
+use crate::provider::registry::{Preset, Wire};
 
 /// How the forced tool is requested.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,23 +36,20 @@ pub enum Endpoint {
     Azure,
 }
 
-#[derive(Debug)]
-pub struct Preset {
-    pub name: &'static str,
-    /// The default base URL; empty when it must come from `base_url_env` or `--base-url`.
-    pub base_url: &'static str,
-    /// A variable holding the base URL (resource-specific services), with a suffix appended.
-    pub base_url_env: Option<(&'static str, &'static str)>,
-    pub key_env: &'static str,
-    /// Local servers usually run without a key: send none when the variable is unset.
-    pub key_required: bool,
-    pub default_mode: Mode,
-    pub modes: &'static [Mode],
+/// How an OpenAI-compatible service differs from OpenAI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quirks {
     pub tool_choice: ToolChoice,
     pub json_schema_format: JsonSchemaFormat,
     pub endpoint: Endpoint,
-    /// For local servers: how to start one serving `{model}`, for the error when none answers.
-    pub start: Option<&'static str>,
+}
+
+impl Quirks {
+    const OPENAI: Quirks = Quirks {
+        tool_choice: ToolChoice::Named,
+        json_schema_format: JsonSchemaFormat::Named,
+        endpoint: Endpoint::Standard,
+    };
 }
 
 use Mode::*;
@@ -90,9 +88,7 @@ const fn preset(name: &'static str, base_url: &'static str, key_env: &'static st
         key_required: true,
         default_mode: Tools,
         modes: COMPAT_MODES,
-        tool_choice: ToolChoice::Named,
-        json_schema_format: JsonSchemaFormat::Named,
-        endpoint: Endpoint::Standard,
+        wire: Wire::OpenAi(Quirks::OPENAI),
         start: None,
     }
 }
@@ -121,7 +117,10 @@ pub static PRESETS: &[Preset] = &[
     Preset {
         base_url_env: Some(("AZURE_OPENAI_ENDPOINT", "")),
         modes: CHAT_MODES,
-        endpoint: Endpoint::Azure,
+        wire: Wire::OpenAi(Quirks {
+            endpoint: Endpoint::Azure,
+            ..Quirks::OPENAI
+        }),
         ..preset("azure_openai", "", "AZURE_OPENAI_API_KEY")
     },
     Preset {
@@ -154,7 +153,10 @@ pub static PRESETS: &[Preset] = &[
         )
     },
     Preset {
-        json_schema_format: JsonSchemaFormat::NamedStrict,
+        wire: Wire::OpenAi(Quirks {
+            json_schema_format: JsonSchemaFormat::NamedStrict,
+            ..Quirks::OPENAI
+        }),
         ..preset(
             "openrouter",
             "https://openrouter.ai/api/v1",
@@ -165,7 +167,10 @@ pub static PRESETS: &[Preset] = &[
     Preset {
         default_mode: JsonSchema,
         modes: &[JsonSchema, MdJson],
-        json_schema_format: JsonSchemaFormat::SchemaOnly,
+        wire: Wire::OpenAi(Quirks {
+            json_schema_format: JsonSchemaFormat::SchemaOnly,
+            ..Quirks::OPENAI
+        }),
         ..preset(
             "perplexity",
             "https://api.perplexity.ai",
@@ -174,8 +179,11 @@ pub static PRESETS: &[Preset] = &[
     },
     Preset {
         modes: &[Tools, JsonSchema, MdJson],
-        tool_choice: ToolChoice::Auto,
-        json_schema_format: JsonSchemaFormat::SchemaOnly,
+        wire: Wire::OpenAi(Quirks {
+            tool_choice: ToolChoice::Auto,
+            json_schema_format: JsonSchemaFormat::SchemaOnly,
+            ..Quirks::OPENAI
+        }),
         ..preset("writer", "https://api.writer.com/v1", "WRITER_API_KEY")
     },
     Preset {
@@ -191,7 +199,10 @@ pub static PRESETS: &[Preset] = &[
         )
     },
     Preset {
-        tool_choice: ToolChoice::Any,
+        wire: Wire::OpenAi(Quirks {
+            tool_choice: ToolChoice::Any,
+            ..Quirks::OPENAI
+        }),
         ..preset("mistral", "https://api.mistral.ai/v1", "MISTRAL_API_KEY")
     },
     local(
@@ -222,37 +233,3 @@ pub static PRESETS: &[Preset] = &[
 
 /// The Azure api-version used when `AZURE_OPENAI_API_VERSION` is unset (a GA version).
 pub const AZURE_DEFAULT_API_VERSION: &str = "2024-10-21";
-
-pub fn find(name: &str) -> Option<&'static Preset> {
-    let name = name.replace('-', "_");
-    let alias = match name.as_str() {
-        "azure" => "azure_openai",
-        "llama_cpp" | "llama.cpp" => "llamacpp",
-        "grok" => "xai",
-        other => other,
-    };
-    PRESETS.iter().find(|p| p.name == alias)
-}
-
-pub fn names() -> Vec<&'static str> {
-    PRESETS.iter().map(|p| p.name).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_preset_accepts_its_default_mode() {
-        for p in PRESETS {
-            assert!(p.modes.contains(&p.default_mode), "{}", p.name);
-        }
-    }
-
-    #[test]
-    fn aliases() {
-        assert_eq!(find("azure").unwrap().name, "azure_openai");
-        assert_eq!(find("llama-cpp").unwrap().name, "llamacpp");
-        assert!(find("anthropic").is_none());
-    }
-}

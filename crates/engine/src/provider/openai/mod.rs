@@ -5,40 +5,53 @@ use std::borrow::Cow;
 
 use serde_json::{Value, json};
 
+pub mod presets;
+
+use presets::{Endpoint, JsonSchemaFormat, Quirks, ToolChoice};
+
+use super::auth::Auth;
 use super::body::{Body, Field};
-use super::presets::{Endpoint, JsonSchemaFormat, Preset, ToolChoice};
+use super::instructions::{JSON_REASK, TOOL_REASK, schema_instruction};
+use super::registry::Preset;
 use super::{
-    CallSpec, Completion, Delta, Finish, Header, HttpRequest, Protocol, ProviderFailure,
-    StreamFailure,
+    CallSpec, Completion, Delta, Finish, Frame, HttpRequest, Protocol, ProviderFailure, Reading,
+    StreamDecoder, StreamFailure,
 };
+use crate::error::Error;
 use crate::message::{Message, Part, Role, ToolCall};
 use crate::mode::Mode;
 use crate::retry::is_quota_exhausted;
-use crate::schema::{ResponseSchema, ToolSpec};
+use crate::schema::ToolSpec;
 use crate::secret::ApiKey;
-use crate::sse::SseEvent;
 use crate::usage::Usage;
 
 #[derive(Debug)]
 pub struct OpenAi {
     preset: &'static Preset,
+    quirks: Quirks,
     base_url: String,
     /// Azure only.
     api_version: String,
 }
 
 impl OpenAi {
-    pub fn new(preset: &'static Preset, base_url: String, api_version: Option<String>) -> Self {
+    pub fn new(
+        preset: &'static Preset,
+        quirks: Quirks,
+        base_url: String,
+        api_version: Option<String>,
+    ) -> Self {
         OpenAi {
             preset,
+            quirks,
             base_url: base_url.trim_end_matches('/').to_string(),
             api_version: api_version
-                .unwrap_or_else(|| super::presets::AZURE_DEFAULT_API_VERSION.to_string()),
+                .unwrap_or_else(|| presets::AZURE_DEFAULT_API_VERSION.to_string()),
         }
     }
 
     fn url(&self, mode: Mode, model: &str) -> String {
-        match self.preset.endpoint {
+        match self.quirks.endpoint {
             Endpoint::Azure => format!(
                 "{}/openai/deployments/{model}/{}?api-version={}",
                 self.base_url,
@@ -53,17 +66,6 @@ impl OpenAi {
             Endpoint::Standard => format!("{}/chat/completions", self.base_url),
         }
     }
-}
-
-/// The instruction that carries the schema in the JSON modes.
-fn schema_instruction(schema: &ResponseSchema) -> String {
-    let tool = schema.tool();
-    let pretty = tool.pretty_parameters();
-    format!(
-        "Answer with JSON: one `{name}` value that matches the JSON Schema below.\n{name}: {description}\n\n{pretty}\n\nReturn the data (an instance of the schema), not the schema itself.",
-        name = tool.name,
-        description = tool.description,
-    )
 }
 
 const MD_JSON_REQUEST: &str = "Return the JSON answer inside a single ```json code block, and nothing that is not JSON inside it.";
@@ -217,7 +219,7 @@ impl OpenAi {
             Mode::Tools | Mode::ToolsStrict | Mode::ReasoningTools => {
                 let strict = mode == Mode::ToolsStrict;
                 body.set("tools", Field::Array(vec![chat_tool(tool, strict)]));
-                let choice = match self.preset.tool_choice {
+                let choice = match self.quirks.tool_choice {
                     ToolChoice::Named => {
                         json!({"type": "function", "function": {"name": tool.name}})
                     }
@@ -244,7 +246,7 @@ impl OpenAi {
             }
             Mode::JsonSchema => {
                 let name = || Field::Json(json!(tool.name));
-                let format = match self.preset.json_schema_format {
+                let format = match self.quirks.json_schema_format {
                     JsonSchemaFormat::Named => Field::object([
                         ("name", name()),
                         ("schema", Field::Raw(tool.raw_parameters(false))),
@@ -385,8 +387,8 @@ impl OpenAi {
 
 fn finish(reason: Option<&str>) -> Option<Finish> {
     Some(match reason? {
-        "stop" | "tool_calls" | "function_call" | "end_turn" => Finish::Complete,
-        "length" | "max_tokens" | "max_output_tokens" => Finish::Length,
+        "stop" | "tool_calls" | "function_call" => Finish::Complete,
+        "length" | "max_output_tokens" => Finish::Length,
         "content_filter" => Finish::ContentFilter,
         other => Finish::Other(other.to_string()),
     })
@@ -403,6 +405,7 @@ fn chat_usage(v: &Value) -> Usage {
         total_tokens: u(v, "/total_tokens").unwrap_or(0),
         cached_tokens: u(v, "/prompt_tokens_details/cached_tokens"),
         reasoning_tokens: u(v, "/completion_tokens_details/reasoning_tokens"),
+        cache_write_tokens: None,
     }
 }
 
@@ -413,6 +416,7 @@ fn responses_usage(v: &Value) -> Usage {
         total_tokens: u(v, "/total_tokens").unwrap_or(0),
         cached_tokens: u(v, "/input_tokens_details/cached_tokens"),
         reasoning_tokens: u(v, "/output_tokens_details/reasoning_tokens"),
+        cache_write_tokens: None,
     }
 }
 
@@ -474,6 +478,7 @@ fn parse_chat(root: &Value) -> Result<Completion, String> {
         tool_calls,
         finish: finish(choice.get("finish_reason").and_then(Value::as_str)),
         refusal: string_at(message, "refusal").filter(|r| !r.is_empty()),
+        reasoning: Vec::new(),
         usage: root.get("usage").map(chat_usage).unwrap_or_default(),
     })
 }
@@ -528,6 +533,7 @@ fn parse_responses(root: &Value) -> Result<Completion, String> {
         tool_calls,
         finish,
         refusal,
+        reasoning: Vec::new(),
         usage: root.get("usage").map(responses_usage).unwrap_or_default(),
     })
 }
@@ -635,6 +641,40 @@ fn chat_deltas(chunk: WireChunk<'_>, out: &mut dyn FnMut(Delta<'_>)) -> Result<(
         out(Delta::Finish(f));
     }
     Ok(())
+}
+
+/// Chat Completions and Responses streams carry everything in each event: no state is kept.
+struct Decoder {
+    responses: bool,
+}
+
+impl StreamDecoder for Decoder {
+    fn decode(
+        &mut self,
+        frame: Frame<'_>,
+        out: &mut dyn FnMut(Delta<'_>),
+    ) -> Result<(), StreamFailure> {
+        let data = frame.data.trim();
+        if data == "[DONE]" {
+            out(Delta::Done);
+            return Ok(());
+        }
+        let malformed = |e: serde_json::Error| {
+            StreamFailure::Malformed(format!("a stream event is not JSON ({e}): {}", clip(data)))
+        };
+        if self.responses {
+            let root: Value = serde_json::from_str(data).map_err(malformed)?;
+            if let Some(err) = root.get("error").filter(|e| !e.is_null()) {
+                return Err(stream_error(err));
+            }
+            return responses_deltas(&root, out);
+        }
+        let chunk: WireChunk<'_> = serde_json::from_str(data).map_err(malformed)?;
+        if let Some(err) = chunk.error.as_ref().filter(|e| !e.is_null()) {
+            return Err(stream_error(err));
+        }
+        chat_deltas(chunk, out)
+    }
 }
 
 fn stream_error(err: &Value) -> StreamFailure {
@@ -766,50 +806,56 @@ pub fn describe(mode: Mode) -> Option<(&'static str, &'static str)> {
     })
 }
 
-const TOOL_REASK: &str = "Call the function again with every one of these errors fixed.";
-const JSON_REASK: &str = "Reply again with corrected JSON only, fixing every one of these errors.";
-
 impl Protocol for OpenAi {
     fn name(&self) -> &str {
         self.preset.name
+    }
+
+    fn modes(&self) -> &[Mode] {
+        self.preset.modes
+    }
+
+    fn default_mode(&self) -> Mode {
+        self.preset.default_mode
     }
 
     fn start_hint(&self, model: &str) -> Option<String> {
         self.preset.start.map(|s| s.replace("{model}", model))
     }
 
-    fn build(&self, call: &CallSpec<'_>, key: Option<&ApiKey>) -> HttpRequest {
+    fn auth(&self, key: Option<ApiKey>) -> Auth {
+        match self.quirks.endpoint {
+            Endpoint::Azure => Auth::header("api-key", "", key),
+            Endpoint::Standard => Auth::header("authorization", "Bearer ", key),
+        }
+    }
+
+    fn build(&self, call: &CallSpec<'_>) -> Result<HttpRequest, Error> {
         let body = if call.mode.is_responses_api() {
             self.responses_body(call)
         } else {
             self.chat_body(call)
         };
-        let mut headers = Vec::with_capacity(2);
-        if let Some(key) = key {
-            headers.push(match self.preset.endpoint {
-                Endpoint::Azure => Header {
-                    name: "api-key".into(),
-                    value: key.expose().to_string(),
-                    secret: true,
-                },
-                Endpoint::Standard => Header {
-                    name: "authorization".into(),
-                    value: format!("Bearer {}", key.expose()),
-                    secret: true,
-                },
-            });
-        }
-        HttpRequest {
+        Ok(HttpRequest {
             url: self.url(call.mode, call.model),
-            headers,
+            headers: Vec::new(),
             body,
-        }
+        })
     }
 
     fn sends_strict_schema(&self, mode: Mode) -> bool {
         mode == Mode::ToolsStrict
             || (mode == Mode::JsonSchema
-                && self.preset.json_schema_format == JsonSchemaFormat::NamedStrict)
+                && self.quirks.json_schema_format == JsonSchemaFormat::NamedStrict)
+    }
+
+    fn reading(&self, mode: Mode) -> Reading {
+        match mode {
+            Mode::ParallelTools => Reading::ParallelTools,
+            Mode::MdJson => Reading::Text { anywhere: false },
+            m if m.is_tool_mode() => Reading::Tool,
+            _ => Reading::Text { anywhere: true },
+        }
     }
 
     fn parse(&self, mode: Mode, body: &[u8]) -> Result<Completion, String> {
@@ -822,32 +868,10 @@ impl Protocol for OpenAi {
         }
     }
 
-    fn stream_deltas(
-        &self,
-        mode: Mode,
-        event: &SseEvent,
-        out: &mut dyn FnMut(Delta<'_>),
-    ) -> Result<(), StreamFailure> {
-        let data = event.data.trim();
-        if data == "[DONE]" {
-            out(Delta::Done);
-            return Ok(());
-        }
-        let malformed = |e: serde_json::Error| {
-            StreamFailure::Malformed(format!("a stream event is not JSON ({e}): {}", clip(data)))
-        };
-        if mode.is_responses_api() {
-            let root: Value = serde_json::from_str(data).map_err(malformed)?;
-            if let Some(err) = root.get("error").filter(|e| !e.is_null()) {
-                return Err(stream_error(err));
-            }
-            return responses_deltas(&root, out);
-        }
-        let chunk: WireChunk<'_> = serde_json::from_str(data).map_err(malformed)?;
-        if let Some(err) = chunk.error.as_ref().filter(|e| !e.is_null()) {
-            return Err(stream_error(err));
-        }
-        chat_deltas(chunk, out)
+    fn decoder(&self, mode: Mode) -> Box<dyn StreamDecoder> {
+        Box::new(Decoder {
+            responses: mode.is_responses_api(),
+        })
     }
 
     fn failure(&self, _status: u16, body: &str) -> ProviderFailure {

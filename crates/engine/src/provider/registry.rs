@@ -1,0 +1,121 @@
+//! The provider registry: every preset of every wire protocol, by name. `provider/model`
+//! strings choose one; the CLI's tables, `quarry keys`, the workbench's provider picker and
+//! [`crate::Client`] read this list and nothing else.
+
+use crate::mode::Mode;
+use crate::provider::Protocol;
+use crate::provider::anthropic::{self, Anthropic};
+use crate::provider::openai::{self, OpenAi};
+
+/// Which wire protocol a preset speaks (with the OpenAI-compatible services' quirks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wire {
+    OpenAi(openai::presets::Quirks),
+    Anthropic,
+}
+
+impl Wire {
+    pub fn name(self) -> &'static str {
+        match self {
+            Wire::OpenAi(_) => "openai",
+            Wire::Anthropic => "anthropic",
+        }
+    }
+}
+
+/// One provider as people name it: where it lives, how it is reached, what it accepts.
+#[derive(Debug)]
+pub struct Preset {
+    pub name: &'static str,
+    pub wire: Wire,
+    /// The default base URL (the service root as the provider's SDK takes it); empty when it
+    /// must come from `base_url_env` or `--base-url`.
+    pub base_url: &'static str,
+    /// A variable holding the base URL (resource-specific services), with a suffix appended.
+    pub base_url_env: Option<(&'static str, &'static str)>,
+    /// The variable holding the key (the keychain entry is named after the preset).
+    pub key_env: &'static str,
+    /// Local servers usually run without a key: send none when the variable is unset.
+    pub key_required: bool,
+    pub default_mode: Mode,
+    pub modes: &'static [Mode],
+    /// For local servers: how to start one serving `{model}`, for the error when none answers.
+    pub start: Option<&'static str>,
+}
+
+/// Every preset, OpenAI's family first.
+pub fn all() -> impl Iterator<Item = &'static Preset> {
+    openai::presets::PRESETS.iter().chain(anthropic::PRESETS)
+}
+
+/// The preset called `name` (or one of its aliases).
+pub fn find(name: &str) -> Option<&'static Preset> {
+    let name = name.replace('-', "_");
+    let alias = match name.as_str() {
+        "azure" => "azure_openai",
+        "llama_cpp" | "llama.cpp" => "llamacpp",
+        "grok" => "xai",
+        "claude" => "anthropic",
+        other => other,
+    };
+    all().find(|p| p.name == alias)
+}
+
+pub fn names() -> Vec<&'static str> {
+    all().map(|p| p.name).collect()
+}
+
+/// One preset of each wire protocol, in registry order (for per-protocol tables and tests).
+pub fn one_per_wire() -> Vec<&'static Preset> {
+    let mut out: Vec<&'static Preset> = Vec::new();
+    for p in all() {
+        if !out.iter().any(|seen| seen.wire.name() == p.wire.name()) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// What `mode` sends and where its answer is read, in `wire` (`None`: the protocol has no
+/// such mode).
+pub fn describe(wire: Wire, mode: Mode) -> Option<(&'static str, &'static str)> {
+    match wire {
+        Wire::OpenAi(_) => openai::describe(mode),
+        Wire::Anthropic => anthropic::describe(mode),
+    }
+}
+
+/// The protocol that serves `preset` at `base_url`.
+pub fn protocol(preset: &'static Preset, base_url: String) -> Box<dyn Protocol> {
+    match preset.wire {
+        Wire::OpenAi(quirks) => Box::new(OpenAi::new(
+            preset,
+            quirks,
+            base_url,
+            std::env::var("AZURE_OPENAI_API_VERSION").ok(),
+        )),
+        Wire::Anthropic => Box::new(Anthropic::new(preset, base_url)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_accepts_its_default_mode_and_names_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for p in all() {
+            assert!(p.modes.contains(&p.default_mode), "{}", p.name);
+            assert!(seen.insert(p.name), "{} twice", p.name);
+        }
+    }
+
+    #[test]
+    fn aliases() {
+        assert_eq!(find("azure").unwrap().name, "azure_openai");
+        assert_eq!(find("llama-cpp").unwrap().name, "llamacpp");
+        assert_eq!(find("claude").unwrap().wire, Wire::Anthropic);
+        assert!(find("nonesuch").is_none());
+    }
+}
