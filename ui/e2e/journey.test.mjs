@@ -40,10 +40,11 @@ before(async () => {
     slow: await fakeProvider([stream(person(), 250, 4)], tmp.dir),
     garbage: await fakeProvider([{ garbage: { status: 200, text: "<html><body>Service temporarily replaced by a cat</body></html>" } }], tmp.dir),
     drop: await fakeProvider([{ drop: true }], tmp.dir),
+    anthropic: await fakeProvider([{ anthropic_stream_tool_use: { name: "Person", arguments: person(), chunk: 8, pace_ms: 10 } }], tmp.dir),
   };
   // Without a keychain (no D-Bus session), keys come from the environment.
   const env = process.env.DBUS_SESSION_BUS_ADDRESS ? {} : { OPENAI_API_KEY: "sk-e2e-from-env" };
-  q = await quarryServe(tmp.dir, { ...env, OPENAI_API_KEY_UNUSED: "" }, { pinned: false });
+  q = await quarryServe(tmp.dir, { ...env, OPENAI_API_KEY_UNUSED: "", ANTHROPIC_API_KEY: "sk-ant-e2e-from-env" }, { pinned: false });
   browser = await launch();
   context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true, bypassCSP: true, colorScheme: "light" });
   page = await context.newPage();
@@ -373,5 +374,20 @@ describe("the workbench journey", () => {
       await page.getByLabel("Type of note").selectOption("text");
       await page.getByLabel("note", { exact: true }).fill("Ada Lovelace (36)");
     });
+  });
+
+  it("runs against Anthropic's Messages API, picked from its protocol's group", async () => {
+    const provider = page.getByLabel("Provider", { exact: true });
+    await provider.locator('optgroup[label="Anthropic Messages API"] option', { hasText: /^anthropic$/ }).waitFor({ state: "attached" });
+    await provider.selectOption("anthropic");
+    await page.getByLabel("Model", { exact: true }).fill("claude-sonnet-4-5");
+    // Anthropic's SDK takes the service root: no /v1.
+    await setBaseUrl(fakes.anthropic.url.replace(/\/v1$/, ""));
+    await run();
+    await waitStatus("succeeded");
+    for (const field of ["name", "age", "address", "nickname"]) {
+      await page.locator(`.tree-row[data-path="/${field}"][data-state="valid"]`).waitFor();
+    }
+    await screenshot(page, "anthropic-run");
   });
 });

@@ -3,7 +3,7 @@
 // opens base URL, key variable, sampling, re-asks, timeout, streaming and Save profile.
 import { useEffect, useId, useState } from "react";
 import { useKeyStatus, useProfiles, useProviders, useSaveProfile, useDeleteProfile } from "../../api/queries";
-import type { Profile } from "../../api/types";
+import type { Profile, ProviderInfo } from "../../api/types";
 import { useDraft, type Draft } from "../../state/draft";
 import { useFieldProblem, useProblem } from "../../state/problem";
 import { ErrorNote } from "../../components/ErrorNote";
@@ -18,7 +18,17 @@ const SUGGESTIONS: Record<string, string[]> = {
   ollama: ["llama3.1", "qwen2.5", "mistral"],
   groq: ["llama-3.3-70b-versatile"],
   mistral: ["mistral-large-latest", "mistral-small-latest"],
+  anthropic: ["claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5"],
 };
+
+/** Providers grouped by the wire protocol they speak, in the registry's order. */
+function byProtocol(list: ProviderInfo[]): Array<[string, ProviderInfo[]]> {
+  const groups = new Map<string, ProviderInfo[]>();
+  for (const p of list) groups.set(p.protocol, [...(groups.get(p.protocol) ?? []), p]);
+  return [...groups.entries()];
+}
+
+const PROTOCOL_LABEL: Record<string, string> = { openai: "OpenAI protocol", anthropic: "Anthropic Messages API" };
 
 const MORE: Array<keyof Draft> = ["baseUrl", "apiKeyEnv", "temperature", "maxTokens", "topP", "seed", "stop", "maxRetries", "timeout", "stream"];
 
@@ -164,11 +174,19 @@ export function ProviderBar() {
                 d.set({ provider: e.target.value, mode: p && d.mode && !p.modes.includes(d.mode as never) ? "" : d.mode });
               }}
             >
-              {(providers.data ?? [{ name: d.provider }]).map((p) => (
-                <option key={p.name} value={p.name}>
-                  {p.name}
-                </option>
-              ))}
+              {providers.data ? (
+                byProtocol(providers.data).map(([protocol, list]) => (
+                  <optgroup key={protocol} label={PROTOCOL_LABEL[protocol] ?? protocol}>
+                    {list.map((p) => (
+                      <option key={p.name} value={p.name}>
+                        {p.name}
+                      </option>
+                    ))}
+                  </optgroup>
+                ))
+              ) : (
+                <option value={d.provider}>{d.provider}</option>
+              )}
             </select>
           )}
         </Field>
