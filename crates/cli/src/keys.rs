@@ -102,7 +102,7 @@ fn execute(cmd: KeysCommand) -> Result<(), Failure> {
             let mut rows = Vec::new();
             let mut unreachable = None;
             for p in registry::all() {
-                let (location, error) = secrets::locate(p.name, p.key_env);
+                let (location, error) = secrets::locate(p.name, &p.key_envs());
                 if let Some(e) = error {
                     unreachable.get_or_insert(e);
                 }

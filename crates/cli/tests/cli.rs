@@ -894,3 +894,62 @@ async fn anthropic_extracts_reasks_and_streams_from_the_cli() {
     );
     assert_eq!(requests[2].body["stream"], true);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gemini_and_cohere_extract_and_stream_from_the_cli() {
+    let person: Value = serde_json::from_str(PERSON_OK).unwrap();
+    let gemini = FakeServer::start(vec![
+        Reply::gemini_function_call("Person", person.clone()),
+        Reply::gemini_stream_text(PERSON_OK, 7),
+    ])
+    .await
+    .unwrap();
+    let cohere = FakeServer::start(vec![
+        Reply::cohere_tool_call("Person", PERSON_OK),
+        Reply::cohere_stream_tool_call("Person", PERSON_OK, 7),
+    ])
+    .await
+    .unwrap();
+    let run = |provider: &str, server: &FakeServer, env: (&str, &str), extra: &[&str]| {
+        let out = quarry()
+            .env_remove("GEMINI_API_KEY")
+            .env(env.0, env.1)
+            .args(["extract", "--provider", provider])
+            .args(["--base-url", &format!("http://{}", server.addr())])
+            .args(["--schema", "person", "--compact"])
+            .args(["--prompt", "Ada Lovelace, 36, mathematician"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{provider}: {stderr}");
+        assert!(!stderr.contains(KEY), "{stderr}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        serde_json::from_str::<Value>(stdout.lines().last().unwrap()).unwrap()
+    };
+    // Gemini's key may come from GOOGLE_API_KEY, as Google's SDKs read it.
+    let google = ("GOOGLE_API_KEY", KEY);
+    assert_eq!(run("gemini/gemini-2.5-flash", &gemini, google, &[]), person);
+    assert_eq!(
+        run(
+            "gemini/gemini-2.5-flash",
+            &gemini,
+            google,
+            &["--mode", "json", "--stream", "partial"]
+        ),
+        person
+    );
+    assert_eq!(gemini.requests()[0].header("x-goog-api-key"), Some(KEY));
+    let co = ("CO_API_KEY", KEY);
+    assert_eq!(run("cohere/command-a-03-2025", &cohere, co, &[]), person);
+    assert_eq!(
+        run(
+            "cohere/command-a-03-2025",
+            &cohere,
+            co,
+            &["--stream", "partial"]
+        ),
+        person
+    );
+    assert!(cohere.requests().iter().all(|r| r.path == "/v2/chat"));
+}

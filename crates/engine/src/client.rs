@@ -398,7 +398,10 @@ impl Client {
         // A variable named explicitly is the caller's choice of key: use it alone.
         let key = match &req.api_key_env {
             Some(var) => EnvKeys.key(preset.name, var),
-            None => self.keys.key(preset.name, key_env),
+            None => self
+                .keys
+                .key(preset.name, key_env)
+                .or_else(|| preset.alt_key_env.and_then(|v| EnvKeys.key(preset.name, v))),
         };
         if key.is_none() && (preset.key_required || req.api_key_env.is_some()) {
             return Err(Error::MissingApiKey {

@@ -20,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod dialect;
 pub mod error;
 pub mod events;
 pub mod extract;

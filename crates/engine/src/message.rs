@@ -38,9 +38,9 @@ pub enum Part {
     },
 }
 
-/// A reasoning block a model returned (Anthropic's extended thinking). Sent back unchanged
-/// with the turn it belongs to: the provider checks the signature, and refuses a tool result
-/// whose turn lost its thinking.
+/// A reasoning block a model returned (Anthropic's extended thinking, Gemini's thought
+/// signatures). Sent back unchanged with the turn it belongs to: the provider checks the
+/// signature, and refuses a tool result whose turn lost its thinking.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Reasoning {
@@ -51,6 +51,11 @@ pub enum Reasoning {
     /// Thinking the provider encrypted; only its opaque `data` can be sent back.
     Redacted {
         data: String,
+    },
+    /// An opaque signature of the model's reasoning (Gemini's `thoughtSignature`), sent back
+    /// on the turn's first function call.
+    Signature {
+        signature: String,
     },
 }
 
@@ -109,7 +114,7 @@ impl Message {
         for block in &mut self.reasoning {
             match block {
                 Reasoning::Thinking { thinking, .. } => r.mask_string(thinking),
-                Reasoning::Redacted { .. } => {}
+                Reasoning::Redacted { .. } | Reasoning::Signature { .. } => {}
             }
         }
     }

@@ -122,7 +122,8 @@ impl Family {
             Family::Mistral => "mistral",
             Family::VertexAi => "vertexai",
             Family::Gemini => "gemini",
-            Family::GenAi => "genai",
+            // The google-genai SDK's names: the same Gemini API.
+            Family::GenAi => "gemini",
             Family::Cohere => "cohere",
             Family::Cerebras => "cerebras",
             Family::Fireworks => "fireworks",

@@ -542,6 +542,7 @@ impl Run<'_> {
                 Ok(r) => {
                     let text = String::from_utf8_lossy(&r.body);
                     let failure = self.protocol.failure(r.status, &text);
+                    let retry_after = r.retry_after.or(failure.retry_after);
                     let retryable =
                         crate::retry::status_is_retryable(r.status) && !failure.quota_exhausted;
                     let message = failure.message.unwrap_or_else(|| {
@@ -563,9 +564,9 @@ impl Run<'_> {
                         message,
                         body: text.into_owned(),
                         retries,
-                        retry_after_ms: r.retry_after.map(|d| d.as_millis() as u64),
+                        retry_after_ms: retry_after.map(|d| d.as_millis() as u64),
                     };
-                    (error, r.retry_after, retryable)
+                    (error, retry_after, retryable)
                 }
                 Err(SendError::Timeout) if deadline.is_some_and(|d| Instant::now() >= d) => {
                     return Err(SendFailure::Deadline);
@@ -656,6 +657,8 @@ impl Run<'_> {
         let mut first_field_ms = None;
         // The start of the body, to say what a "stream" that carried no event really was.
         let mut head: Vec<u8> = Vec::new();
+        // The end of the body, for an error a provider writes after its last event.
+        let mut tail: Vec<u8> = Vec::new();
         let mut events_seen = 0u64;
         let ms = |t: Instant| t.elapsed().as_secs_f64() * 1e3;
         let total = |feed: &Feed| {
@@ -728,6 +731,7 @@ impl Run<'_> {
             if head.len() < 2048 {
                 head.extend_from_slice(crate::limits::clip_bytes(&bytes, 2048 - head.len()));
             }
+            keep_tail(&mut tail, &bytes);
             let mut failed: Option<(StreamFailure, String)> = None;
             let fed = sse.feed(&bytes, |event| {
                 events_seen += 1;
@@ -829,6 +833,28 @@ impl Run<'_> {
                 return Err(SendFailure::Error(e));
             }
             let usage = total(&feed);
+            if let Some(message) = self
+                .protocol
+                .stream_trailer(&String::from_utf8_lossy(&tail))
+            {
+                let (mut changes, mut items) = (Vec::new(), Vec::new());
+                feed.finish(&mut changes, &mut items);
+                let _ = self.flush(info, &mut changes, &mut items);
+                let e = self.fail(Error::StreamError(Box::new(BrokenStream {
+                    provider: self.protocol.name().to_string(),
+                    bytes: sse.bytes_fed(),
+                    reason: message,
+                    partial: feed.snapshot().clone(),
+                    raw: feed.acc.completion().raw_output(),
+                    usage,
+                })));
+                self.emitter.emit(RunEvent::CompletionError {
+                    attempt: info,
+                    error: e.info(),
+                    retry_in_ms: None,
+                });
+                return Err(SendFailure::Error(e));
+            }
             return Err(self.broken(info, &mut feed, &sse, "the connection closed".into(), usage));
         }
         let completion = feed.acc.completion();
@@ -988,6 +1014,21 @@ impl Check {
         };
         self.redactor.mask_value(&mut value);
         Ok(value)
+    }
+}
+
+/// The stream's last bytes: at most `TAIL` of them are kept (copying each chunk once, and
+/// trimming only when twice that has gathered, keeps the cost linear in the bytes received).
+fn keep_tail(tail: &mut Vec<u8>, bytes: &[u8]) {
+    const TAIL: usize = 4096;
+    if bytes.len() >= TAIL {
+        tail.clear();
+        tail.extend_from_slice(&bytes[bytes.len() - TAIL..]);
+        return;
+    }
+    tail.extend_from_slice(bytes);
+    if tail.len() > 2 * TAIL {
+        tail.drain(..tail.len() - TAIL);
     }
 }
 

@@ -39,7 +39,10 @@ fn check(name: &str, actual: &Value) {
 
 fn request(provider: &str, server: &FakeServer, mode: &str) -> ExtractRequest {
     // The OpenAI SDKs take the base URL with its `/v1`; the others take the service root.
-    let base = if provider.starts_with("anthropic/") {
+    let base = if ["anthropic/", "gemini/", "cohere/"]
+        .iter()
+        .any(|p| provider.starts_with(p))
+    {
         format!("http://{}", server.addr())
     } else {
         server.base_url()
@@ -75,7 +78,11 @@ async fn sent(provider: &str, mode: &str, reply: Reply, schema: Value) -> Value 
         .header("authorization")
         .map(|v| v.split(' ').next().unwrap_or("").to_string())
         .or_else(|| r.header("api-key").map(|_| "api-key".to_string()))
-        .or_else(|| r.header("x-api-key").map(|_| "x-api-key".to_string()));
+        .or_else(|| r.header("x-api-key").map(|_| "x-api-key".to_string()))
+        .or_else(|| {
+            r.header("x-goog-api-key")
+                .map(|_| "x-goog-api-key".to_string())
+        });
     let mut sent = json!({"path": r.path, "query": r.query, "auth": auth, "body": r.body});
     for name in ["anthropic-version", "anthropic-beta"] {
         if let Some(v) = r.header(name) {
@@ -129,6 +136,37 @@ async fn anthropic_modes() {
         let mut req = sent("anthropic/claude-sonnet-4-5", mode, reply, person_schema()).await;
         req["mode"] = json!(mode);
         check(&format!("anthropic_{mode}"), &req);
+    }
+}
+
+#[tokio::test]
+async fn gemini_modes() {
+    let person: Value = serde_json::from_str(PERSON_OK).unwrap();
+    let cases: Vec<(&str, Reply)> = vec![
+        (
+            "tools",
+            Reply::gemini_function_call("Person", person.clone()),
+        ),
+        ("json", Reply::gemini_text(PERSON_OK)),
+        ("json_schema", Reply::gemini_text(PERSON_OK)),
+    ];
+    for (mode, reply) in cases {
+        let mut req = sent("gemini/gemini-2.5-flash", mode, reply, person_schema()).await;
+        req["mode"] = json!(mode);
+        check(&format!("gemini_{mode}"), &req);
+    }
+}
+
+#[tokio::test]
+async fn cohere_modes() {
+    let cases: Vec<(&str, Reply)> = vec![
+        ("tools", Reply::cohere_tool_call("Person", PERSON_OK)),
+        ("json_schema", Reply::cohere_text(PERSON_OK)),
+    ];
+    for (mode, reply) in cases {
+        let mut req = sent("cohere/command-a-03-2025", mode, reply, person_schema()).await;
+        req["mode"] = json!(mode);
+        check(&format!("cohere_{mode}"), &req);
     }
 }
 

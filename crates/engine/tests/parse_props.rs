@@ -88,6 +88,33 @@ fn wire_json() -> impl Strategy<Value = Value> {
         "cache_read_input_tokens",
         "end_turn",
         "max_tokens",
+        // Gemini's
+        "candidates",
+        "parts",
+        "functionCall",
+        "args",
+        "finishReason",
+        "STOP",
+        "MAX_TOKENS",
+        "SAFETY",
+        "usageMetadata",
+        "promptTokenCount",
+        "candidatesTokenCount",
+        "promptFeedback",
+        "blockReason",
+        "thoughtSignature",
+        "thought",
+        // Cohere's
+        "content-delta",
+        "tool-call-start",
+        "tool-call-delta",
+        "tool-plan-delta",
+        "message-end",
+        "tool_plan",
+        "COMPLETE",
+        "TOOL_CALL",
+        "billed_units",
+        "tokens",
     ]);
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -218,6 +245,8 @@ fn request(server: &FakeServer, wire: Wire, mode: Mode) -> ExtractRequest {
     let (provider, base) = match wire {
         Wire::OpenAi(_) => ("openai/gpt-4o-mini", server.base_url()),
         Wire::Anthropic => ("anthropic/claude-x", format!("http://{}", server.addr())),
+        Wire::Gemini => ("gemini/gemini-x", format!("http://{}", server.addr())),
+        Wire::Cohere => ("cohere/command-x", format!("http://{}", server.addr())),
     };
     ExtractRequest::new(provider)
         .base_url(base)

@@ -80,17 +80,18 @@ pub enum KeyLocation {
     Missing,
 }
 
-pub fn locate(provider: &str, env_var: &str) -> (KeyLocation, Option<SecretError>) {
+pub fn locate(provider: &str, env_vars: &[&str]) -> (KeyLocation, Option<SecretError>) {
     let (stored, error) = match get_key(provider) {
         Ok(k) => (k.is_some(), None),
         Err(e) => (false, Some(e)),
     };
-    let location = if stored {
-        KeyLocation::Keychain
-    } else if std::env::var(env_var).is_ok_and(|v| !v.trim().is_empty()) {
-        KeyLocation::Environment(env_var.to_string())
-    } else {
-        KeyLocation::Missing
+    let set = env_vars
+        .iter()
+        .find(|var| std::env::var(var).is_ok_and(|v| !v.trim().is_empty()));
+    let location = match set {
+        _ if stored => KeyLocation::Keychain,
+        Some(var) => KeyLocation::Environment(var.to_string()),
+        None => KeyLocation::Missing,
     };
     (location, error)
 }
@@ -146,7 +147,7 @@ mod tests {
         set_key(&provider, &key).unwrap();
         assert_eq!(get_key(&provider).unwrap().unwrap().expose(), key.expose());
         assert_eq!(
-            locate(&provider, "QUARRY_NO_SUCH_VAR").0,
+            locate(&provider, &["QUARRY_NO_SUCH_VAR"]).0,
             KeyLocation::Keychain
         );
         let resolver = KeychainThenEnv::default();

@@ -858,7 +858,7 @@ impl Rpc for KeyStatus {
             let mut error = None;
             let providers = quarry_engine::provider::registry::all()
                 .map(|p| {
-                    let (source, e) = secrets::locate(p.name, p.key_env);
+                    let (source, e) = secrets::locate(p.name, &p.key_envs());
                     if let Some(e) = e {
                         error.get_or_insert(e.to_string());
                     }

@@ -1,5 +1,6 @@
-//! A scripted fake of the OpenAI wire protocol (Chat Completions and Responses) and of
-//! Anthropic's Messages API for Quarry's tests and benchmarks. Each test starts its own server
+//! A scripted fake of the OpenAI wire protocol (Chat Completions and Responses), of
+//! Anthropic's Messages API and of Google's Gemini API (with Vertex AI's form of it) for
+//! Quarry's tests and benchmarks. Each test starts its own server
 //! on 127.0.0.1:0, scripts the replies in order, and reads back every request it received.
 //!
 //! The last scripted reply repeats forever, so a benchmark can script one answer and call
@@ -10,6 +11,16 @@
 //! API would refuse gets the real API's error (status, `{"type": "error", "error": {…}}`)
 //! instead of the next scripted reply, which stays queued; the request is recorded either way.
 //! Another `…/v1/…` path asked with an `anthropic-version` header is a 404 `not_found_error`.
+//!
+//! A `POST …/v1beta/models/{MODEL}:generateContent` or `:streamGenerateContent` (or Vertex AI's
+//! `…/v1/projects/{P}/locations/{L}/publishers/google/models/{MODEL}:…`) is checked the way the
+//! real Gemini API checks it (credentials, the proto-JSON parse, schemas, roles, function turns,
+//! thought signatures): a refused one gets Google's error (`{"error": {"code", "message",
+//! "status"}}`) and the scripted reply stays queued, as for Anthropic. A stream asked without
+//! `alt=sse` is answered as a JSON array, as the real API does. Which bearer tokens and API keys
+//! are good is set with [`FakeServer::accept_bearer`], [`FakeServer::reject_bearer`] and
+//! [`FakeServer::accept_api_key`] (by default any non-empty one is).
+//!
 //! OpenAI paths are not checked.
 
 use std::collections::VecDeque;
@@ -30,11 +41,22 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 mod anthropic;
+mod cohere;
+mod gemini;
 
 pub use anthropic::{
     ANTHROPIC_CACHE_CREATION_TOKENS, ANTHROPIC_CACHE_READ_TOKENS, ANTHROPIC_INPUT_TOKENS,
     ANTHROPIC_MESSAGE_ID, ANTHROPIC_MODEL, ANTHROPIC_OUTPUT_TOKENS, ANTHROPIC_REQUEST_ID,
     anthropic_tool_id,
+};
+pub use cohere::{
+    COHERE_BILLED_INPUT_TOKENS, COHERE_BILLED_OUTPUT_TOKENS, COHERE_CACHED_TOKENS, COHERE_ERROR_ID,
+    COHERE_INPUT_TOKENS, COHERE_OUTPUT_TOKENS, COHERE_RESPONSE_ID, COHERE_TOOL_PLAN,
+    COHERE_TRIAL_RATE_LIMIT, cohere_tool_id,
+};
+pub use gemini::{
+    GEMINI_CACHED_TOKENS, GEMINI_CANDIDATES_TOKENS, GEMINI_MODEL_VERSION, GEMINI_PROMPT_TOKENS,
+    GEMINI_RESPONSE_ID, GEMINI_THOUGHTS_TOKENS, GEMINI_TOTAL_TOKENS,
 };
 
 /// One scripted answer.
@@ -161,7 +183,12 @@ impl Reply {
     /// `{"anthropic_text": "…"}`,
     /// `{"anthropic_stream_tool_use": {"name", "arguments", "chunk"?, "pace_ms"?}}`,
     /// `{"anthropic_stream_text": {"text", "chunk"?, "pace_ms"?}}` and
-    /// `{"anthropic_error": {"status", "type", "message", "retry_after"?}}`.
+    /// `{"anthropic_error": {"status", "type", "message", "retry_after"?}}`; for the Gemini API
+    /// `{"gemini_function_call": {"name", "args"}}` (an object or its JSON text),
+    /// `{"gemini_text": "…"}`, `{"gemini_stream_text": {"text", "chunk"?, "pace_ms"?}}`,
+    /// `{"gemini_stream_function_call": {"name", "args", "pace_ms"?}}`,
+    /// `{"gemini_error": {"status", "google_status", "message"}}` and
+    /// `{"gemini_rate_limited": {"retry_delay"}}` (`"32s"`).
     pub fn from_spec(spec: &Value) -> Result<Reply, String> {
         let text = |v: &Value, k: &str| {
             v.get(k)
@@ -184,6 +211,13 @@ impl Reply {
         }
         let (kind, v) = obj.iter().next().ok_or("an empty reply")?;
         if let Some(reply) = anthropic::from_spec(kind, v)? {
+            return Ok(reply);
+        }
+        // Cohere's forms: see `cohere::from_spec`.
+        if let Some(reply) = cohere::from_spec(kind, v)? {
+            return Ok(reply);
+        }
+        if let Some(reply) = gemini::from_spec(kind, v)? {
             return Ok(reply);
         }
         Ok(match kind.as_str() {
@@ -492,6 +526,8 @@ struct State {
     requests: Vec<Recorded>,
     /// Skip recording (benchmarks: keeps memory flat over millions of calls).
     quiet: bool,
+    /// The Gemini API's and Vertex AI's good credentials.
+    gemini_auth: gemini::validate::Auth,
 }
 
 pub struct FakeServer {
@@ -524,6 +560,7 @@ impl FakeServer {
             replies: replies.into(),
             requests: Vec::new(),
             quiet,
+            gemini_auth: Default::default(),
         }));
         let shared = state.clone();
         let task = tokio::spawn(async move {
@@ -561,6 +598,29 @@ impl FakeServer {
 
     pub fn push(&self, reply: Reply) {
         self.state.lock().unwrap().replies.push_back(reply);
+    }
+
+    /// Accepts `token` as a bearer token of the Gemini API and Vertex AI (`Authorization:
+    /// Bearer TOKEN`). Until this is first called any non-empty token is accepted; from then on
+    /// only the accepted ones are, and any other gets Google's 401 `UNAUTHENTICATED` ("Request
+    /// had invalid authentication credentials. …"): accept the refreshed token only, and the
+    /// expired one is refused.
+    pub fn accept_bearer(&self, token: &str) {
+        self.state.lock().unwrap().gemini_auth.accept_bearer(token);
+    }
+
+    /// Refuses `token` from now on with the 401, whatever was accepted before (a token that
+    /// expires in the middle of a run).
+    pub fn reject_bearer(&self, token: &str) {
+        self.state.lock().unwrap().gemini_auth.reject_bearer(token);
+    }
+
+    /// Accepts `key` as a Gemini API key (`x-goog-api-key` or `?key=`). Until this is first
+    /// called any non-empty key is accepted; from then on any other key gets the real 400
+    /// `INVALID_ARGUMENT` "API key not valid. Please pass a valid API key." (reason
+    /// `API_KEY_INVALID`).
+    pub fn accept_api_key(&self, key: &str) {
+        self.state.lock().unwrap().gemini_auth.accept_api_key(key);
     }
 }
 
@@ -625,8 +685,28 @@ async fn handle(
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
-    // What the real Anthropic API would refuse is refused here too, before the script.
-    let refusal = anthropic::validate::check(&method, &path, &headers, &bytes);
+    // What the real Anthropic and Gemini APIs would refuse is refused here too, before the
+    // script.
+    // (Only a Gemini path needs the credentials: benchmarks of the others skip the lock.)
+    let gemini_auth = if path.contains("/models/") {
+        state.lock().unwrap().gemini_auth.clone()
+    } else {
+        Default::default()
+    };
+    let refusal = anthropic::validate::check(&method, &path, &headers, &bytes)
+        .or_else(|| {
+            gemini::validate::check(
+                &method,
+                &path,
+                query.as_deref(),
+                &headers,
+                &bytes,
+                &gemini_auth,
+            )
+        })
+        .or_else(|| cohere::validate::check(&method, &path, &headers, &bytes));
+    // A Gemini stream asked without `alt=sse` is answered as one JSON array.
+    let json_array = gemini::validate::json_array_stream(&method, &path, query.as_deref());
     let reply = {
         let mut s = state.lock().unwrap();
         if !s.quiet {
@@ -651,6 +731,9 @@ async fn handle(
     };
     let mut reply =
         reply.unwrap_or_else(|| Reply::error(500, "fake_unscripted", "no reply was scripted"));
+    if json_array {
+        reply = gemini::json_array(reply);
+    }
     loop {
         match reply {
             Reply::Delay(by, next) => {

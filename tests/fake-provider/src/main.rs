@@ -7,7 +7,7 @@
 //!       CHUNK characters per event
 //!   quarry-fake-provider --script FILE.json
 //!       answers with each reply of FILE's JSON array in turn, the last one forever (the reply
-//!       forms are those of `Reply::from_spec`, OpenAI's and Anthropic's)
+//!       forms are those of `Reply::from_spec`: OpenAI's, Anthropic's, Gemini's, …)
 //!   --port N                                            listen on 127.0.0.1:N (default: any)
 
 use std::time::Duration;

@@ -33,6 +33,7 @@ pub static PRESETS: &[Preset] = &[Preset {
     base_url: "https://api.anthropic.com",
     base_url_env: None,
     key_env: "ANTHROPIC_API_KEY",
+    alt_key_env: None,
     key_required: true,
     default_mode: Tools,
     modes: &[Tools, ParallelTools, ReasoningTools, Json, JsonSchema],
@@ -86,14 +87,16 @@ fn image_block(url: &str) -> Value {
     json!({"type": "image", "source": {"type": "url", "url": url}})
 }
 
-fn reasoning_block(r: &Reasoning) -> Value {
-    match r {
+/// A reasoning block as Anthropic takes it back (another provider's signature has no place).
+fn reasoning_block(r: &Reasoning) -> Option<Value> {
+    Some(match r {
         Reasoning::Thinking {
             thinking,
             signature,
         } => json!({"type": "thinking", "thinking": thinking, "signature": signature}),
         Reasoning::Redacted { data } => json!({"type": "redacted_thinking", "data": data}),
-    }
+        Reasoning::Signature { .. } => return None,
+    })
 }
 
 /// Tool-call arguments as the `input` object Anthropic wants back (arguments that are not
@@ -133,7 +136,8 @@ fn conversation(messages: &[Message], prompt_len: usize) -> (Vec<String>, Vec<(R
                 (Role::User, blocks)
             }
             Role::Assistant => {
-                let mut blocks: Vec<Value> = m.reasoning.iter().map(reasoning_block).collect();
+                let mut blocks: Vec<Value> =
+                    m.reasoning.iter().filter_map(reasoning_block).collect();
                 let text = m.text();
                 if !text.trim().is_empty() {
                     blocks.push(json!({"type": "text", "text": text}));
@@ -713,6 +717,7 @@ impl Protocol for Anthropic {
         ProviderFailure {
             message,
             quota_exhausted: is_quota_exhausted(body),
+            retry_after: None,
         }
     }
 

@@ -8,6 +8,8 @@
 pub mod anthropic;
 pub mod auth;
 pub mod body;
+pub mod cohere;
+pub mod gemini;
 mod instructions;
 pub mod openai;
 pub mod registry;
@@ -139,6 +141,8 @@ pub struct ProviderFailure {
     pub message: Option<String>,
     /// A 429 that waiting will not fix.
     pub quota_exhausted: bool,
+    /// How long the body asks to wait (Google puts it in `RetryInfo`, not in a header).
+    pub retry_after: Option<std::time::Duration>,
 }
 
 /// One event of a streamed answer, whatever its framing: the event's type (SSE `event:`, an
@@ -202,6 +206,13 @@ pub trait Protocol: Send + Sync + fmt::Debug {
 
     /// Reads an error body.
     fn failure(&self, status: u16, body: &str) -> ProviderFailure;
+
+    /// An error the provider wrote after its last event, outside the stream's framing (Gemini
+    /// ends a failing stream with a bare JSON error object): its message, read from the
+    /// stream's last bytes when the stream ended without its end marker.
+    fn stream_trailer(&self, _tail: &str) -> Option<String> {
+        None
+    }
 
     /// Where the answer of `mode` is read.
     fn reading(&self, mode: Mode) -> Reading;

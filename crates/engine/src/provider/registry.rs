@@ -5,6 +5,8 @@
 use crate::mode::Mode;
 use crate::provider::Protocol;
 use crate::provider::anthropic::{self, Anthropic};
+use crate::provider::cohere::{self, Cohere};
+use crate::provider::gemini::{self, Gemini};
 use crate::provider::openai::{self, OpenAi};
 
 /// Which wire protocol a preset speaks (with the OpenAI-compatible services' quirks).
@@ -12,6 +14,8 @@ use crate::provider::openai::{self, OpenAi};
 pub enum Wire {
     OpenAi(openai::presets::Quirks),
     Anthropic,
+    Gemini,
+    Cohere,
 }
 
 impl Wire {
@@ -19,6 +23,8 @@ impl Wire {
         match self {
             Wire::OpenAi(_) => "openai",
             Wire::Anthropic => "anthropic",
+            Wire::Gemini => "gemini",
+            Wire::Cohere => "cohere",
         }
     }
 }
@@ -35,6 +41,8 @@ pub struct Preset {
     pub base_url_env: Option<(&'static str, &'static str)>,
     /// The variable holding the key (the keychain entry is named after the preset).
     pub key_env: &'static str,
+    /// Another variable read when `key_env` is unset (`GOOGLE_API_KEY` for Gemini).
+    pub alt_key_env: Option<&'static str>,
     /// Local servers usually run without a key: send none when the variable is unset.
     pub key_required: bool,
     pub default_mode: Mode,
@@ -43,9 +51,22 @@ pub struct Preset {
     pub start: Option<&'static str>,
 }
 
+impl Preset {
+    /// The variables a key is read from, in order.
+    pub fn key_envs(&self) -> Vec<&'static str> {
+        std::iter::once(self.key_env)
+            .chain(self.alt_key_env)
+            .collect()
+    }
+}
+
 /// Every preset, OpenAI's family first.
 pub fn all() -> impl Iterator<Item = &'static Preset> {
-    openai::presets::PRESETS.iter().chain(anthropic::PRESETS)
+    openai::presets::PRESETS
+        .iter()
+        .chain(anthropic::PRESETS)
+        .chain(gemini::PRESETS)
+        .chain(cohere::PRESETS)
 }
 
 /// The preset called `name` (or one of its aliases).
@@ -56,6 +77,7 @@ pub fn find(name: &str) -> Option<&'static Preset> {
         "llama_cpp" | "llama.cpp" => "llamacpp",
         "grok" => "xai",
         "claude" => "anthropic",
+        "google" | "genai" | "google_genai" => "gemini",
         other => other,
     };
     all().find(|p| p.name == alias)
@@ -82,6 +104,8 @@ pub fn describe(wire: Wire, mode: Mode) -> Option<(&'static str, &'static str)> 
     match wire {
         Wire::OpenAi(_) => openai::describe(mode),
         Wire::Anthropic => anthropic::describe(mode),
+        Wire::Gemini => gemini::describe(mode),
+        Wire::Cohere => cohere::describe(mode),
     }
 }
 
@@ -95,6 +119,8 @@ pub fn protocol(preset: &'static Preset, base_url: String) -> Box<dyn Protocol> 
             std::env::var("AZURE_OPENAI_API_VERSION").ok(),
         )),
         Wire::Anthropic => Box::new(Anthropic::new(preset, base_url)),
+        Wire::Gemini => Box::new(Gemini::new(preset, base_url)),
+        Wire::Cohere => Box::new(Cohere::new(preset, base_url)),
     }
 }
 

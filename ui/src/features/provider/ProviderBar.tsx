@@ -19,6 +19,8 @@ const SUGGESTIONS: Record<string, string[]> = {
   groq: ["llama-3.3-70b-versatile"],
   mistral: ["mistral-large-latest", "mistral-small-latest"],
   anthropic: ["claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5"],
+  gemini: ["gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash-lite"],
+  cohere: ["command-a-03-2025", "command-r-plus-08-2024", "command-r7b-12-2024"],
 };
 
 /** Providers grouped by the wire protocol they speak, in the registry's order. */
@@ -28,7 +30,12 @@ function byProtocol(list: ProviderInfo[]): Array<[string, ProviderInfo[]]> {
   return [...groups.entries()];
 }
 
-const PROTOCOL_LABEL: Record<string, string> = { openai: "OpenAI protocol", anthropic: "Anthropic Messages API" };
+const PROTOCOL_LABEL: Record<string, string> = {
+  openai: "OpenAI protocol",
+  anthropic: "Anthropic Messages API",
+  gemini: "Gemini API",
+  cohere: "Cohere v2 Chat",
+};
 
 const MORE: Array<keyof Draft> = ["baseUrl", "apiKeyEnv", "temperature", "maxTokens", "topP", "seed", "stop", "maxRetries", "timeout", "stream"];
 

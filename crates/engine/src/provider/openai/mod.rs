@@ -886,6 +886,7 @@ impl Protocol for OpenAi {
         ProviderFailure {
             message,
             quota_exhausted: is_quota_exhausted(body),
+            retry_after: None,
         }
     }
 

@@ -85,6 +85,7 @@ const fn preset(name: &'static str, base_url: &'static str, key_env: &'static st
         base_url,
         base_url_env: None,
         key_env,
+        alt_key_env: None,
         key_required: true,
         default_mode: Tools,
         modes: COMPAT_MODES,
