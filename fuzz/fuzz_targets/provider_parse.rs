@@ -8,9 +8,9 @@ use quarry_engine::{ApiKey, Mode, Redactor};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    for name in ["openai", "anthropic"] {
+    for name in ["openai", "anthropic", "gemini", "cohere"] {
         let Some(preset) = registry::find(name) else { return };
-        let p = registry::protocol(preset, "http://127.0.0.1:1".into());
+        let Ok(p) = registry::protocol(preset, "http://127.0.0.1:1".into()) else { return };
         for mode in Mode::ALL {
             let _ = p.parse(mode, data);
             // Each line an event of one stream: decoders keep state across events.

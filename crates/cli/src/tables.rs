@@ -3,25 +3,30 @@
 
 use std::fmt::Write as _;
 
-use quarry_engine::provider::registry;
+use quarry_engine::provider::registry::{self, Wire};
 use quarry_engine::{Mode, ModeName};
 
 pub fn providers() -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| provider | protocol | base URL | key variable | default mode | modes |"
+        "| provider | protocol | base URL | credentials | default mode | modes |"
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|");
     for p in registry::all() {
         let base = match p.base_url_env {
             Some((var, suffix)) => format!("${var}{suffix}"),
+            // Vertex AI's root is regional.
+            None if p.wire == Wire::Vertex => {
+                "https://$GOOGLE_CLOUD_LOCATION-aiplatform.googleapis.com".to_string()
+            }
             None => p.base_url.to_string(),
         };
-        let key = if p.key_required {
-            p.key_env.to_string()
-        } else {
-            format!("{} (optional)", p.key_env)
+        let key = match (p.wire, p.alt_key_env) {
+            (Wire::Vertex, _) => format!("{}, or Application Default Credentials", p.key_env),
+            (_, Some(alt)) => format!("{} or {alt}", p.key_env),
+            _ if p.key_required => p.key_env.to_string(),
+            _ => format!("{} (optional)", p.key_env),
         };
         let modes: Vec<&str> = p.modes.iter().map(|m| m.as_str()).collect();
         let _ = writeln!(

@@ -953,3 +953,139 @@ async fn gemini_and_cohere_extract_and_stream_from_the_cli() {
     );
     assert!(cohere.requests().iter().all(|r| r.path == "/v2/chat"));
 }
+
+/// `quarry extract` on Vertex AI against `server`, with `env` (credentials) set.
+fn vertex(server: &FakeServer, env: &[(&str, &str)], extra: &[&str]) -> std::process::Output {
+    let mut cmd = quarry();
+    cmd.env_remove("GOOGLE_APPLICATION_CREDENTIALS")
+        .env_remove("GOOGLE_OAUTH_ACCESS_TOKEN")
+        .env("GOOGLE_CLOUD_PROJECT", "fake-project")
+        .env(
+            "XDG_CONFIG_HOME",
+            std::env::temp_dir().join("quarry-no-gcloud"),
+        );
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.args(["extract", "--provider", "vertexai/gemini-2.5-flash"])
+        .args(["--base-url", &format!("http://{}", server.addr())])
+        .args(["--schema", "person", "--compact"])
+        .args(["--prompt", "Ada Lovelace, 36, mathematician"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vertex_gets_a_token_for_a_service_account_and_shares_it_between_calls() {
+    let person: Value = serde_json::from_str(PERSON_OK).unwrap();
+    let server = FakeServer::start(vec![
+        Reply::gemini_function_call("Person", person.clone()),
+        Reply::gemini_stream_text(PERSON_OK, 7),
+    ])
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = temp_file(
+        &dir,
+        "sa.json",
+        &server.google_service_account().to_string(),
+    );
+    let creds = [("GOOGLE_APPLICATION_CREDENTIALS", key_file.to_str().unwrap())];
+    let out = vertex(&server, &creds, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        serde_json::from_slice::<Value>(&out.stdout).unwrap(),
+        person
+    );
+    let calls: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains(":generateContent"))
+        .collect();
+    assert_eq!(
+        calls[0].path,
+        "/v1/projects/fake-project/locations/us-central1/publishers/google/models/gemini-2.5-flash:generateContent"
+    );
+    assert!(
+        calls[0]
+            .header("authorization")
+            .unwrap()
+            .starts_with("Bearer ya29.")
+    );
+    assert_eq!(server.token_requests(), 1);
+    // A streamed run in a new process fetches its own token; the private key never shows.
+    let out = vertex(
+        &server,
+        &creds,
+        &["--stream", "partial", "--mode", "VERTEXAI_JSON"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let private_key = server.google_service_account()["private_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let body_line = private_key.lines().nth(1).unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(body_line));
+
+    // Calls in one process share the token.
+    let expiring = FakeServer::start(vec![Reply::gemini_function_call("Person", person.clone())])
+        .await
+        .unwrap();
+    let key_file = temp_file(
+        &dir,
+        "sa2.json",
+        &expiring.google_service_account().to_string(),
+    );
+    expiring.set_token_lifetime(3600);
+    let creds = [("GOOGLE_APPLICATION_CREDENTIALS", key_file.to_str().unwrap())];
+    let out = vertex(&expiring, &creds, &["--repeat", "2"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(expiring.token_requests(), 1, "one token serves both calls");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vertex_takes_a_token_given_outright_and_says_what_is_missing() {
+    let person: Value = serde_json::from_str(PERSON_OK).unwrap();
+    let server = FakeServer::start(vec![Reply::gemini_function_call("Person", person.clone())])
+        .await
+        .unwrap();
+    server.accept_bearer("ya29.given-token");
+    let out = vertex(
+        &server,
+        &[("GOOGLE_OAUTH_ACCESS_TOKEN", "ya29.given-token")],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = vertex(&server, &[("GOOGLE_OAUTH_ACCESS_TOKEN", "ya29.stale")], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("401"), "{stderr}");
+    assert!(!stderr.contains("ya29.stale"), "{stderr}");
+    let out = vertex(&server, &[], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("gcloud auth application-default login"),
+        "{stderr}"
+    );
+    let out = vertex(&server, &[("GOOGLE_CLOUD_PROJECT", "")], &[]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("GOOGLE_CLOUD_PROJECT"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -29,7 +29,8 @@ fn per_call(c: &mut Criterion, which: &str) {
     let protocol = registry::protocol(
         registry::find("openai").unwrap(),
         "http://127.0.0.1:1/v1".into(),
-    );
+    )
+    .unwrap();
     let messages = vec![Message::user("Extract the data.")];
     let sampling = Sampling::default();
     let extra = Map::new();

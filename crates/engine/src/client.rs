@@ -366,7 +366,7 @@ impl Client {
                 let base_url = base_url(req, preset)?;
                 crate::transport::add_url_secrets(&base_url, &mut redactor);
                 let key = self.preset_key(req, preset)?;
-                (Arc::from(registry::protocol(preset, base_url)), key)
+                (Arc::from(registry::protocol(preset, base_url)?), key)
             }
         };
         if let Some(key) = &key {
@@ -379,9 +379,13 @@ impl Client {
                     .for_each(|s| redactor.add(s));
             }
         }
+        let auth = protocol.auth(key)?;
+        for secret in auth.secrets() {
+            redactor.add(&secret);
+        }
         Ok(Resolved {
             mode,
-            auth: protocol.auth(key),
+            auth,
             protocol,
             redactor,
         })

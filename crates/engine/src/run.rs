@@ -494,12 +494,17 @@ impl Run<'_> {
                     hint: "check the extra body fields".into(),
                 })
             })?;
+        // Set when the provider refused the credentials once: fetched again, sent again.
+        let mut refresh = false;
+        let mut refreshed = false;
         loop {
             let mut headers = http.headers.clone();
-            self.auth
-                .apply(&http.url, &body, &mut headers)
-                .await
-                .map_err(|e| SendFailure::Error(self.fail(e)))?;
+            let applied = tokio::select! {
+                biased;
+                _ = self.cancel.cancelled() => return Err(SendFailure::Cancelled),
+                a = self.auth.apply(self.http, &mut headers, std::mem::take(&mut refresh)) => a,
+            };
+            applied.map_err(|e| SendFailure::Error(self.fail(e)))?;
             if self.emitter.active() {
                 self.emitter.emit(RunEvent::CompletionKwargs {
                     attempt: info,
@@ -538,6 +543,26 @@ impl Run<'_> {
                         retry_after_ms: None,
                     };
                     (error, None, false)
+                }
+                Ok(r) if r.status == 401 && self.auth.refreshable() && !refreshed => {
+                    // An access token that expired or was revoked: a new one, once.
+                    (refresh, refreshed) = (true, true);
+                    let text = String::from_utf8_lossy(&r.body);
+                    let failure = self.protocol.failure(r.status, &text);
+                    let error = self.fail(Error::Http {
+                        provider: provider.clone(),
+                        status: r.status,
+                        message: failure.message.unwrap_or_else(|| "unauthorized".into()),
+                        body: text.into_owned(),
+                        retries,
+                        retry_after_ms: None,
+                    });
+                    self.emitter.emit(RunEvent::CompletionError {
+                        attempt: info,
+                        error: error.info(),
+                        retry_in_ms: Some(0),
+                    });
+                    continue;
                 }
                 Ok(r) => {
                     let text = String::from_utf8_lossy(&r.body);

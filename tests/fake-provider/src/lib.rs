@@ -21,6 +21,10 @@
 //! are good is set with [`FakeServer::accept_bearer`], [`FakeServer::reject_bearer`] and
 //! [`FakeServer::accept_api_key`] (by default any non-empty one is).
 //!
+//! `POST /token` is Google's OAuth 2.0 token endpoint (see [`FakeServer::google_service_account`],
+//! [`FakeServer::google_authorized_user`] and the `google_oauth` module): it answers by itself,
+//! never from the script, and the tokens it issues are the ones the Vertex AI fake accepts.
+//!
 //! OpenAI paths are not checked.
 
 use std::collections::VecDeque;
@@ -43,6 +47,7 @@ use tokio::net::TcpListener;
 mod anthropic;
 mod cohere;
 mod gemini;
+mod google_oauth;
 
 pub use anthropic::{
     ANTHROPIC_CACHE_CREATION_TOKENS, ANTHROPIC_CACHE_READ_TOKENS, ANTHROPIC_INPUT_TOKENS,
@@ -57,6 +62,10 @@ pub use cohere::{
 pub use gemini::{
     GEMINI_CACHED_TOKENS, GEMINI_CANDIDATES_TOKENS, GEMINI_MODEL_VERSION, GEMINI_PROMPT_TOKENS,
     GEMINI_RESPONSE_ID, GEMINI_THOUGHTS_TOKENS, GEMINI_TOTAL_TOKENS,
+};
+pub use google_oauth::{
+    GOOGLE_CLIENT_EMAIL, GOOGLE_CLOUD_PLATFORM_SCOPE, GOOGLE_PROJECT_ID,
+    GOOGLE_SERVICE_ACCOUNT_PUBLIC_KEY, GOOGLE_TOKEN_LIFETIME, GOOGLE_TOKEN_PATH, GOOGLE_TOKEN_URI,
 };
 
 /// One scripted answer.
@@ -528,6 +537,8 @@ struct State {
     quiet: bool,
     /// The Gemini API's and Vertex AI's good credentials.
     gemini_auth: gemini::validate::Auth,
+    /// Google's token endpoint: the credential files made and the access tokens issued.
+    google_oauth: google_oauth::OAuth,
 }
 
 pub struct FakeServer {
@@ -561,6 +572,7 @@ impl FakeServer {
             requests: Vec::new(),
             quiet,
             gemini_auth: Default::default(),
+            google_oauth: Default::default(),
         }));
         let shared = state.clone();
         let task = tokio::spawn(async move {
@@ -689,7 +701,9 @@ async fn handle(
     // script.
     // (Only a Gemini path needs the credentials: benchmarks of the others skip the lock.)
     let gemini_auth = if path.contains("/models/") {
-        state.lock().unwrap().gemini_auth.clone()
+        let mut s = state.lock().unwrap();
+        google_oauth::expire_due(&mut s);
+        s.gemini_auth.clone()
     } else {
         Default::default()
     };
@@ -704,7 +718,9 @@ async fn handle(
                 &gemini_auth,
             )
         })
-        .or_else(|| cohere::validate::check(&method, &path, &headers, &bytes));
+        .or_else(|| cohere::validate::check(&method, &path, &headers, &bytes))
+        // Google's token endpoint answers by itself (not a refusal, but never from the script).
+        .or_else(|| google_oauth::answer(&method, &path, &headers, &bytes, &state));
     // A Gemini stream asked without `alt=sse` is answered as one JSON array.
     let json_array = gemini::validate::json_array_stream(&method, &path, query.as_deref());
     let reply = {

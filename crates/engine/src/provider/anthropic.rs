@@ -680,8 +680,8 @@ impl Protocol for Anthropic {
         self.preset.default_mode
     }
 
-    fn auth(&self, key: Option<ApiKey>) -> Auth {
-        Auth::header("x-api-key", "", key)
+    fn auth(&self, key: Option<ApiKey>) -> Result<Auth, Error> {
+        Ok(Auth::header("x-api-key", "", key))
     }
 
     fn build(&self, call: &CallSpec<'_>) -> Result<HttpRequest, Error> {

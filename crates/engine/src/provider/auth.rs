@@ -1,9 +1,12 @@
 //! Credentials, applied to each try of a request after its body is final. An API key is a
-//! header; the schemes that sign the body or use short-lived tokens (SigV4, OAuth) plug in
-//! here, which is why this runs per try and may fail.
+//! header; a Google access token is fetched, cached and renewed (per try, so a token that
+//! expired between two tries, or that the provider refused, is replaced).
+
+use std::sync::Arc;
 
 use crate::error::Error;
 use crate::provider::Header;
+use crate::provider::google_auth::GoogleTokens;
 use crate::secret::ApiKey;
 
 #[derive(Debug, Clone)]
@@ -16,6 +19,8 @@ pub enum Auth {
         prefix: &'static str,
         key: ApiKey,
     },
+    /// A Google OAuth access token from Application Default Credentials, as a bearer token.
+    Google(Arc<GoogleTokens>),
 }
 
 impl Auth {
@@ -27,22 +32,40 @@ impl Auth {
         }
     }
 
-    /// Adds the credentials of one try to `headers`. `_body` is the exact bytes sent (what a
-    /// signature covers).
+    /// Whether a 401 may be cured by fetching the credentials again.
+    pub fn refreshable(&self) -> bool {
+        matches!(self, Auth::Google(_))
+    }
+
+    /// The secrets behind these credentials (a key file's private key), for the redactor.
+    pub fn secrets(&self) -> Vec<String> {
+        match self {
+            Auth::Google(tokens) => tokens.secrets(),
+            Auth::None | Auth::Header { .. } => Vec::new(),
+        }
+    }
+
+    /// Adds the credentials of one try to `headers`. `refresh`: the provider refused the
+    /// last ones.
     pub(crate) async fn apply(
         &self,
-        _url: &str,
-        _body: &[u8],
+        http: &reqwest::Client,
         headers: &mut Vec<Header>,
+        refresh: bool,
     ) -> Result<(), Error> {
-        match self {
-            Auth::None => {}
-            Auth::Header { name, prefix, key } => headers.push(Header {
-                name: (*name).to_string(),
-                value: format!("{prefix}{}", key.expose()),
-                secret: true,
-            }),
-        }
+        let (name, value) = match self {
+            Auth::None => return Ok(()),
+            Auth::Header { name, prefix, key } => (*name, format!("{prefix}{}", key.expose())),
+            Auth::Google(tokens) => {
+                let token = tokens.token(http, refresh).await?;
+                ("authorization", format!("Bearer {}", token.expose()))
+            }
+        };
+        headers.push(Header {
+            name: name.to_string(),
+            value,
+            secret: true,
+        });
         Ok(())
     }
 }

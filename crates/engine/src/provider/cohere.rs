@@ -421,8 +421,8 @@ impl Protocol for Cohere {
         self.preset.default_mode
     }
 
-    fn auth(&self, key: Option<ApiKey>) -> Auth {
-        Auth::header("authorization", "Bearer ", key)
+    fn auth(&self, key: Option<ApiKey>) -> Result<Auth, Error> {
+        Ok(Auth::header("authorization", "Bearer ", key))
     }
 
     fn build(&self, call: &CallSpec<'_>) -> Result<HttpRequest, Error> {

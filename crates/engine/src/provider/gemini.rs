@@ -4,6 +4,8 @@
 //! ([`crate::dialect::gemini`]) for function declarations and `responseSchema`, a re-ask as a
 //! `functionResponse` carrying the error, and a stream whose every event is a whole
 //! `GenerateContentResponse` (the last one with the finish reason and the final usage).
+//! Vertex AI serves the same body under `/v1/projects/P/locations/L/publishers/google/models/M`
+//! with an OAuth bearer token ([`super::google_auth`]).
 
 use std::borrow::Cow;
 
@@ -23,26 +25,58 @@ use crate::mode::Mode;
 use crate::retry::is_quota_exhausted;
 use crate::secret::ApiKey;
 use crate::usage::Usage;
+use std::sync::Arc;
+
+use super::google_auth::GoogleTokens;
 
 use Mode::*;
 
-pub static PRESETS: &[Preset] = &[Preset {
-    name: "gemini",
-    wire: Wire::Gemini,
-    base_url: "https://generativelanguage.googleapis.com",
-    base_url_env: None,
-    key_env: "GEMINI_API_KEY",
-    alt_key_env: Some("GOOGLE_API_KEY"),
-    key_required: true,
-    default_mode: Tools,
-    modes: &[Tools, Json, JsonSchema],
-    start: None,
-}];
+pub static PRESETS: &[Preset] = &[
+    Preset {
+        name: "gemini",
+        wire: Wire::Gemini,
+        base_url: "https://generativelanguage.googleapis.com",
+        base_url_env: None,
+        key_env: "GEMINI_API_KEY",
+        alt_key_env: Some("GOOGLE_API_KEY"),
+        key_required: true,
+        default_mode: Tools,
+        modes: &[Tools, Json, JsonSchema],
+        start: None,
+    },
+    Preset {
+        name: "vertexai",
+        wire: Wire::Vertex,
+        // Regional: `https://LOCATION-aiplatform.googleapis.com`, made from the location.
+        base_url: "",
+        base_url_env: None,
+        // A token given outright; without one, Application Default Credentials.
+        key_env: "GOOGLE_OAUTH_ACCESS_TOKEN",
+        alt_key_env: None,
+        key_required: false,
+        default_mode: Tools,
+        modes: &[Tools, ParallelTools, Json, JsonSchema],
+        start: None,
+    },
+];
+
+/// Which of Google's two services serves the model.
+#[derive(Debug)]
+enum Service {
+    GeminiApi,
+    Vertex {
+        project: String,
+        location: String,
+        /// Application Default Credentials, when found (used without a token given).
+        adc: Option<Arc<GoogleTokens>>,
+    },
+}
 
 #[derive(Debug)]
 pub struct Gemini {
     preset: &'static Preset,
     base_url: String,
+    service: Service,
 }
 
 impl Gemini {
@@ -50,7 +84,67 @@ impl Gemini {
         Gemini {
             preset,
             base_url: base_url.trim_end_matches('/').to_string(),
+            service: Service::GeminiApi,
         }
+    }
+
+    /// Vertex AI for `GOOGLE_CLOUD_PROJECT` (else the credentials file's project) in
+    /// `GOOGLE_CLOUD_LOCATION` (default `us-central1`); `base_url` empty means Google's
+    /// regional address.
+    pub fn vertex(preset: &'static Preset, base_url: String) -> Result<Self, Error> {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let adc = GoogleTokens::find()?;
+        let project = env("GOOGLE_CLOUD_PROJECT")
+            .or_else(|| adc.as_ref().and_then(|a| a.project_id.clone()))
+            .ok_or_else(|| {
+                invalid(
+                    Setting::Provider,
+                    "Vertex AI needs a Google Cloud project, and none is set".into(),
+                    "set GOOGLE_CLOUD_PROJECT to your project's id",
+                )
+            })?;
+        let location = env("GOOGLE_CLOUD_LOCATION").unwrap_or_else(|| "us-central1".into());
+        Self::vertex_with(preset, base_url, project, location, adc)
+    }
+
+    /// Vertex AI for a given project and location, with given credentials (for Rust callers
+    /// that do not configure it through the environment): `adc` is used when the request
+    /// brings no token.
+    pub fn vertex_with(
+        preset: &'static Preset,
+        base_url: String,
+        project: String,
+        location: String,
+        adc: Option<Arc<GoogleTokens>>,
+    ) -> Result<Self, Error> {
+        let ok = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        };
+        if !ok(&project) || !ok(&location) {
+            return Err(invalid(
+                Setting::Provider,
+                format!(
+                    "the Vertex AI project `{project}` or location `{location}` has characters an address cannot carry"
+                ),
+                "set GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION to ids such as my-project and us-central1",
+            ));
+        }
+        let base_url = match base_url.trim_end_matches('/') {
+            "" if location == "global" => "https://aiplatform.googleapis.com".to_string(),
+            "" => format!("https://{location}-aiplatform.googleapis.com"),
+            given => given.to_string(),
+        };
+        Ok(Gemini {
+            preset,
+            base_url,
+            service: Service::Vertex {
+                project,
+                location,
+                adc,
+            },
+        })
     }
 }
 
@@ -170,13 +264,19 @@ fn contents(messages: &[Message]) -> Result<(Vec<String>, Vec<Turn>), Error> {
 
 impl Gemini {
     fn url(&self, model: &str, stream: bool) -> String {
-        if stream {
-            format!(
-                "{}/v1beta/models/{model}:streamGenerateContent?alt=sse",
-                self.base_url
-            )
+        let method = if stream {
+            "streamGenerateContent?alt=sse"
         } else {
-            format!("{}/v1beta/models/{model}:generateContent", self.base_url)
+            "generateContent"
+        };
+        match &self.service {
+            Service::GeminiApi => format!("{}/v1beta/models/{model}:{method}", self.base_url),
+            Service::Vertex {
+                project, location, ..
+            } => format!(
+                "{}/v1/projects/{project}/locations/{location}/publishers/google/models/{model}:{method}",
+                self.base_url
+            ),
         }
     }
 
@@ -217,6 +317,22 @@ impl Gemini {
                 body.set(
                     "toolConfig",
                     json!({"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": [tool.name]}}),
+                );
+            }
+            ParallelTools => {
+                let tools = call.schema.parallel_tools();
+                let declarations = tools
+                    .iter()
+                    .map(|t| {
+                        Ok(json!({"name": t.name, "description": t.description,
+                                  "parameters": translated(&t.parameters)?}))
+                    })
+                    .collect::<Result<Vec<_>, Error>>()?;
+                let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
+                body.set("tools", json!([{"functionDeclarations": declarations}]));
+                body.set(
+                    "toolConfig",
+                    json!({"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": names}}),
                 );
             }
             Json => {
@@ -392,6 +508,10 @@ pub fn describe(mode: Mode) -> Option<(&'static str, &'static str)> {
             "one function declaration (schema in Gemini's OpenAPI subset: `$ref`s inlined, `anyOf [X, null]` as `nullable`), `toolConfig` mode `ANY` allowing only it",
             "the `functionCall` part's `args`",
         ),
+        ParallelTools => (
+            "one function declaration per member of a top-level `anyOf`/`oneOf`, mode `ANY` allowing them all; result is a list (Vertex AI)",
+            "every `functionCall` part",
+        ),
         Json => (
             "the schema in `systemInstruction` + `generationConfig.responseMimeType: application/json` and `responseSchema` (the subset)",
             "the text parts",
@@ -417,8 +537,19 @@ impl Protocol for Gemini {
         self.preset.default_mode
     }
 
-    fn auth(&self, key: Option<ApiKey>) -> Auth {
-        Auth::header("x-goog-api-key", "", key)
+    fn auth(&self, key: Option<ApiKey>) -> Result<Auth, Error> {
+        match (&self.service, key) {
+            (Service::GeminiApi, key) => Ok(Auth::header("x-goog-api-key", "", key)),
+            (Service::Vertex { .. }, Some(token)) => {
+                Ok(Auth::header("authorization", "Bearer ", Some(token)))
+            }
+            (Service::Vertex { adc: Some(adc), .. }, None) => Ok(Auth::Google(adc.clone())),
+            (Service::Vertex { adc: None, .. }, None) => Err(invalid(
+                Setting::ApiKey,
+                "Vertex AI needs Google credentials: GOOGLE_OAUTH_ACCESS_TOKEN is not set, and there is no GOOGLE_APPLICATION_CREDENTIALS file or gcloud application-default login".into(),
+                "run `gcloud auth application-default login`, point GOOGLE_APPLICATION_CREDENTIALS at a service-account key file, or set GOOGLE_OAUTH_ACCESS_TOKEN",
+            )),
+        }
     }
 
     fn build(&self, call: &CallSpec<'_>) -> Result<HttpRequest, Error> {
@@ -505,6 +636,7 @@ impl Protocol for Gemini {
     fn reading(&self, mode: Mode) -> Reading {
         match mode {
             Tools => Reading::Tool,
+            ParallelTools => Reading::ParallelTools,
             _ => Reading::Text { anywhere: true },
         }
     }
@@ -515,7 +647,7 @@ impl Protocol for Gemini {
 
     fn reask(&self, mode: Mode, completion: &Completion, error: &str) -> Vec<Message> {
         let text = completion.text.clone().filter(|t| !t.is_empty());
-        if mode == Tools {
+        if matches!(mode, Tools | ParallelTools) {
             if completion.tool_calls.is_empty() {
                 let mut out = Vec::new();
                 if let Some(text) = text {

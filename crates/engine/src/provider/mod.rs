@@ -10,6 +10,7 @@ pub mod auth;
 pub mod body;
 pub mod cohere;
 pub mod gemini;
+pub mod google_auth;
 mod instructions;
 pub mod openai;
 pub mod registry;
@@ -190,8 +191,9 @@ pub trait Protocol: Send + Sync + fmt::Debug {
         None
     }
 
-    /// How the key is sent (the protocol's header for it, or nothing).
-    fn auth(&self, key: Option<ApiKey>) -> auth::Auth;
+    /// How the key is sent (the protocol's header for it, or nothing), or where the
+    /// credentials come from when there is no key.
+    fn auth(&self, key: Option<ApiKey>) -> Result<auth::Auth, Error>;
 
     /// The request for one attempt, without credentials (they are applied per try). Fails
     /// on a request this provider cannot take (a setting out of its range, an input too

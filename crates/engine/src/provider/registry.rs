@@ -2,6 +2,7 @@
 //! strings choose one; the CLI's tables, `quarry keys`, the workbench's provider picker and
 //! [`crate::Client`] read this list and nothing else.
 
+use crate::error::Error;
 use crate::mode::Mode;
 use crate::provider::Protocol;
 use crate::provider::anthropic::{self, Anthropic};
@@ -15,6 +16,8 @@ pub enum Wire {
     OpenAi(openai::presets::Quirks),
     Anthropic,
     Gemini,
+    /// The Gemini body on Vertex AI, with OAuth credentials.
+    Vertex,
     Cohere,
 }
 
@@ -24,6 +27,7 @@ impl Wire {
             Wire::OpenAi(_) => "openai",
             Wire::Anthropic => "anthropic",
             Wire::Gemini => "gemini",
+            Wire::Vertex => "vertexai",
             Wire::Cohere => "cohere",
         }
     }
@@ -78,6 +82,7 @@ pub fn find(name: &str) -> Option<&'static Preset> {
         "grok" => "xai",
         "claude" => "anthropic",
         "google" | "genai" | "google_genai" => "gemini",
+        "vertex" | "vertex_ai" | "google_vertex" => "vertexai",
         other => other,
     };
     all().find(|p| p.name == alias)
@@ -104,14 +109,15 @@ pub fn describe(wire: Wire, mode: Mode) -> Option<(&'static str, &'static str)> 
     match wire {
         Wire::OpenAi(_) => openai::describe(mode),
         Wire::Anthropic => anthropic::describe(mode),
-        Wire::Gemini => gemini::describe(mode),
+        Wire::Gemini | Wire::Vertex => gemini::describe(mode),
         Wire::Cohere => cohere::describe(mode),
     }
 }
 
-/// The protocol that serves `preset` at `base_url`.
-pub fn protocol(preset: &'static Preset, base_url: String) -> Box<dyn Protocol> {
-    match preset.wire {
+/// The protocol that serves `preset` at `base_url` (fails when its settings are missing: a
+/// Vertex AI project).
+pub fn protocol(preset: &'static Preset, base_url: String) -> Result<Box<dyn Protocol>, Error> {
+    Ok(match preset.wire {
         Wire::OpenAi(quirks) => Box::new(OpenAi::new(
             preset,
             quirks,
@@ -120,8 +126,9 @@ pub fn protocol(preset: &'static Preset, base_url: String) -> Box<dyn Protocol> 
         )),
         Wire::Anthropic => Box::new(Anthropic::new(preset, base_url)),
         Wire::Gemini => Box::new(Gemini::new(preset, base_url)),
+        Wire::Vertex => Box::new(Gemini::vertex(preset, base_url)?),
         Wire::Cohere => Box::new(Cohere::new(preset, base_url)),
-    }
+    })
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ const SUGGESTIONS: Record<string, string[]> = {
   mistral: ["mistral-large-latest", "mistral-small-latest"],
   anthropic: ["claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5"],
   gemini: ["gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash-lite"],
+  vertexai: ["gemini-2.5-flash", "gemini-2.5-pro"],
   cohere: ["command-a-03-2025", "command-r-plus-08-2024", "command-r7b-12-2024"],
 };
 
@@ -34,6 +35,7 @@ const PROTOCOL_LABEL: Record<string, string> = {
   openai: "OpenAI protocol",
   anthropic: "Anthropic Messages API",
   gemini: "Gemini API",
+  vertexai: "Vertex AI",
   cohere: "Cohere v2 Chat",
 };
 

@@ -823,11 +823,11 @@ impl Protocol for OpenAi {
         self.preset.start.map(|s| s.replace("{model}", model))
     }
 
-    fn auth(&self, key: Option<ApiKey>) -> Auth {
-        match self.quirks.endpoint {
+    fn auth(&self, key: Option<ApiKey>) -> Result<Auth, Error> {
+        Ok(match self.quirks.endpoint {
             Endpoint::Azure => Auth::header("api-key", "", key),
             Endpoint::Standard => Auth::header("authorization", "Bearer ", key),
-        }
+        })
     }
 
     fn build(&self, call: &CallSpec<'_>) -> Result<HttpRequest, Error> {
