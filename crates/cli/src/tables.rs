@@ -20,10 +20,17 @@ pub fn providers() -> String {
             None if p.wire == Wire::Vertex => {
                 "https://$GOOGLE_CLOUD_LOCATION-aiplatform.googleapis.com".to_string()
             }
+            None if p.wire == Wire::Bedrock => {
+                "https://bedrock-runtime.$AWS_REGION.amazonaws.com".to_string()
+            }
             None => p.base_url.to_string(),
         };
         let key = match (p.wire, p.alt_key_env) {
             (Wire::Vertex, _) => format!("{}, or Application Default Credentials", p.key_env),
+            (Wire::Bedrock, _) => {
+                "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN), or the AWS profile"
+                    .to_string()
+            }
             (_, Some(alt)) => format!("{} or {alt}", p.key_env),
             _ if p.key_required => p.key_env.to_string(),
             _ => format!("{} (optional)", p.key_env),

@@ -1089,3 +1089,48 @@ async fn vertex_takes_a_token_given_outright_and_says_what_is_missing() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bedrock_signs_with_the_environments_credentials_and_streams() {
+    let person: Value = serde_json::from_str(PERSON_OK).unwrap();
+    let server = FakeServer::start(vec![
+        Reply::bedrock_tool_use("Person", person.clone()),
+        Reply::bedrock_stream_tool_use("Person", PERSON_OK, 9),
+    ])
+    .await
+    .unwrap();
+    let (id, secret) = server.aws_credentials();
+    let run = |extra: &[&str]| {
+        let out = quarry()
+            .env("AWS_ACCESS_KEY_ID", &id)
+            .env("AWS_SECRET_ACCESS_KEY", &secret)
+            .env("AWS_REGION", "eu-central-1")
+            .env("HOME", std::env::temp_dir().join("quarry-no-aws"))
+            .args([
+                "extract",
+                "--provider",
+                "bedrock/anthropic.claude-3-5-haiku-20241022-v1:0",
+            ])
+            .args(["--base-url", &format!("http://{}", server.addr())])
+            .args(["--schema", "person", "--compact"])
+            .args(["--prompt", "Ada Lovelace, 36, mathematician"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        assert!(!stderr.contains(&secret), "{stderr}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        serde_json::from_str::<Value>(stdout.lines().last().unwrap()).unwrap()
+    };
+    assert_eq!(run(&[]), person);
+    assert_eq!(run(&["--stream", "partial"]), person);
+    let auth = server.requests()[0]
+        .header("authorization")
+        .unwrap()
+        .to_string();
+    assert!(
+        auth.contains("/eu-central-1/bedrock/aws4_request"),
+        "{auth}"
+    );
+}

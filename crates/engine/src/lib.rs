@@ -24,6 +24,7 @@ pub mod dialect;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod framing;
 pub mod hooks;
 pub mod limits;
 pub mod message;

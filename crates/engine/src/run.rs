@@ -11,17 +11,18 @@ use tokio_util::sync::CancellationToken;
 use crate::error::{BrokenStream, Error, Exhausted, FailedAttempt, Setting, TooLarge};
 use crate::events::{AttemptInfo, Emitter, RunEvent, StreamStats};
 use crate::extract::{Answer, extract};
+use crate::framing::{FrameError, FrameReader};
 use crate::limits::{MAX_RESPONSE_BYTES, MAX_STREAMED_ANSWER_BYTES, clip};
 use crate::mode::Mode;
 use crate::partial::Change;
 use crate::provider::auth::Auth;
 use crate::provider::{
-    CallSpec, Completion, Finish, Frame, Header, HttpRequest, Protocol, Reading, StreamFailure,
+    CallSpec, Completion, Finish, Header, HttpRequest, Protocol, Reading, StreamFailure,
 };
 use crate::request::ExtractRequest;
 use crate::schema::{ResponseSchema, Shape};
 use crate::secret::Redactor;
-use crate::sse::{SseError, SseReader};
+use crate::sse::SseError;
 use crate::stream::{Feed, ItemOutcome, StreamKind};
 use crate::template::render_messages;
 use crate::transport::{self, Opened, SendError};
@@ -502,7 +503,7 @@ impl Run<'_> {
             let applied = tokio::select! {
                 biased;
                 _ = self.cancel.cancelled() => return Err(SendFailure::Cancelled),
-                a = self.auth.apply(self.http, &mut headers, std::mem::take(&mut refresh)) => a,
+                a = self.auth.apply(self.http, &http.url, &body, &mut headers, std::mem::take(&mut refresh)) => a,
             };
             applied.map_err(|e| SendFailure::Error(self.fail(e)))?;
             if self.emitter.active() {
@@ -676,7 +677,7 @@ impl Run<'_> {
         let reading = self.protocol.reading(self.mode);
         let mut feed = Feed::new(reading, &self.schema, strict, kind, self.redactor.clone());
         let mut decoder = self.protocol.decoder(self.mode);
-        let mut sse = SseReader::new();
+        let mut sse = FrameReader::new(self.protocol.framing());
         let (mut changes, mut items) = (Vec::new(), Vec::new());
         let mut first_byte_ms = None;
         let mut first_field_ms = None;
@@ -758,20 +759,16 @@ impl Run<'_> {
             }
             keep_tail(&mut tail, &bytes);
             let mut failed: Option<(StreamFailure, String)> = None;
-            let fed = sse.feed(&bytes, |event| {
+            let fed = sse.feed(&bytes, |frame| {
                 events_seen += 1;
                 if failed.is_some() {
                     return;
                 }
-                let frame = Frame {
-                    kind: event.event.as_deref(),
-                    data: &event.data,
-                };
                 let result = decoder.decode(frame, &mut |delta| {
                     feed.push(delta, &mut changes, &mut items);
                 });
                 if let Err(failure) = result {
-                    failed = Some((failure, event.data.clone()));
+                    failed = Some((failure, frame.data.to_string()));
                 }
             });
             let provider = self.protocol.name().to_string();
@@ -794,14 +791,34 @@ impl Run<'_> {
                         body: data,
                     })
                 }
-                (Err(SseError::InvalidUtf8 { offset }), None) => Some(Error::MalformedResponse {
+                (Err(FrameError::Sse(SseError::InvalidUtf8 { offset })), None) => {
+                    Some(Error::MalformedResponse {
+                        provider,
+                        expected: "completion",
+                        detail: format!(
+                            "the answer is not valid UTF-8 (byte {offset} of the stream)"
+                        ),
+                        body: String::from_utf8_lossy(&head).into_owned(),
+                    })
+                }
+                (Err(FrameError::Sse(SseError::EventTooLong { limit })), None) => {
+                    Some(self.too_large(&feed, "one stream event", limit, total(&feed)))
+                }
+                (Err(FrameError::Malformed(detail)), None) => Some(Error::MalformedResponse {
                     provider,
-                    expected: "completion",
-                    detail: format!("the answer is not valid UTF-8 (byte {offset} of the stream)"),
+                    expected: "stream event",
+                    detail,
                     body: String::from_utf8_lossy(&head).into_owned(),
                 }),
-                (Err(SseError::EventTooLong { limit }), None) => {
-                    Some(self.too_large(&feed, "one stream event", limit, total(&feed)))
+                (Err(FrameError::Exception { kind, message }), None) => {
+                    Some(Error::StreamError(Box::new(BrokenStream {
+                        provider,
+                        bytes: sse.bytes_fed(),
+                        reason: format!("{kind}: {message}"),
+                        partial: feed.snapshot().clone(),
+                        raw: feed.acc.completion().raw_output(),
+                        usage: total(&feed),
+                    })))
                 }
                 (Ok(()), None) if feed.answer_bytes() > MAX_STREAMED_ANSWER_BYTES => {
                     Some(self.too_large(
@@ -914,7 +931,7 @@ impl Run<'_> {
         &mut self,
         info: AttemptInfo,
         feed: &mut Feed,
-        sse: &SseReader,
+        sse: &FrameReader,
         reason: String,
         usage: Usage,
     ) -> SendFailure {

@@ -66,7 +66,12 @@ pub(crate) async fn open(
     if !stream {
         builder = builder.timeout(timeout);
     }
-    if stream {
+    // A protocol with another framing names its own type.
+    if stream
+        && !headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case("accept"))
+    {
         builder = builder.header(reqwest::header::ACCEPT, "text/event-stream");
     }
     for h in headers {

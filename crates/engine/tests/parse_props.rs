@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use common::{TEST_KEY, client, person_schema};
 use proptest::prelude::*;
+use quarry_engine::provider::bedrock::Bedrock;
 use quarry_engine::provider::registry::{self, Wire};
 use quarry_engine::provider::{Frame, Protocol};
 use quarry_engine::sse::SseReader;
@@ -21,11 +22,18 @@ use serde_json::{Map, Value, json};
 
 /// One protocol of each wire kind.
 fn protocols() -> Vec<Box<dyn Protocol>> {
-    registry::one_per_wire()
+    let mut out: Vec<Box<dyn Protocol>> = registry::one_per_wire()
         .into_iter()
-        // Vertex AI needs a project from the environment; its body is Gemini's.
+        // Vertex AI and Bedrock need settings from the environment (Vertex's body is Gemini's).
         .filter_map(|p| registry::protocol(p, "http://127.0.0.1:1".into()).ok())
-        .collect()
+        .collect();
+    out.push(Box::new(Bedrock::with(
+        registry::find("bedrock").unwrap(),
+        "http://127.0.0.1:1".into(),
+        "us-east-1".into(),
+        None,
+    )));
+    out
 }
 
 /// JSON built from the words the protocol looks for, so random documents reach deep into the
@@ -105,6 +113,14 @@ fn wire_json() -> impl Strategy<Value = Value> {
         "blockReason",
         "thoughtSignature",
         "thought",
+        // Bedrock's
+        "contentBlockIndex",
+        "toolUse",
+        "toolUseId",
+        "stopReason",
+        "inputTokens",
+        "outputTokens",
+        "output",
         // Cohere's
         "content-delta",
         "tool-call-start",
@@ -137,6 +153,23 @@ fn wire_json() -> impl Strategy<Value = Value> {
             }),
         ]
     })
+}
+
+/// An event's type: one a protocol looks for (Bedrock's are only in the frame header), or noise.
+fn event_kind() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "contentBlockStart",
+            "contentBlockDelta",
+            "contentBlockStop",
+            "messageStop",
+            "metadata",
+            "message_start",
+            "content_block_delta",
+        ])
+        .prop_map(str::to_string),
+        "[a-z._]{0,24}",
+    ]
 }
 
 /// A body: arbitrary bytes, or JSON-shaped noise, or JSON cut short.
@@ -189,7 +222,7 @@ proptest! {
     }
 
     #[test]
-    fn stream_events_never_panic(events in prop::collection::vec((body(), proptest::option::of("[a-z._]{0,24}")), 1..8)) {
+    fn stream_events_never_panic(events in prop::collection::vec((body(), proptest::option::of(event_kind())), 1..8)) {
         // A decoder keeps state across events: feed it a sequence.
         for p in protocols() {
             for mode in Mode::ALL {
@@ -248,8 +281,9 @@ fn request(server: &FakeServer, wire: Wire, mode: Mode) -> ExtractRequest {
         Wire::Anthropic => ("anthropic/claude-x", format!("http://{}", server.addr())),
         Wire::Gemini => ("gemini/gemini-x", format!("http://{}", server.addr())),
         Wire::Cohere => ("cohere/command-x", format!("http://{}", server.addr())),
-        // Vertex AI needs a project and credentials from the environment (tests/vertex.rs).
-        Wire::Vertex => unreachable!("not selected"),
+        // These need settings and credentials from the environment (tests/vertex.rs,
+        // tests/bedrock.rs).
+        Wire::Vertex | Wire::Bedrock => unreachable!("not selected"),
     };
     ExtractRequest::new(provider)
         .base_url(base)
@@ -268,7 +302,7 @@ proptest! {
         stream in sse_body(),
         status in prop::sample::select(vec![200u16, 200, 400, 401, 429, 500, 503]),
         (wire, mode) in prop::sample::select(registry::all()
-            .filter(|p| p.wire != Wire::Vertex)
+            .filter(|p| !matches!(p.wire, Wire::Vertex | Wire::Bedrock))
             .flat_map(|p| p.modes.iter().map(move |m| (p.wire, *m)))
             .collect::<Vec<_>>()),
     ) {

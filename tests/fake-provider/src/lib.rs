@@ -25,6 +25,12 @@
 //! [`FakeServer::google_authorized_user`] and the `google_oauth` module): it answers by itself,
 //! never from the script, and the tokens it issues are the ones the Vertex AI fake accepts.
 //!
+//! `POST …/model/{MODEL}/converse` and `…/converse-stream` are AWS Bedrock Runtime's Converse API:
+//! the SigV4 signature is verified by hand against the credentials of
+//! [`FakeServer::aws_credentials`], then the body is checked the way Bedrock checks it (see the
+//! `bedrock` module); a refused request gets AWS's error (`{"message"}` with `x-amzn-ErrorType`)
+//! and the scripted reply stays queued. A stream is written in AWS's binary event-stream framing.
+//!
 //! OpenAI paths are not checked.
 
 use std::collections::VecDeque;
@@ -45,6 +51,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 mod anthropic;
+mod bedrock;
 mod cohere;
 mod gemini;
 mod google_oauth;
@@ -53,6 +60,12 @@ pub use anthropic::{
     ANTHROPIC_CACHE_CREATION_TOKENS, ANTHROPIC_CACHE_READ_TOKENS, ANTHROPIC_INPUT_TOKENS,
     ANTHROPIC_MESSAGE_ID, ANTHROPIC_MODEL, ANTHROPIC_OUTPUT_TOKENS, ANTHROPIC_REQUEST_ID,
     anthropic_tool_id,
+};
+pub use bedrock::eventstream::aws_event_frame;
+pub use bedrock::{
+    BEDROCK_ACCESS_KEY_ID, BEDROCK_INPUT_TOKENS, BEDROCK_LATENCY_MS, BEDROCK_OUTPUT_TOKENS,
+    BEDROCK_REQUEST_ID, BEDROCK_SECRET_ACCESS_KEY, BEDROCK_SESSION_TOKEN, BEDROCK_SIGNATURE_WINDOW,
+    BEDROCK_TOTAL_TOKENS, bedrock_tool_id, sigv4,
 };
 pub use cohere::{
     COHERE_BILLED_INPUT_TOKENS, COHERE_BILLED_OUTPUT_TOKENS, COHERE_CACHED_TOKENS, COHERE_ERROR_ID,
@@ -109,7 +122,8 @@ pub enum Reply {
 /// byte pieces on the wire.
 #[derive(Debug, Clone)]
 pub struct StreamScript {
-    /// Each event's full SSE text (`data: …\n\n`).
+    /// Each event's full SSE text (`data: …\n\n`), or an AWS event-stream message kept as text
+    /// (a Bedrock stream: framed in binary when written, see the `bedrock` module).
     pub events: Vec<String>,
     /// Wait this long before each event.
     pub pace: Option<Duration>,
@@ -197,7 +211,11 @@ impl Reply {
     /// `{"gemini_text": "…"}`, `{"gemini_stream_text": {"text", "chunk"?, "pace_ms"?}}`,
     /// `{"gemini_stream_function_call": {"name", "args", "pace_ms"?}}`,
     /// `{"gemini_error": {"status", "google_status", "message"}}` and
-    /// `{"gemini_rate_limited": {"retry_delay"}}` (`"32s"`).
+    /// `{"gemini_rate_limited": {"retry_delay"}}` (`"32s"`); for Bedrock's Converse API
+    /// `{"bedrock_tool_use": {"name", "input"}}` (an object or its JSON text),
+    /// `{"bedrock_text": "…"}`, `{"bedrock_stream_tool_use": {"name", "input", "chunk"?,
+    /// "pace_ms"?}}`, `{"bedrock_stream_text": {"text", "chunk"?, "pace_ms"?}}` and
+    /// `{"bedrock_error": {"status", "type", "message"}}`.
     pub fn from_spec(spec: &Value) -> Result<Reply, String> {
         let text = |v: &Value, k: &str| {
             v.get(k)
@@ -227,6 +245,9 @@ impl Reply {
             return Ok(reply);
         }
         if let Some(reply) = gemini::from_spec(kind, v)? {
+            return Ok(reply);
+        }
+        if let Some(reply) = bedrock::from_spec(kind, v)? {
             return Ok(reply);
         }
         Ok(match kind.as_str() {
@@ -539,6 +560,8 @@ struct State {
     gemini_auth: gemini::validate::Auth,
     /// Google's token endpoint: the credential files made and the access tokens issued.
     google_oauth: google_oauth::OAuth,
+    /// Every good SigV4 signature of a Bedrock request, in order.
+    aws_signatures: Vec<bedrock::sigv4::Signed>,
 }
 
 pub struct FakeServer {
@@ -573,6 +596,7 @@ impl FakeServer {
             quiet,
             gemini_auth: Default::default(),
             google_oauth: Default::default(),
+            aws_signatures: Vec::new(),
         }));
         let shared = state.clone();
         let task = tokio::spawn(async move {
@@ -653,17 +677,25 @@ fn full(bytes: impl Into<Bytes>) -> Body {
     Full::new(bytes.into()).boxed()
 }
 
-/// A body that writes the script's events (or pieces of them) as they are due.
+/// A body that writes the script's events (or pieces of them) as they are due. AWS event-stream
+/// messages kept as text are framed first.
 fn event_stream(script: StreamScript) -> Body {
     let mut writes: Vec<(Option<Duration>, Bytes)> = Vec::new();
+    let events = script.events.into_iter().map(|e| {
+        if bedrock::eventstream::is_text_event(&e) {
+            bedrock::eventstream::frame_text_event(&e)
+        } else {
+            e.into_bytes()
+        }
+    });
     match script.rechunk {
         None => {
-            for e in script.events {
+            for e in events {
                 writes.push((script.pace, Bytes::from(e)));
             }
         }
         Some(n) => {
-            let all: Vec<u8> = script.events.concat().into_bytes();
+            let all: Vec<u8> = events.flatten().collect();
             for piece in all.chunks(n.max(1)) {
                 writes.push((script.pace, Bytes::copy_from_slice(piece)));
             }
@@ -707,7 +739,21 @@ async fn handle(
     } else {
         Default::default()
     };
-    let refusal = anthropic::validate::check(&method, &path, &headers, &bytes)
+    // Bedrock: the SigV4 signature, then the body; a good signature is recorded either way.
+    let bedrock = bedrock::validate::check(
+        &method,
+        &path,
+        query.as_deref(),
+        &headers,
+        &bytes,
+        std::time::SystemTime::now(),
+    );
+    let (bedrock_refusal, aws_signature) = match bedrock {
+        Some(outcome) => (outcome.refusal, outcome.signed),
+        None => (None, None),
+    };
+    let refusal = bedrock_refusal
+        .or_else(|| anthropic::validate::check(&method, &path, &headers, &bytes))
         .or_else(|| {
             gemini::validate::check(
                 &method,
@@ -735,6 +781,9 @@ async fn handle(
                 headers,
                 body,
             });
+            if let Some(signed) = aws_signature {
+                s.aws_signatures.push(signed);
+            }
         }
         if refusal.is_some() {
             // The scripted reply stays queued for the next, valid, request.
@@ -771,6 +820,19 @@ async fn handle(
                 return Ok(r.body(full(body.to_string())).expect("valid response"));
             }
             Reply::Stream(script) => {
+                // A Bedrock stream (its first event an AWS event-stream message) is binary.
+                if script
+                    .events
+                    .first()
+                    .is_some_and(|e| bedrock::eventstream::is_text_event(e))
+                {
+                    return Ok(Response::builder()
+                        .status(200)
+                        .header("content-type", "application/vnd.amazon.eventstream")
+                        .header("x-amzn-RequestId", bedrock::BEDROCK_REQUEST_ID)
+                        .body(event_stream(script))
+                        .expect("valid response"));
+                }
                 return Ok(Response::builder()
                     .status(200)
                     .header("content-type", "text/event-stream")

@@ -13,6 +13,7 @@ use super::auth::Auth;
 use super::body::{Body, Field};
 use super::instructions::{JSON_REASK, TOOL_REASK, schema_instruction};
 use super::registry::{Preset, Wire};
+use super::turns::{Conversation, arguments_object};
 use super::{
     CallSpec, Completion, Delta, Finish, Frame, Header, HttpRequest, Protocol, ProviderFailure,
     Reading, StreamDecoder, StreamFailure,
@@ -99,27 +100,17 @@ fn reasoning_block(r: &Reasoning) -> Option<Value> {
     })
 }
 
-/// Tool-call arguments as the `input` object Anthropic wants back (arguments that are not
-/// an object, which its own answers never are, go back empty).
-fn tool_input(arguments: &str) -> Value {
-    match serde_json::from_str::<Value>(arguments) {
-        Ok(v @ Value::Object(_)) => v,
-        _ => json!({}),
-    }
-}
-
 /// The conversation as Anthropic takes it: system text apart, and user/assistant turns of
 /// content blocks. Tool results travel in a user turn, first in it; consecutive turns of one
 /// role are merged (the API would merge them too, but a tool result must lead its turn).
-fn conversation(messages: &[Message], prompt_len: usize) -> (Vec<String>, Vec<(Role, Vec<Value>)>) {
-    let mut system = Vec::new();
-    let mut turns: Vec<(Role, Vec<Value>)> = Vec::new();
+fn conversation(messages: &[Message], prompt_len: usize) -> Conversation<Role> {
+    let mut c = Conversation::new();
     let mut prompt_chars = 0;
     let mut last_prompt_turn = None;
     for (i, m) in messages.iter().enumerate() {
         let (role, blocks) = match m.role {
             Role::System => {
-                system.push(m.text());
+                c.system.push(m.text());
                 continue;
             }
             Role::User => {
@@ -144,7 +135,7 @@ fn conversation(messages: &[Message], prompt_len: usize) -> (Vec<String>, Vec<(R
                 }
                 blocks.extend(m.tool_calls.iter().map(|c| {
                     json!({"type": "tool_use", "id": c.id, "name": c.name,
-                           "input": tool_input(&c.arguments)})
+                           "input": arguments_object(&c.arguments)})
                 }));
                 (Role::Assistant, blocks)
             }
@@ -160,27 +151,18 @@ fn conversation(messages: &[Message], prompt_len: usize) -> (Vec<String>, Vec<(R
             ),
         };
         // An empty turn is refused ("all messages must have non-empty content").
-        if blocks.is_empty() {
-            continue;
-        }
-        if i < prompt_len {
+        if c.push(role, blocks) && i < prompt_len {
             prompt_chars += m.text().len();
-        }
-        match turns.last_mut() {
-            Some((last, existing)) if *last == role => existing.extend(blocks),
-            _ => turns.push((role, blocks)),
-        }
-        if i < prompt_len {
-            last_prompt_turn = Some(turns.len() - 1);
+            last_prompt_turn = Some(c.turns.len() - 1);
         }
     }
     if prompt_chars >= CACHE_MIN_CHARS
         && let Some(turn) = last_prompt_turn
-        && let Some(block) = turns[turn].1.last_mut()
+        && let Some(block) = c.turns[turn].1.last_mut()
     {
         block["cache_control"] = json!({"type": "ephemeral"});
     }
-    (system, turns)
+    c
 }
 
 fn turn_value((role, mut blocks): (Role, Vec<Value>)) -> Value {
@@ -227,7 +209,7 @@ impl Anthropic {
         body.set("model", json!(call.model));
         body.set("max_tokens", json!(max_tokens));
 
-        let (mut system, turns) = conversation(call.messages, call.prompt_len);
+        let Conversation { mut system, turns } = conversation(call.messages, call.prompt_len);
         if mode == Json {
             system.push(schema_instruction(call.schema));
         }

@@ -1,11 +1,13 @@
 //! Credentials, applied to each try of a request after its body is final. An API key is a
 //! header; a Google access token is fetched, cached and renewed (per try, so a token that
-//! expired between two tries, or that the provider refused, is replaced).
+//! expired between two tries, or that the provider refused, is replaced); an AWS signature
+//! covers the exact bytes sent, at the time they are sent.
 
 use std::sync::Arc;
 
 use crate::error::Error;
 use crate::provider::Header;
+use crate::provider::aws::{AwsCredentials, sign_request};
 use crate::provider::google_auth::GoogleTokens;
 use crate::secret::ApiKey;
 
@@ -21,6 +23,12 @@ pub enum Auth {
     },
     /// A Google OAuth access token from Application Default Credentials, as a bearer token.
     Google(Arc<GoogleTokens>),
+    /// AWS Signature Version 4 for `service` in `region`.
+    SigV4 {
+        credentials: AwsCredentials,
+        region: String,
+        service: &'static str,
+    },
 }
 
 impl Auth {
@@ -41,6 +49,7 @@ impl Auth {
     pub fn secrets(&self) -> Vec<String> {
         match self {
             Auth::Google(tokens) => tokens.secrets(),
+            Auth::SigV4 { credentials, .. } => credentials.secrets(),
             Auth::None | Auth::Header { .. } => Vec::new(),
         }
     }
@@ -50,11 +59,22 @@ impl Auth {
     pub(crate) async fn apply(
         &self,
         http: &reqwest::Client,
+        url: &str,
+        body: &[u8],
         headers: &mut Vec<Header>,
         refresh: bool,
     ) -> Result<(), Error> {
         let (name, value) = match self {
             Auth::None => return Ok(()),
+            Auth::SigV4 {
+                credentials,
+                region,
+                service,
+            } => {
+                let signed = sign_request(credentials, region, service, url, headers, body)?;
+                headers.extend(signed);
+                return Ok(());
+            }
             Auth::Header { name, prefix, key } => (*name, format!("{prefix}{}", key.expose())),
             Auth::Google(tokens) => {
                 let token = tokens.token(http, refresh).await?;

@@ -15,6 +15,7 @@ use super::auth::Auth;
 use super::body::Body;
 use super::instructions::{JSON_REASK, TOOL_REASK, schema_instruction};
 use super::registry::{Preset, Wire};
+use super::turns::{Conversation, arguments_object};
 use super::{
     CallSpec, Completion, Delta, Finish, Frame, HttpRequest, Protocol, ProviderFailure, Reading,
     StreamDecoder, StreamFailure,
@@ -185,27 +186,15 @@ fn image_part(url: &str) -> Result<Value, Error> {
     ))
 }
 
-/// Function-call arguments as the `args` object Gemini wants back.
-fn call_args(arguments: &str) -> Value {
-    match serde_json::from_str::<Value>(arguments) {
-        Ok(v @ Value::Object(_)) => v,
-        _ => json!({}),
-    }
-}
-
-/// A turn: its role (`user`, `model`) and parts.
-type Turn = (&'static str, Vec<Value>);
-
 /// The conversation as Gemini takes it: system text apart; `user` and `model` turns of parts,
 /// consecutive turns of one role merged (function responses lead the user turn after the
 /// calls they answer).
-fn contents(messages: &[Message]) -> Result<(Vec<String>, Vec<Turn>), Error> {
-    let mut system = Vec::new();
-    let mut turns: Vec<Turn> = Vec::new();
+fn contents(messages: &[Message]) -> Result<Conversation<&'static str>, Error> {
+    let mut c = Conversation::new();
     for m in messages {
         let (role, parts) = match m.role {
             Role::System => {
-                system.push(m.text());
+                c.system.push(m.text());
                 continue;
             }
             Role::User => {
@@ -230,8 +219,7 @@ fn contents(messages: &[Message]) -> Result<(Vec<String>, Vec<Turn>), Error> {
                     _ => None,
                 });
                 for (i, c) in m.tool_calls.iter().enumerate() {
-                    let mut part =
-                        json!({"functionCall": {"name": c.name, "args": call_args(&c.arguments)}});
+                    let mut part = json!({"functionCall": {"name": c.name, "args": arguments_object(&c.arguments)}});
                     // The signature goes back on the turn's first call, where it came from.
                     if i == 0
                         && let Some(s) = signature
@@ -251,15 +239,9 @@ fn contents(messages: &[Message]) -> Result<(Vec<String>, Vec<Turn>), Error> {
                 }})],
             ),
         };
-        if parts.is_empty() {
-            continue;
-        }
-        match turns.last_mut() {
-            Some((last, existing)) if *last == role => existing.extend(parts),
-            _ => turns.push((role, parts)),
-        }
+        c.push(role, parts);
     }
-    Ok((system, turns))
+    Ok(c)
 }
 
 impl Gemini {
@@ -283,7 +265,7 @@ impl Gemini {
     fn body(&self, call: &CallSpec<'_>) -> Result<Body, Error> {
         let mode = call.mode;
         let tool = call.schema.tool();
-        let (mut system, turns) = contents(call.messages)?;
+        let Conversation { mut system, turns } = contents(call.messages)?;
         if mode == Json {
             system.push(schema_instruction(call.schema));
         }

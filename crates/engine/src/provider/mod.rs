@@ -7,6 +7,8 @@
 
 pub mod anthropic;
 pub mod auth;
+pub mod aws;
+pub mod bedrock;
 pub mod body;
 pub mod cohere;
 pub mod gemini;
@@ -14,6 +16,7 @@ pub mod google_auth;
 mod instructions;
 pub mod openai;
 pub mod registry;
+mod turns;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -202,6 +205,11 @@ pub trait Protocol: Send + Sync + fmt::Debug {
 
     /// Parses a 2xx body. `Err` carries a description of what was wrong with it.
     fn parse(&self, mode: Mode, body: &[u8]) -> Result<Completion, String>;
+
+    /// How a streamed answer is cut into events.
+    fn framing(&self) -> crate::framing::Framing {
+        crate::framing::Framing::Sse
+    }
 
     /// A decoder for one attempt's streamed answer.
     fn decoder(&self, mode: Mode) -> Box<dyn StreamDecoder>;

@@ -6,6 +6,7 @@ use crate::error::Error;
 use crate::mode::Mode;
 use crate::provider::Protocol;
 use crate::provider::anthropic::{self, Anthropic};
+use crate::provider::bedrock::{self, Bedrock};
 use crate::provider::cohere::{self, Cohere};
 use crate::provider::gemini::{self, Gemini};
 use crate::provider::openai::{self, OpenAi};
@@ -19,6 +20,7 @@ pub enum Wire {
     /// The Gemini body on Vertex AI, with OAuth credentials.
     Vertex,
     Cohere,
+    Bedrock,
 }
 
 impl Wire {
@@ -29,6 +31,7 @@ impl Wire {
             Wire::Gemini => "gemini",
             Wire::Vertex => "vertexai",
             Wire::Cohere => "cohere",
+            Wire::Bedrock => "bedrock",
         }
     }
 }
@@ -71,6 +74,7 @@ pub fn all() -> impl Iterator<Item = &'static Preset> {
         .chain(anthropic::PRESETS)
         .chain(gemini::PRESETS)
         .chain(cohere::PRESETS)
+        .chain(bedrock::PRESETS)
 }
 
 /// The preset called `name` (or one of its aliases).
@@ -83,6 +87,7 @@ pub fn find(name: &str) -> Option<&'static Preset> {
         "claude" => "anthropic",
         "google" | "genai" | "google_genai" => "gemini",
         "vertex" | "vertex_ai" | "google_vertex" => "vertexai",
+        "aws" | "aws_bedrock" | "amazon_bedrock" => "bedrock",
         other => other,
     };
     all().find(|p| p.name == alias)
@@ -111,6 +116,7 @@ pub fn describe(wire: Wire, mode: Mode) -> Option<(&'static str, &'static str)> 
         Wire::Anthropic => anthropic::describe(mode),
         Wire::Gemini | Wire::Vertex => gemini::describe(mode),
         Wire::Cohere => cohere::describe(mode),
+        Wire::Bedrock => bedrock::describe(mode),
     }
 }
 
@@ -128,6 +134,7 @@ pub fn protocol(preset: &'static Preset, base_url: String) -> Result<Box<dyn Pro
         Wire::Gemini => Box::new(Gemini::new(preset, base_url)),
         Wire::Vertex => Box::new(Gemini::vertex(preset, base_url)?),
         Wire::Cohere => Box::new(Cohere::new(preset, base_url)),
+        Wire::Bedrock => Box::new(Bedrock::new(preset, base_url)?),
     })
 }
 

@@ -21,6 +21,7 @@ const SUGGESTIONS: Record<string, string[]> = {
   anthropic: ["claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5"],
   gemini: ["gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash-lite"],
   vertexai: ["gemini-2.5-flash", "gemini-2.5-pro"],
+  bedrock: ["anthropic.claude-3-5-haiku-20241022-v1:0", "amazon.nova-pro-v1:0", "meta.llama3-1-70b-instruct-v1:0"],
   cohere: ["command-a-03-2025", "command-r-plus-08-2024", "command-r7b-12-2024"],
 };
 
@@ -37,6 +38,7 @@ const PROTOCOL_LABEL: Record<string, string> = {
   gemini: "Gemini API",
   vertexai: "Vertex AI",
   cohere: "Cohere v2 Chat",
+  bedrock: "AWS Bedrock (Converse)",
 };
 
 const MORE: Array<keyof Draft> = ["baseUrl", "apiKeyEnv", "temperature", "maxTokens", "topP", "seed", "stop", "maxRetries", "timeout", "stream"];
