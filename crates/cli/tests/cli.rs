@@ -1134,3 +1134,110 @@ async fn bedrock_signs_with_the_environments_credentials_and_streams() {
         "{auth}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_protocols_credentials_reach_the_history_its_exports_or_the_terminal() {
+    let person: Value = serde_json::from_str(PERSON_OK).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let aws = FakeServer::start(vec![Reply::bedrock_tool_use("Person", person.clone())])
+        .await
+        .unwrap();
+    let google = FakeServer::start(vec![Reply::gemini_function_call("Person", person.clone())])
+        .await
+        .unwrap();
+    let anthropic = FakeServer::start(vec![Reply::anthropic_tool_use("Person", person.clone())])
+        .await
+        .unwrap();
+    let (id, secret) = aws.aws_credentials();
+    let session = aws.aws_session_token();
+    let key_file = temp_file(
+        &dir,
+        "sa.json",
+        &google.google_service_account().to_string(),
+    );
+    let runs: Vec<(&str, &FakeServer, Vec<(&str, String)>)> = vec![
+        (
+            "bedrock/anthropic.claude-3-5-haiku-20241022-v1:0",
+            &aws,
+            vec![
+                ("AWS_ACCESS_KEY_ID", id.clone()),
+                ("AWS_SECRET_ACCESS_KEY", secret.clone()),
+                ("AWS_SESSION_TOKEN", session.clone()),
+                ("AWS_REGION", "us-east-1".into()),
+            ],
+        ),
+        (
+            "vertexai/gemini-2.5-flash",
+            &google,
+            vec![
+                (
+                    "GOOGLE_APPLICATION_CREDENTIALS",
+                    key_file.display().to_string(),
+                ),
+                ("GOOGLE_CLOUD_PROJECT", "fake-project".into()),
+            ],
+        ),
+        (
+            "anthropic/claude-sonnet-4-5",
+            &anthropic,
+            vec![("ANTHROPIC_API_KEY", KEY.to_string())],
+        ),
+    ];
+    let mut seen = String::new();
+    for (provider, server, env) in &runs {
+        let mut cmd = quarry();
+        cmd.env("QUARRY_DB", &db)
+            .env("HOME", dir.path())
+            .env_remove("GOOGLE_OAUTH_ACCESS_TOKEN");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd
+            .args(["extract", "--provider", provider, "--events"])
+            .args(["--base-url", &format!("http://{}", server.addr())])
+            .args(["--schema", "person", "--prompt", "Ada Lovelace, 36"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{provider}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        seen.push_str(&String::from_utf8_lossy(&out.stderr));
+    }
+    for n in ["1", "2", "3"] {
+        for args in [
+            vec!["runs", "show", n, "--json"],
+            vec!["runs", "export", n, "--format", "run"],
+        ] {
+            let out = quarry().env("QUARRY_DB", &db).args(&args).output().unwrap();
+            assert!(out.status.success(), "{args:?}");
+            seen.push_str(&String::from_utf8_lossy(&out.stdout));
+        }
+    }
+    for file in ["h.db", "h.db-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.path().join(file)) {
+            seen.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    }
+    let key = google.google_service_account();
+    let pem_line = key["private_key"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let tokens = google.google_access_tokens();
+    assert!(!tokens.is_empty());
+    let mut secrets = vec![secret, session, pem_line, KEY[3..].to_string()];
+    secrets.extend(tokens);
+    for s in secrets {
+        assert!(
+            !seen.contains(&s),
+            "a credential ({}…) is in the history, an export or the terminal",
+            &s[..6]
+        );
+    }
+}
