@@ -832,8 +832,9 @@ fn reference_tables() {
         .stdout(predicate::str::contains(
             "| ANTHROPIC_REASONING_TOOLS | reasoning_tools | anthropic |",
         ))
-        // Names of protocols Quarry cannot send yet are not offered.
-        .stdout(predicate::str::contains("BEDROCK_TOOLS").not());
+        .stdout(predicate::str::contains(
+            "| BEDROCK_TOOLS | tools | bedrock |",
+        ));
     // README's tables are the tables the binary prints, line for line.
     let readme = include_str!("../../../README.md");
     for command in ["providers", "modes"] {
@@ -1156,7 +1157,7 @@ async fn no_protocols_credentials_reach_the_history_its_exports_or_the_terminal(
         "sa.json",
         &google.google_service_account().to_string(),
     );
-    let runs: Vec<(&str, &FakeServer, Vec<(&str, String)>)> = vec![
+    let runs = vec![
         (
             "bedrock/anthropic.claude-3-5-haiku-20241022-v1:0",
             &aws,

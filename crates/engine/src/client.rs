@@ -158,7 +158,8 @@ impl ClientBuilder {
         self
     }
     /// A protocol of your own, chosen by its [`Protocol::name`] as the provider (before the
-    /// registry's presets). Its key comes from the request's `api_key_env`, if it names one.
+    /// registry's presets). Its key comes from the request's `api_key_env` when it names one,
+    /// else from the key source under the protocol's name.
     pub fn protocol(mut self, protocol: Arc<dyn Protocol>) -> Self {
         self.protocols.push(protocol);
         self
@@ -349,17 +350,18 @@ impl Client {
         let mut redactor = Redactor::new();
         let (protocol, key) = match chosen {
             Chosen::Custom(protocol) => {
-                let key = req
-                    .api_key_env
-                    .as_deref()
-                    .map(|var| {
-                        EnvKeys.key(name, var).ok_or_else(|| Error::MissingApiKey {
+                // The variable the request names, else whatever the key source holds for
+                // this provider's name (a keychain entry).
+                let key = match req.api_key_env.as_deref() {
+                    Some(var) => {
+                        Some(EnvKeys.key(name, var).ok_or_else(|| Error::MissingApiKey {
                             provider: name.into(),
                             env_var: var.into(),
                             keychain: false,
-                        })
-                    })
-                    .transpose()?;
+                        })?)
+                    }
+                    None => self.keys.key(name, ""),
+                };
                 (protocol, key)
             }
             Chosen::Preset(preset) => {

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use quarry_engine::provider::gemini::Gemini;
 use quarry_engine::provider::google_auth::GoogleTokens;
 use quarry_engine::provider::registry;
-use quarry_engine::{CallOptions, Client, ExtractRequest, ResponseSchema, RunEvent};
+use quarry_engine::{
+    ApiKey, CallOptions, Client, ExtractRequest, KeySource, ResponseSchema, RunEvent,
+};
 use quarry_fake_provider::{FakeServer, Reply};
 use serde_json::json;
 
@@ -83,5 +85,69 @@ async fn a_refused_token_is_replaced_once_and_the_key_never_shows() {
     assert!(
         !recorded.contains("ya29.fake"),
         "the access token is masked in events"
+    );
+}
+
+/// A key source holding one token for every provider (the keychain, in the app).
+struct Token;
+
+impl KeySource for Token {
+    fn key(&self, _provider: &str, _env_var: &str) -> Option<ApiKey> {
+        Some(ApiKey::new("ya29.from-the-keychain"))
+    }
+}
+
+#[tokio::test]
+async fn parallel_tools_declare_every_union_member_and_return_every_call() {
+    let server = FakeServer::start(vec![Reply::gemini_function_calls(&[
+        ("Weather", json!({"city": "Oslo"})),
+        ("Search", json!({"query": "fjords"})),
+    ])])
+    .await
+    .unwrap();
+    let vertex = Gemini::vertex_with(
+        registry::find("vertexai").unwrap(),
+        format!("http://{}", server.addr()),
+        "fake-project".into(),
+        "global".into(),
+        None,
+    )
+    .unwrap();
+    let schema = ResponseSchema::new(json!({"anyOf": [
+        {"title": "Weather", "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+        {"title": "Search", "type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}
+    ]}))
+    .unwrap();
+    let req = ExtractRequest::new("vertexai/gemini-2.5-pro")
+        .mode("VERTEXAI_PARALLEL_TOOLS")
+        .user("Weather in Oslo, and search fjords");
+    // Without a token or a key file, it says what to do.
+    let bare = Client::builder().protocol(Arc::new(vertex)).build();
+    let e = bare.extract_value(&req, &schema).await.unwrap_err();
+    assert!(e.to_string().contains("Google credentials"), "{e}");
+    assert!(server.requests().is_empty());
+
+    let vertex = Gemini::vertex_with(
+        registry::find("vertexai").unwrap(),
+        format!("http://{}", server.addr()),
+        "fake-project".into(),
+        "global".into(),
+        None,
+    )
+    .unwrap();
+    let client = Client::builder()
+        .keys(Arc::new(Token))
+        .protocol(Arc::new(vertex))
+        .build();
+    let out = client.extract_value(&req, &schema).await.unwrap();
+    assert_eq!(out.value, json!([{"city": "Oslo"}, {"query": "fjords"}]));
+    let r = &server.requests()[0];
+    assert_eq!(
+        r.header("authorization"),
+        Some("Bearer ya29.from-the-keychain")
+    );
+    assert_eq!(
+        r.body["toolConfig"]["functionCallingConfig"]["allowedFunctionNames"],
+        json!(["Weather", "Search"])
     );
 }

@@ -152,6 +152,23 @@ mod tests {
     }
 
     #[test]
+    fn every_instructor_mode_name_has_its_provider_and_mode() {
+        for name in crate::mode::ModeName::all() {
+            if let Some(family) = name.family {
+                let preset = find(family.provider())
+                    .unwrap_or_else(|| panic!("{} has no provider", name.instructor_name));
+                assert!(
+                    preset.modes.contains(&name.mode),
+                    "{} is {} on {}, which lacks it",
+                    name.instructor_name,
+                    name.mode,
+                    preset.name
+                );
+            }
+        }
+    }
+
+    #[test]
     fn aliases() {
         assert_eq!(find("azure").unwrap().name, "azure_openai");
         assert_eq!(find("llama-cpp").unwrap().name, "llamacpp");
