@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::auth::Auth;
 use super::body::{Body, Field};
-use super::instructions::{JSON_REASK, TOOL_REASK, schema_instruction};
+use super::instructions::{reask_with_results, schema_instruction};
 use super::registry::{Preset, Wire};
 use super::turns::{Conversation, arguments_object};
 use super::{
@@ -716,36 +716,12 @@ impl Protocol for Anthropic {
     }
 
     fn reask(&self, mode: Mode, completion: &Completion, error: &str) -> Vec<Message> {
-        let text = completion.text.clone().filter(|t| !t.is_empty());
-        if matches!(mode, Tools | ParallelTools | ReasoningTools) {
-            if completion.tool_calls.is_empty() {
-                let mut out = Vec::new();
-                if let Some(text) = text {
-                    out.push(Message::assistant(text).with_reasoning(completion.reasoning.clone()));
-                }
-                out.push(Message::user(format!(
-                    "{error}\nAnswer by calling the tool, not with text."
-                )));
-                return out;
-            }
-            let mut out = vec![
-                Message::assistant_tool_calls(text, completion.tool_calls.clone())
-                    .with_reasoning(completion.reasoning.clone()),
-            ];
-            out.extend(
-                completion
-                    .tool_calls
-                    .iter()
-                    .map(|call| Message::tool_result(call, format!("{error}\n{TOOL_REASK}"))),
-            );
-            return out;
-        }
-        let mut out = Vec::new();
-        if let Some(text) = text {
-            out.push(Message::assistant(text));
-        }
-        out.push(Message::user(format!("{error}\n{JSON_REASK}")));
-        out
+        reask_with_results(
+            matches!(mode, Tools | ParallelTools | ReasoningTools),
+            "tool",
+            completion,
+            error,
+        )
     }
 }
 

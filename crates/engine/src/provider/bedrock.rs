@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::auth::Auth;
 use super::aws::{AwsCredentials, find_region};
 use super::body::Body;
-use super::instructions::{JSON_REASK, TOOL_REASK, schema_instruction};
+use super::instructions::{reask_with_results, schema_instruction};
 use super::registry::{Preset, Wire};
 use super::turns::{Conversation, arguments_object};
 use super::{
@@ -486,31 +486,7 @@ impl Protocol for Bedrock {
     }
 
     fn reask(&self, mode: Mode, completion: &Completion, error: &str) -> Vec<Message> {
-        let text = completion.text.clone().filter(|t| !t.trim().is_empty());
-        if mode == Tools && !completion.tool_calls.is_empty() {
-            let mut out = vec![Message::assistant_tool_calls(
-                text,
-                completion.tool_calls.clone(),
-            )];
-            out.extend(
-                completion
-                    .tool_calls
-                    .iter()
-                    .map(|call| Message::tool_result(call, format!("{error}\n{TOOL_REASK}"))),
-            );
-            return out;
-        }
-        let mut out = Vec::new();
-        if let Some(text) = text {
-            out.push(Message::assistant(text));
-        }
-        let instruction = if mode == Tools {
-            "Answer by calling the tool, not with text."
-        } else {
-            JSON_REASK
-        };
-        out.push(Message::user(format!("{error}\n{instruction}")));
-        out
+        reask_with_results(mode == Tools, "tool", completion, error)
     }
 }
 

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::auth::Auth;
 use super::body::{Body, Field};
-use super::instructions::{JSON_REASK, TOOL_REASK};
+use super::instructions::reask_with_results;
 use super::registry::{Preset, Wire};
 use super::{
     CallSpec, Completion, Delta, Finish, Frame, HttpRequest, Protocol, ProviderFailure, Reading,
@@ -469,30 +469,6 @@ impl Protocol for Cohere {
     }
 
     fn reask(&self, mode: Mode, completion: &Completion, error: &str) -> Vec<Message> {
-        let text = completion.text.clone().filter(|t| !t.is_empty());
-        if mode == Tools && !completion.tool_calls.is_empty() {
-            let mut out = vec![Message::assistant_tool_calls(
-                text,
-                completion.tool_calls.clone(),
-            )];
-            out.extend(
-                completion
-                    .tool_calls
-                    .iter()
-                    .map(|call| Message::tool_result(call, format!("{error}\n{TOOL_REASK}"))),
-            );
-            return out;
-        }
-        let mut out = Vec::new();
-        if let Some(text) = text {
-            out.push(Message::assistant(text));
-        }
-        let instruction = if mode == Tools {
-            "Answer by calling the tool, not with text."
-        } else {
-            JSON_REASK
-        };
-        out.push(Message::user(format!("{error}\n{instruction}")));
-        out
+        reask_with_results(mode == Tools, "tool", completion, error)
     }
 }

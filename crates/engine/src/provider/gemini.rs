@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 use super::auth::Auth;
 use super::body::Body;
-use super::instructions::{JSON_REASK, TOOL_REASK, schema_instruction};
+use super::instructions::{reask_with_results, schema_instruction};
 use super::registry::{Preset, Wire};
 use super::turns::{Conversation, arguments_object};
 use super::{
@@ -628,36 +628,12 @@ impl Protocol for Gemini {
     }
 
     fn reask(&self, mode: Mode, completion: &Completion, error: &str) -> Vec<Message> {
-        let text = completion.text.clone().filter(|t| !t.is_empty());
-        if matches!(mode, Tools | ParallelTools) {
-            if completion.tool_calls.is_empty() {
-                let mut out = Vec::new();
-                if let Some(text) = text {
-                    out.push(Message::assistant(text));
-                }
-                out.push(Message::user(format!(
-                    "{error}\nAnswer by calling the function, not with text."
-                )));
-                return out;
-            }
-            let mut out = vec![
-                Message::assistant_tool_calls(text, completion.tool_calls.clone())
-                    .with_reasoning(completion.reasoning.clone()),
-            ];
-            out.extend(
-                completion
-                    .tool_calls
-                    .iter()
-                    .map(|call| Message::tool_result(call, format!("{error}\n{TOOL_REASK}"))),
-            );
-            return out;
-        }
-        let mut out = Vec::new();
-        if let Some(text) = text {
-            out.push(Message::assistant(text));
-        }
-        out.push(Message::user(format!("{error}\n{JSON_REASK}")));
-        out
+        reask_with_results(
+            matches!(mode, Tools | ParallelTools),
+            "function",
+            completion,
+            error,
+        )
     }
 }
 
