@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use quarry_engine::{
-    Canceller, Error, EventRecord, ExtractRequest, Message, ResponseSchema, SchemaError, StreamKind,
+    Canceller, Error, EventRecord, ExtractRequest, Message, Part, ResponseSchema, SchemaError,
+    StreamKind,
 };
 use quarry_workbench::Workbench;
 use quarry_workbench::examples;
@@ -72,6 +73,13 @@ pub struct ExtractArgs {
     /// http(s)/data: URL. Repeatable.
     #[arg(long = "image", value_name = "FILE|URL")]
     images: Vec<String>,
+    /// Attach a file to the user message: an image, a PDF, audio or a text file, its type
+    /// read from its bytes. An http(s) address is passed to providers that fetch it
+    /// themselves, else fetched by Quarry from public addresses only; its type comes from
+    /// its ending (.pdf, .png, .mp3, …). Repeatable. A PDF for a provider that cannot
+    /// read PDFs is sent as its text.
+    #[arg(long = "file", value_name = "FILE|URL")]
+    files: Vec<String>,
     /// Extra HTTP header, `Name: value`. Repeatable.
     #[arg(long = "header", value_name = "NAME: VALUE")]
     headers: Vec<String>,
@@ -137,6 +145,47 @@ fn image_url(arg: &str) -> Result<String, Failure> {
         "data:{mime};base64,{}",
         base64::engine::general_purpose::STANDARD.encode(bytes)
     ))
+}
+
+/// A `--file` argument as a message part: a file read and typed by its bytes, or an address
+/// typed by its ending (the engine checks the bytes it fetches against that type).
+fn file_part(arg: &str) -> Result<Part, Failure> {
+    if !(arg.starts_with("http://") || arg.starts_with("https://")) {
+        if arg.contains("://") || arg.starts_with("data:") {
+            return Err(Failure::input(
+                format!(
+                    "--file `{}` is neither a file nor an http(s) address",
+                    quarry_engine::limits::clip(arg, 80)
+                ),
+                "give the path of a file, or an http(s):// address",
+            ));
+        }
+        return crate::input::read_attachment(Path::new(arg));
+    }
+    let path = arg
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(arg)
+        .to_ascii_lowercase();
+    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
+    let url = arg.to_string();
+    let name = Some(path.rsplit('/').next().unwrap_or_default().to_string());
+    Ok(match ext {
+        "pdf" => Part::Document { url, name },
+        "png" | "jpg" | "jpeg" | "gif" | "webp" => Part::Image { url, detail: None },
+        "wav" | "mp3" | "flac" | "ogg" | "oga" | "aac" | "aif" | "aiff" => {
+            Part::Audio { url, name }
+        }
+        _ => {
+            return Err(Failure::input(
+                format!(
+                    "--file `{}`: the address does not say what the file is",
+                    quarry_engine::limits::clip(arg, 80)
+                ),
+                "give an address ending in .pdf, .png, .jpg, .mp3, .wav (or download the file and give its path)",
+            ));
+        }
+    })
 }
 
 /// A number of seconds given to `flag`, checked (never a panic, never an overflow).
@@ -323,6 +372,9 @@ fn build_request(args: &ExtractArgs) -> Result<(ExtractRequest, LoadedSchema), F
     for image in &args.images {
         user = user.with_image(image_url(image)?);
     }
+    for file in &args.files {
+        user = user.with_part(file_part(file)?);
+    }
     req.messages.push(user);
     Ok((req, loaded))
 }
@@ -398,7 +450,8 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
         }
         None => (None, None),
     };
-    let wb = crate::record::workbench(location, args.events, sink)?;
+    let attached = !(args.files.is_empty() && args.images.is_empty());
+    let wb = crate::record::workbench(location, args.events, sink, attached)?;
     let spec = RunSpec {
         request: req,
         schema_name: name,

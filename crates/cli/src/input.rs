@@ -7,7 +7,11 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use quarry_engine::limits::{MAX_IMAGE_BYTES, MAX_TEXT_FILE_BYTES, human_bytes};
+use quarry_engine::Part;
+use quarry_engine::attachment::{self, Kind};
+use quarry_engine::limits::{
+    MAX_ATTACHMENT_BYTES, MAX_IMAGE_BYTES, MAX_TEXT_FILE_BYTES, human_bytes,
+};
 
 use crate::report::Failure;
 
@@ -85,17 +89,21 @@ pub fn read_text_up_to(path: &Path, limit: usize, what: &str) -> Result<String, 
 
 /// The image type of `bytes`, from their first bytes (not the file name).
 fn image_type(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        Some("image/gif")
-    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else {
-        None
+    match attachment::sniff(bytes) {
+        Some((Kind::Image, media_type)) => Some(media_type),
+        _ => None,
     }
+}
+
+/// A file given to `--file` as a message part: an image, PDF or audio file inline, or a
+/// text file's text; the type comes from its bytes, never its name.
+pub fn read_attachment(path: &Path) -> Result<Part, Failure> {
+    let bytes = read_capped(path, MAX_ATTACHMENT_BYTES as usize, "--file")?;
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    attachment::part_from_bytes(&name, &bytes).map_err(Failure::from)
 }
 
 /// An image file as (MIME type, bytes): PNG, JPEG, GIF or WebP, at most

@@ -6,7 +6,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use quarry_engine::{EventRecord, KeySource};
+use quarry_engine::{EventRecord, KeySource, RunEvent};
 use quarry_store::location::Location;
 use quarry_workbench::data::DataFolder;
 use quarry_workbench::orchestrate::{RunEnd, StartError};
@@ -45,6 +45,9 @@ pub struct CliHost {
     pub print_events: bool,
     /// A stream's view reads the events from here.
     pub sink: Option<mpsc::UnboundedSender<EventRecord>>,
+    /// Files are attached: say on stderr what was done to them (a PDF sent as its text, an
+    /// address fetched), since the answer depends on it.
+    pub notices: bool,
 }
 
 impl Host for CliHost {
@@ -60,27 +63,56 @@ impl Host for CliHost {
         {
             let _ = writeln!(std::io::stderr().lock(), "{}", crate::term::clean(&line));
         }
+        if self.notices && !self.print_events {
+            notice(&event.event);
+        }
         if let Some(sink) = &self.sink {
             let _ = sink.send(event.clone());
         }
     }
     fn wants_events(&self) -> bool {
-        self.print_events || self.sink.is_some()
+        self.print_events || self.sink.is_some() || self.notices
     }
     fn run_ended(&self, _stream_id: &str, _end: &RunEnd) {}
 }
 
+/// What was done to an attached file, as a line on stderr.
+fn notice(event: &RunEvent) {
+    let line = match event {
+        RunEvent::PdfText {
+            document,
+            pages,
+            chars,
+        } => format!(
+            "quarry: the provider cannot read PDFs: `{document}` was sent as its text ({pages} pages, {chars} characters; layout and pictures are lost)"
+        ),
+        RunEvent::InputFetched {
+            url,
+            media_type,
+            bytes,
+        } => format!(
+            "quarry: fetched `{url}` ({media_type}, {}) to send it inline",
+            quarry_engine::limits::human_bytes(*bytes)
+        ),
+        _ => return,
+    };
+    crate::term::eprintln(line);
+}
+
 /// The workbench for one CLI command: keys from the keychain, then the environment.
+/// `notices`: files are attached (see [`CliHost::notices`]).
 pub fn workbench(
     location: Location,
     print_events: bool,
     sink: Option<mpsc::UnboundedSender<EventRecord>>,
+    notices: bool,
 ) -> Result<Workbench<CliHost>, Failure> {
     Ok(Workbench::new(CliHost {
         data: data(location)?,
         keys: Arc::new(quarry_store::secrets::KeychainThenEnv::default()),
         print_events,
         sink,
+        notices,
     }))
 }
 

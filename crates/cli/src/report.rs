@@ -123,6 +123,7 @@ fn flag(setting: Setting) -> &'static str {
         Setting::Schema => "--schema",
         Setting::Messages => "--prompt / --system",
         Setting::Variables => "--var / --var-json",
+        Setting::Files => "--file / --image",
         Setting::ApiKey => "the API key (keychain, or the key variable / --api-key-env)",
         Setting::BaseUrl => "--base-url",
         Setting::Headers => "--header",

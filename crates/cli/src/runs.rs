@@ -447,7 +447,7 @@ fn rerun(id: i64, compact: bool, json: bool, db: &DbArgs) -> Result<(), Failure>
             )
         })?;
     // Through the workbench's one orchestration, like every other run.
-    let wb = crate::record::workbench(location, false, None)?;
+    let wb = crate::record::workbench(location, false, None, false)?;
     let prepared = wb
         .prepare(RunSpec {
             request,

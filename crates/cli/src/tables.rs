@@ -10,9 +10,9 @@ pub fn providers() -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| provider | protocol | base URL | credentials | default mode | modes |"
+        "| provider | protocol | base URL | credentials | default mode | modes | constrained to the schema (local servers) |"
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
     for p in registry::all() {
         let base = match p.base_url_env {
             Some((var, suffix)) => format!("${var}{suffix}"),
@@ -36,15 +36,21 @@ pub fn providers() -> String {
             _ => format!("{} (optional)", p.key_env),
         };
         let modes: Vec<&str> = p.modes.iter().map(|m| m.as_str()).collect();
+        let constrained: Vec<&str> = p.constrained.iter().map(|m| m.as_str()).collect();
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             p.name,
             p.wire.name(),
             base,
             key,
             p.default_mode,
-            modes.join(", ")
+            modes.join(", "),
+            if constrained.is_empty() {
+                "—".to_string()
+            } else {
+                constrained.join(", ")
+            }
         );
     }
     out

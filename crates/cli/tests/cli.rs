@@ -1242,3 +1242,125 @@ async fn no_protocols_credentials_reach_the_history_its_exports_or_the_terminal(
         );
     }
 }
+
+fn fixture_file(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/files")
+        .join(name)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_are_attached_by_their_bytes_and_a_pdf_goes_as_text_where_it_must() {
+    // OpenAI reads PDFs: a `file` part; a text file becomes a text part.
+    let server = FakeServer::start(vec![Reply::tool_call("Person", PERSON_OK)])
+        .await
+        .unwrap();
+    extract(&server)
+        .args(["--prompt", "Who is billed?", "--file"])
+        .arg(fixture_file("invoice.pdf"))
+        .arg("--file")
+        .arg(fixture_file("notes.txt"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("sent as its text").not());
+    let parts = server.requests()[0].body["messages"][0]["content"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(parts[1]["type"], "file");
+    assert_eq!(parts[1]["file"]["filename"], "invoice.pdf");
+    assert!(
+        parts[2]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Meeting notes")
+    );
+
+    // A local server cannot: the PDF's text is sent, and the terminal says so.
+    let server = FakeServer::start(vec![Reply::tool_call("Person", PERSON_OK)])
+        .await
+        .unwrap();
+    quarry()
+        .args([
+            "extract",
+            "--provider",
+            "ollama/llama3.2",
+            "--mode",
+            "tools",
+        ])
+        .args([
+            "--base-url",
+            &server.base_url(),
+            "--schema",
+            "person",
+            "--no-save",
+        ])
+        .args(["--prompt", "Who is billed?", "--file"])
+        .arg(fixture_file("invoice.pdf"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "quarry: the provider cannot read PDFs: `invoice.pdf` was sent as its text (2 pages",
+        ));
+    let sent = server.requests()[0].body.to_string();
+    assert!(sent.contains("Billed to: Ada Lovelace"), "{sent}");
+}
+
+#[test]
+fn files_quarry_cannot_send_or_fetch_are_refused_with_what_to_do() {
+    for (args, expected) in [
+        (
+            vec![
+                "--file".to_string(),
+                fixture_file("archive.zip").display().to_string(),
+            ],
+            "`archive.zip` is not a file Quarry can send (it looks like application/zip)",
+        ),
+        (
+            vec!["--file".into(), "https://example.com/report".into()],
+            "the address does not say what the file is",
+        ),
+        (
+            vec!["--file".into(), "ftp://example.com/a.pdf".into()],
+            "is neither a file nor an http(s) address",
+        ),
+    ] {
+        quarry()
+            .args([
+                "extract",
+                "--provider",
+                "ollama/llama3.2",
+                "--schema",
+                "person",
+            ])
+            .args(["--base-url", "http://127.0.0.1:9/v1", "--prompt", "x"])
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(expected));
+    }
+    // Gemini cannot fetch a PDF by address, and Quarry does not fetch from this machine.
+    quarry()
+        .env("GEMINI_API_KEY", "test-key")
+        .args([
+            "extract",
+            "--provider",
+            "gemini/gemini-2.5-flash",
+            "--schema",
+            "person",
+        ])
+        .args([
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--prompt",
+            "x",
+            "--no-save",
+        ])
+        .args(["--file", "http://127.0.0.1:8080/invoice.pdf"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "is 127.0.0.1, not a public address",
+        ))
+        .stderr(predicate::str::contains("--file / --image"));
+}

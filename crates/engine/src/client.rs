@@ -2,6 +2,7 @@
 //! and where API keys come from; each call resolves its provider and mode, then runs the
 //! attempt loop.
 
+use crate::fetch::FetchPolicy;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll};
@@ -140,9 +141,16 @@ pub struct ClientBuilder {
     hooks: Hooks,
     http: Option<reqwest::Client>,
     protocols: Vec<Arc<dyn Protocol>>,
+    fetch: FetchPolicy,
 }
 
 impl ClientBuilder {
+    /// Which addresses files attached by URL may be fetched from (public ones only, unless
+    /// this says otherwise; see [`crate::fetch`]).
+    pub fn fetch_policy(mut self, policy: FetchPolicy) -> Self {
+        self.fetch = policy;
+        self
+    }
     /// Where API keys come from (the environment by default).
     pub fn keys(mut self, keys: Arc<dyn KeySource>) -> Self {
         self.keys = keys;
@@ -175,6 +183,7 @@ impl ClientBuilder {
             hooks: Mutex::new(self.hooks),
             keys: self.keys,
             protocols: self.protocols,
+            fetch: self.fetch,
         }
     }
 }
@@ -211,6 +220,7 @@ pub struct Client {
     hooks: Mutex<Hooks>,
     keys: Arc<dyn KeySource>,
     protocols: Vec<Arc<dyn Protocol>>,
+    fetch: FetchPolicy,
 }
 
 impl Default for Client {
@@ -266,6 +276,7 @@ impl Client {
             hooks: Hooks::new(),
             http: None,
             protocols: Vec::new(),
+            fetch: FetchPolicy::default(),
         }
     }
 
@@ -518,6 +529,7 @@ impl Client {
             stream: None,
             cancel: options.cancel.clone().unwrap_or_default().0,
             redactor: resolved.redactor.clone(),
+            fetch: self.fetch,
         }
         .execute(finish)
         .await
@@ -552,6 +564,7 @@ impl Client {
         let cancel = options.cancel.clone().unwrap_or_default();
         let token = cancel.0.clone();
         let observer = options.observer.clone();
+        let fetch = self.fetch;
         let task = tokio::spawn(async move {
             Run {
                 http: &http,
@@ -566,6 +579,7 @@ impl Client {
                 stream: Some(kind),
                 cancel: token,
                 redactor: resolved.redactor.clone(),
+                fetch,
             }
             .execute(|v| match &check {
                 Some(check) => check(&v).map(|()| v),

@@ -41,6 +41,8 @@ pub enum Setting {
     Messages,
     /// The template variables.
     Variables,
+    /// An attached file (image, PDF, audio).
+    Files,
     ApiKey,
     BaseUrl,
     Headers,

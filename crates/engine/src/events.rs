@@ -50,6 +50,22 @@ pub enum RunEvent {
         schema: String,
         max_attempts: u32,
     },
+    /// An attached file given by address that the provider cannot fetch itself was fetched
+    /// by Quarry (a public http(s) address only), before the first request.
+    #[serde(rename = "input:fetched")]
+    InputFetched {
+        url: String,
+        media_type: String,
+        bytes: u64,
+    },
+    /// A PDF went to a provider that cannot read PDFs: Quarry extracted its text locally and
+    /// sent that instead (layout, images and scanned pages are lost).
+    #[serde(rename = "input:pdf_text")]
+    PdfText {
+        document: String,
+        pages: u32,
+        chars: u64,
+    },
     /// The request is about to be sent (once per attempt, and again for each transport retry).
     #[serde(rename = "completion:kwargs")]
     CompletionKwargs {
@@ -172,6 +188,8 @@ impl RunEvent {
                 r.mask_string(model);
                 r.mask_string(schema);
             }
+            RunEvent::InputFetched { url, .. } => r.mask_string(url),
+            RunEvent::PdfText { document, .. } => r.mask_string(document),
             RunEvent::CompletionKwargs { request, .. } => {
                 r.mask_string(&mut request.url);
                 for (name, value) in &mut request.headers {

@@ -20,10 +20,12 @@
 //! # Ok(()) }
 //! ```
 
+pub mod attachment;
 pub mod dialect;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod fetch;
 pub mod framing;
 pub mod hooks;
 pub mod limits;

@@ -16,6 +16,11 @@ pub const MAX_SSE_EVENT_BYTES: usize = 16 * MIB;
 pub const MAX_STREAMED_ANSWER_BYTES: usize = 64 * MIB;
 /// An image attached from a file.
 pub const MAX_IMAGE_BYTES: usize = 20 * MIB;
+/// An attached file (`--file`, a dropped file, a fetched address), and a PDF whose text
+/// Quarry extracts: as large as the largest inline file any provider takes (Gemini, 100 MB).
+pub const MAX_ATTACHMENT_BYTES: u64 = 100_000_000;
+/// Reading the text of one PDF: a PDF that takes longer is reported as unreadable.
+pub const PDF_TEXT_TIMEOUT: Duration = Duration::from_secs(60);
 /// A text read from a file (prompt, variable, schema).
 pub const MAX_TEXT_FILE_BYTES: usize = 64 * MIB;
 /// A rendered prompt (all messages): a template loop cannot make more than this.

@@ -1,4 +1,4 @@
-//! The conversation: messages with text and image parts, and the tool calls and tool results
+//! The conversation: messages with text, image, PDF and audio parts, and the tool calls and tool results
 //! that re-asks add. Providers render this one shape into their own wire format.
 
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,22 @@ pub enum Part {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         detail: Option<String>,
+    },
+    /// A PDF: inline (a `data:application/pdf;base64,` URL) or by http(s) address. For a
+    /// provider that cannot read PDFs, Quarry sends its text instead (and says so).
+    Document {
+        url: String,
+        /// The file name, shown to people and sent where the provider takes one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        name: Option<String>,
+    },
+    /// Audio: inline (a `data:audio/…;base64,` URL) or by http(s) address.
+    Audio {
+        url: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        name: Option<String>,
     },
 }
 
@@ -96,6 +112,12 @@ impl Message {
             match part {
                 Part::Text { text } => r.mask_string(text),
                 Part::Image { url, .. } => r.mask_string(url),
+                Part::Document { url, name } | Part::Audio { url, name } => {
+                    r.mask_string(url);
+                    if let Some(name) = name {
+                        r.mask_string(name);
+                    }
+                }
             }
         }
         for call in &mut self.tool_calls {
@@ -177,6 +199,12 @@ impl Message {
             url: url.into(),
             detail: None,
         });
+        self
+    }
+
+    /// The same message with a file attached (see [`crate::attachment::part_from_bytes`]).
+    pub fn with_part(mut self, part: Part) -> Self {
+        self.content.push(part);
         self
     }
 

@@ -13,6 +13,7 @@ use crate::events::{AttemptInfo, Emitter, RunEvent, StreamStats};
 use crate::extract::{Answer, extract};
 use crate::framing::{FrameError, FrameReader};
 use crate::limits::{MAX_RESPONSE_BYTES, MAX_STREAMED_ANSWER_BYTES, clip};
+use crate::message::{Message, Part};
 use crate::mode::Mode;
 use crate::partial::Change;
 use crate::provider::auth::Auth;
@@ -57,12 +58,22 @@ pub(crate) struct Run<'a> {
     /// The run's secrets (key, credential headers, URL passwords), masked out of every event,
     /// error and result.
     pub redactor: Redactor,
+    /// Which addresses an attached file may be fetched from.
+    pub fetch: crate::fetch::FetchPolicy,
 }
 
 /// Answers larger than this are parsed and validated on a blocking thread, so that
 /// cancellation and the deadline still end the run on time; smaller ones are checked in
 /// place, which costs microseconds.
 const OFFLOAD_BYTES: usize = 256 * 1024;
+
+/// Resolves at `deadline`, never without one.
+async fn sleep_until_deadline(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d.into()).await,
+        None => std::future::pending().await,
+    }
+}
 
 /// Why one attempt's answer was rejected.
 #[derive(Debug)]
@@ -152,6 +163,7 @@ impl Run<'_> {
         // A timeout too long to add to the clock is no deadline at all.
         let deadline = self.request.timeout.and_then(|t| started.checked_add(t));
         let mut messages = render_messages(&self.request.messages, &self.request.context)?;
+        self.prepare_files(&mut messages, deadline).await?;
         let prompt_len = messages.len();
         let mut failed: Vec<FailedAttempt> = Vec::new();
         let mut latencies = Vec::new();
@@ -357,6 +369,53 @@ impl Run<'_> {
     }
 
     /// An error as it may leave the run: every secret masked (bodies decoded first).
+    /// Checks the attached files against what the provider takes, once, before the first
+    /// request (fetching and PDF reading can take a while: cancellation and the deadline
+    /// still end the run).
+    async fn prepare_files(
+        &mut self,
+        messages: &mut [Message],
+        deadline: Option<Instant>,
+    ) -> Result<(), Error> {
+        if messages
+            .iter()
+            .all(|m| m.content.iter().all(|p| matches!(p, Part::Text { .. })))
+        {
+            return Ok(());
+        }
+        let accepts = self.protocol.attachments(self.mode);
+        let preparing = crate::attachment::Preparing {
+            provider: self.protocol.name(),
+            accepts: &accepts,
+            fetch: self.fetch,
+            takers: &crate::provider::registry::takers,
+        };
+        let mut events = Vec::new();
+        let mut push = |e| events.push(e);
+        let work = crate::attachment::prepare(messages, &preparing, &mut push);
+        let ended = |f: SendFailure| match f {
+            SendFailure::Deadline => Error::Timeout {
+                limit_ms: self.request.timeout.map_or(0, |t| t.as_millis() as u64),
+                failed_attempts: Vec::new(),
+                usage: Usage::default(),
+            },
+            SendFailure::Cancelled => Error::Cancelled {
+                partial: None,
+                usage: Usage::default(),
+            },
+            SendFailure::Error(e) => e,
+        };
+        let result = tokio::select! {
+            r = work => r.map_err(SendFailure::Error),
+            _ = self.cancel.cancelled() => Err(SendFailure::Cancelled),
+            _ = sleep_until_deadline(deadline) => Err(SendFailure::Deadline),
+        };
+        for e in events {
+            self.emitter.emit(e);
+        }
+        result.map_err(|f| self.fail(ended(f)))
+    }
+
     fn fail(&self, mut e: Error) -> Error {
         e.redact(&self.redactor);
         e
@@ -569,6 +628,24 @@ impl Run<'_> {
                     let text = String::from_utf8_lossy(&r.body);
                     let failure = self.protocol.failure(r.status, &text);
                     let retry_after = r.retry_after.or(failure.retry_after);
+                    if failure.mode_unsupported && self.mode.is_tool_mode() {
+                        let works = self.protocol.default_mode();
+                        let works = if works.is_tool_mode() {
+                            Mode::JsonSchema
+                        } else {
+                            works
+                        };
+                        return Err(SendFailure::Error(self.fail(Error::UnsupportedMode {
+                            provider: provider.clone(),
+                            mode: self.mode.as_str().into(),
+                            valid: self.protocol.modes().to_vec(),
+                            note: Some(format!(
+                                "the server refuses tool calls for this model: {}; use the {} mode, which does not need them",
+                                failure.message.as_deref().unwrap_or_default(),
+                                works.as_str()
+                            )),
+                        })));
+                    }
                     let retryable =
                         crate::retry::status_is_retryable(r.status) && !failure.quota_exhausted;
                     let message = failure.message.unwrap_or_else(|| {

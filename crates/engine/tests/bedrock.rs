@@ -218,3 +218,52 @@ async fn a_wrong_secret_is_refused_and_never_shown_and_throttling_is_retried() {
     assert_eq!(out.value, person());
     assert_eq!(server.requests().len(), 2);
 }
+
+#[tokio::test]
+async fn a_pdf_is_a_named_document_beside_the_text_and_six_are_too_many() {
+    let server = FakeServer::start(vec![Reply::bedrock_tool_use("Person", person())])
+        .await
+        .unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/files/invoice.pdf");
+    let pdf = quarry_engine::attachment::part_from_bytes(
+        "Invoice_2026 (final).pdf",
+        &std::fs::read(path).unwrap(),
+    )
+    .unwrap();
+    let mut r = req("tools");
+    r.messages.last_mut().unwrap().content.push(pdf.clone());
+    let out = client(&server, None)
+        .extract_value(&r, &schema())
+        .await
+        .unwrap();
+    assert_eq!(out.value, person());
+    let body = &server.requests()[0].body;
+    let document = &body["messages"][0]["content"][1]["document"];
+    assert_eq!(document["format"], "pdf");
+    // Bedrock refuses underscores and dots in document names.
+    assert_eq!(document["name"], "Invoice 2026 (final)");
+    assert!(
+        document["source"]["bytes"]
+            .as_str()
+            .unwrap()
+            .starts_with("JVBERi0")
+    );
+
+    let mut r = req("tools");
+    r.messages
+        .last_mut()
+        .unwrap()
+        .content
+        .extend(std::iter::repeat_n(pdf, 6));
+    let e = client(&server, None)
+        .extract_value(&r, &schema())
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("takes at most 5 PDFs in one request"),
+        "{e}"
+    );
+    assert_eq!(server.requests().len(), 1, "nothing more was sent");
+}

@@ -263,6 +263,8 @@ impl Writer {
 fn kind(e: &RunEvent) -> &'static str {
     match e {
         RunEvent::RunStarted { .. } => "run_started",
+        RunEvent::InputFetched { .. } => "input:fetched",
+        RunEvent::PdfText { .. } => "input:pdf_text",
         RunEvent::CompletionKwargs { .. } => "completion:kwargs",
         RunEvent::CompletionResponse { .. } => "completion:response",
         RunEvent::Partial { .. } => "partial",

@@ -5,4 +5,8 @@ export type ProviderInfo = { name: string,
 /**
  * The wire protocol it speaks (`openai`, `anthropic`).
  */
-protocol: string, base_url: string, key_env: string, key_required: boolean, default_mode: Mode, modes: Array<Mode>, };
+protocol: string, base_url: string, key_env: string, key_required: boolean, default_mode: Mode, modes: Array<Mode>, 
+/**
+ * Local servers: the modes in which generation is constrained to the schema.
+ */
+constrained: Array<Mode>, };

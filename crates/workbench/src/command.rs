@@ -191,6 +191,9 @@ commands! {
     ListProfiles(ListProfiles),
     SaveProfile(SaveProfile),
     DeleteProfile(DeleteProfile),
+    /// A file the user dropped or picked, as a message part typed by its bytes (image, PDF,
+    /// audio, text); bad or unsupported files get an error naming the types Quarry sends.
+    AttachFile(AttachFile),
     /// Starts a run; its events go to `stream_id`. Returns the run id at once.
     StartRun(StartRun),
     /// Cancels the run started under `stream_id`.
@@ -239,6 +242,8 @@ pub struct ProviderInfo {
     pub key_required: bool,
     pub default_mode: Mode,
     pub modes: Vec<Mode>,
+    /// Local servers: the modes in which generation is constrained to the schema.
+    pub constrained: Vec<Mode>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -365,6 +370,14 @@ pub struct Settings {
 
 #[derive(Debug, Clone, Default, Deserialize, TS)]
 pub struct ListProviders {}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct AttachFile {
+    /// The file's name (shown, and sent as a PDF's file name).
+    pub name: String,
+    /// The file's bytes as a `data:` URL (as `FileReader.readAsDataURL` gives them).
+    pub data_url: String,
+}
 
 #[derive(Debug, Clone, Default, Deserialize, TS)]
 pub struct ListExamples {}
@@ -567,8 +580,19 @@ impl Rpc for ListProviders {
                 key_required: p.key_required,
                 default_mode: p.default_mode,
                 modes: p.modes.to_vec(),
+                constrained: p.constrained.to_vec(),
             })
             .collect())
+    }
+}
+
+impl Rpc for AttachFile {
+    type Out = quarry_engine::Part;
+    async fn run<H: Host>(self, _wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        Ok(quarry_engine::attachment::part_from_data_url(
+            &self.name,
+            &self.data_url,
+        )?)
     }
 }
 

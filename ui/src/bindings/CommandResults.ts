@@ -17,6 +17,7 @@ import type { KeySaved } from "./KeySaved";
 import type { Mode } from "./Mode";
 import type { Moved } from "./Moved";
 import type { Named } from "./Named";
+import type { Part } from "./Part";
 import type { Price } from "./Price";
 import type { Profile } from "./Profile";
 import type { ProfileSaved } from "./ProfileSaved";
@@ -49,6 +50,7 @@ export type CommandResults = {
   list_profiles: Array<Profile>,
   save_profile: ProfileSaved,
   delete_profile: Deleted,
+  attach_file: Part,
   start_run: RunStarted,
   cancel_run: Cancelled,
   list_runs: Array<RunSummary>,

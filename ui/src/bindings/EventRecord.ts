@@ -12,7 +12,7 @@ import type { JsonValue } from "./serde_json/JsonValue";
 /**
  * An event with its envelope: protocol version, sequence number, time since the run began.
  */
-export type EventRecord = { v: number, seq: number, t_ms: number, } & ({ "type": "run_started", provider: string, model: string, mode: Mode, schema: string, max_attempts: number, } | { "type": "completion:kwargs", request: RecordedRequest, 
+export type EventRecord = { v: number, seq: number, t_ms: number, } & ({ "type": "run_started", provider: string, model: string, mode: Mode, schema: string, max_attempts: number, } | { "type": "input:fetched", url: string, media_type: string, bytes: number, } | { "type": "input:pdf_text", document: string, pages: number, chars: number, } | { "type": "completion:kwargs", request: RecordedRequest, 
 /**
  * 1-based attempt number.
  */

@@ -4,4 +4,4 @@
  * The setting that fixes an error, so that each front end can point at its own control for it
  * (a CLI flag, a field of the desktop form) while the messages and hints name no front end.
  */
-export type Setting = "provider" | "model" | "mode" | "schema" | "messages" | "variables" | "api_key" | "base_url" | "headers" | "extra_body" | "timeout" | "request_timeout" | "max_retries" | "max_tokens" | "sampling" | "stream" | "database";
+export type Setting = "provider" | "model" | "mode" | "schema" | "messages" | "variables" | "files" | "api_key" | "base_url" | "headers" | "extra_body" | "timeout" | "request_timeout" | "max_retries" | "max_tokens" | "sampling" | "stream" | "database";

@@ -1,4 +1,5 @@
 // Generated from the Rust types by quarry-workbench (src/bindings.rs). Do not edit.
+export type * from "./AttachFile";
 export type * from "./AttemptArchive";
 export type * from "./AttemptRow";
 export type * from "./CancelRun";

@@ -18,6 +18,7 @@ use super::{
     CallSpec, Completion, Delta, Finish, Frame, Header, HttpRequest, Protocol, ProviderFailure,
     Reading, StreamDecoder, StreamFailure,
 };
+use crate::attachment::{Accepts, IMAGE_TYPES, Inline, Limit, MB, PDF_TYPES};
 use crate::error::{Error, Setting};
 use crate::message::{Message, Part, Reasoning, Role, ToolCall};
 use crate::mode::Mode;
@@ -39,6 +40,7 @@ pub static PRESETS: &[Preset] = &[Preset {
     default_mode: Tools,
     modes: &[Tools, ParallelTools, ReasoningTools, Json, JsonSchema],
     start: None,
+    constrained: &[],
 }];
 
 /// The API version every request names (the only one Anthropic has published).
@@ -78,14 +80,13 @@ fn invalid(setting: Setting, message: String, hint: &str) -> Error {
 
 /// An image part as Anthropic takes it: inline base64 from a `data:` URL, else the URL
 /// (which Anthropic fetches itself).
-fn image_block(url: &str) -> Value {
-    if let Some(rest) = url.strip_prefix("data:")
-        && let Some((meta, data)) = rest.split_once(',')
-        && let Some(media_type) = meta.strip_suffix(";base64")
-    {
-        return json!({"type": "image", "source": {"type": "base64", "media_type": media_type, "data": data}});
+/// An `image` or `document` block: inline bytes, or an address Anthropic fetches itself.
+fn file_block(kind: &str, url: &str) -> Value {
+    match Inline::parse(url) {
+        Some(i) => json!({"type": kind, "source": {"type": "base64",
+            "media_type": i.media_type, "data": i.base64}}),
+        None => json!({"type": kind, "source": {"type": "url", "url": url}}),
     }
-    json!({"type": "image", "source": {"type": "url", "url": url}})
 }
 
 /// A reasoning block as Anthropic takes it back (another provider's signature has no place).
@@ -121,7 +122,16 @@ fn conversation(messages: &[Message], prompt_len: usize) -> Conversation<Role> {
                         // Refused: "text content blocks must contain non-whitespace text".
                         Part::Text { text } if text.trim().is_empty() => None,
                         Part::Text { text } => Some(json!({"type": "text", "text": text})),
-                        Part::Image { url, .. } => Some(image_block(url)),
+                        Part::Image { url, .. } => Some(file_block("image", url)),
+                        Part::Document { url, name } => {
+                            let mut block = file_block("document", url);
+                            if let Some(name) = name {
+                                block["title"] = json!(name);
+                            }
+                            Some(block)
+                        }
+                        // Refused before any request is built (`attachments` has no audio).
+                        Part::Audio { .. } => None,
                     })
                     .collect();
                 (Role::User, blocks)
@@ -700,6 +710,31 @@ impl Protocol for Anthropic {
             message,
             quota_exhausted: is_quota_exhausted(body),
             retry_after: None,
+            ..Default::default()
+        }
+    }
+
+    /// https://docs.claude.com/en/docs/build-with-claude/pdf-support: 32 MB per request;
+    /// https://docs.claude.com/en/docs/build-with-claude/vision: JPEG, PNG, GIF, WebP, 5 MB
+    /// per image (10 MB on the API itself since; the lower figure holds everywhere), 100
+    /// images per request. Both by address too. No audio.
+    fn attachments(&self, _mode: Mode) -> Accepts {
+        Accepts {
+            image: Some(Limit {
+                media_types: IMAGE_TYPES,
+                max_bytes: 5 * MB,
+                max_count: 100,
+                by_url: true,
+            }),
+            pdf: Some(Limit {
+                media_types: PDF_TYPES,
+                max_bytes: 32 * MB,
+                max_count: usize::MAX,
+                by_url: true,
+            }),
+            audio: None,
+            request_bytes: Some(32 * MB),
+            source: "https://docs.claude.com/en/docs/build-with-claude/pdf-support",
         }
     }
 

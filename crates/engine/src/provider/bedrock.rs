@@ -17,6 +17,7 @@ use super::{
     CallSpec, Completion, Delta, Finish, Frame, Header, HttpRequest, Protocol, ProviderFailure,
     Reading, StreamDecoder, StreamFailure,
 };
+use crate::attachment::{Accepts, IMAGE_TYPES, Inline, Limit, PDF_TYPES};
 use crate::error::{Error, Setting};
 use crate::framing::Framing;
 use crate::message::{Message, Part, Role, ToolCall};
@@ -40,6 +41,7 @@ pub static PRESETS: &[Preset] = &[Preset {
     default_mode: Tools,
     modes: &[Tools, Json],
     start: None,
+    constrained: &[],
 }];
 
 #[derive(Debug)]
@@ -113,6 +115,48 @@ fn image_block(url: &str) -> Result<Value, Error> {
     })
 }
 
+/// A PDF as a Converse `document` block: bytes, and a name of the characters Bedrock allows.
+fn document_block(url: &str, name: &Option<String>) -> Result<Value, Error> {
+    let Some(inline) = Inline::parse(url) else {
+        return Err(Error::InvalidSetting {
+            setting: Setting::Files,
+            message: format!(
+                "Bedrock takes documents as bytes, not by address: `{}`",
+                crate::limits::clip(url, 80)
+            ),
+            hint: "attach the PDF itself".into(),
+        });
+    };
+    Ok(json!({"document": {"format": "pdf",
+        "name": document_name(name.as_deref().unwrap_or("document")),
+        "source": {"bytes": inline.base64}}}))
+}
+
+/// A document name Bedrock accepts: letters, digits, hyphens, parentheses, square brackets
+/// and single spaces, 1–200 characters (API_runtime_DocumentBlock). Anything else becomes
+/// a space (a file name's dots and underscores included).
+fn document_name(name: &str) -> String {
+    let name = name.strip_suffix(".pdf").unwrap_or(name);
+    let mut out = String::new();
+    for c in name.chars() {
+        let keep = c.is_alphanumeric() || matches!(c, '-' | '(' | ')' | '[' | ']');
+        if keep {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with(' ') {
+            out.push(' ');
+        }
+        if out.chars().count() >= 200 {
+            break;
+        }
+    }
+    let out = out.trim_end().to_string();
+    if out.is_empty() {
+        "document".into()
+    } else {
+        out
+    }
+}
+
 /// The conversation as Converse takes it: system text apart; alternating user and
 /// assistant turns of content blocks (tool results lead the user turn after the calls).
 fn conversation(messages: &[Message]) -> Result<Conversation<Role>, Error> {
@@ -130,6 +174,9 @@ fn conversation(messages: &[Message]) -> Result<Conversation<Role>, Error> {
                         Part::Text { text } if text.trim().is_empty() => {}
                         Part::Text { text } => blocks.push(json!({"text": text})),
                         Part::Image { url, .. } => blocks.push(image_block(url)?),
+                        Part::Document { url, name } => blocks.push(document_block(url, name)?),
+                        // Refused before any request is built (`attachments` has no audio).
+                        Part::Audio { .. } => {}
                     }
                 }
                 (Role::User, blocks)
@@ -471,6 +518,30 @@ impl Protocol for Bedrock {
             message,
             quota_exhausted: is_quota_exhausted(body),
             retry_after: None,
+            ..Default::default()
+        }
+    }
+
+    /// https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Message.html: up
+    /// to 20 images of 3.75 MB, and 5 documents of 4.5 MB, per request; bytes only. (Some
+    /// models take larger PDFs; the documented limit is the one checked.) No audio.
+    fn attachments(&self, _mode: Mode) -> Accepts {
+        Accepts {
+            image: Some(Limit {
+                media_types: IMAGE_TYPES,
+                max_bytes: 3_750_000,
+                max_count: 20,
+                by_url: false,
+            }),
+            pdf: Some(Limit {
+                media_types: PDF_TYPES,
+                max_bytes: 4_500_000,
+                max_count: 5,
+                by_url: false,
+            }),
+            audio: None,
+            request_bytes: None,
+            source: "https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Message.html",
         }
     }
 

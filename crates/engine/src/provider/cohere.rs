@@ -16,6 +16,7 @@ use super::{
     CallSpec, Completion, Delta, Finish, Frame, HttpRequest, Protocol, ProviderFailure, Reading,
     StreamDecoder, StreamFailure,
 };
+use crate::attachment::{Accepts, IMAGE_TYPES, Limit, MB};
 use crate::error::{Error, Setting};
 use crate::message::{Message, Part, Role, ToolCall};
 use crate::mode::Mode;
@@ -36,6 +37,7 @@ pub static PRESETS: &[Preset] = &[Preset {
     default_mode: Tools,
     modes: &[Tools, JsonSchema],
     start: None,
+    constrained: &[],
 }];
 
 #[derive(Debug)]
@@ -68,6 +70,12 @@ fn content(m: &Message) -> Result<Value, Error> {
                 setting: Setting::Messages,
                 message: "Cohere takes images only in user messages".into(),
                 hint: "move the image into a user message".into(),
+            }),
+            // The run sends a PDF's text and refuses audio (`attachments`) before this.
+            Part::Document { .. } | Part::Audio { .. } => Err(Error::InvalidSetting {
+                setting: Setting::Files,
+                message: "Cohere takes no PDF or audio parts".into(),
+                hint: "send the document's text instead".into(),
             }),
         })
         .collect::<Result<Vec<_>, _>>()
@@ -454,6 +462,23 @@ impl Protocol for Cohere {
             message,
             quota_exhausted: is_quota_exhausted(body),
             retry_after: None,
+            ..Default::default()
+        }
+    }
+
+    /// https://docs.cohere.com/docs/image-inputs: PNG, JPEG, WebP, GIF; 20 images or 20 MB
+    /// per request, by address too. No PDF or audio parts (PDFs go as their text).
+    fn attachments(&self, _mode: Mode) -> Accepts {
+        Accepts {
+            image: Some(Limit {
+                media_types: IMAGE_TYPES,
+                max_bytes: 20 * MB,
+                max_count: 20,
+                by_url: true,
+            }),
+            request_bytes: Some(20 * MB),
+            source: "https://docs.cohere.com/docs/image-inputs",
+            ..Accepts::NOTHING
         }
     }
 

@@ -20,6 +20,7 @@ use super::{
     CallSpec, Completion, Delta, Finish, Frame, HttpRequest, Protocol, ProviderFailure, Reading,
     StreamDecoder, StreamFailure,
 };
+use crate::attachment::{Accepts, Inline, Limit, MB, PDF_TYPES};
 use crate::error::{Error, Setting};
 use crate::message::{Message, Part, Reasoning, Role, ToolCall};
 use crate::mode::Mode;
@@ -44,6 +45,7 @@ pub static PRESETS: &[Preset] = &[
         default_mode: Tools,
         modes: &[Tools, Json, JsonSchema],
         start: None,
+        constrained: &[],
     },
     Preset {
         name: "vertexai",
@@ -58,6 +60,7 @@ pub static PRESETS: &[Preset] = &[
         default_mode: Tools,
         modes: &[Tools, ParallelTools, Json, JsonSchema],
         start: None,
+        constrained: &[],
     },
 ];
 
@@ -169,20 +172,25 @@ fn translated(schema: &Value) -> Result<Value, Error> {
 }
 
 /// An image part: inline data from a `data:` URL (Gemini fetches no URLs of ours).
-fn image_part(url: &str) -> Result<Value, Error> {
-    if let Some(rest) = url.strip_prefix("data:")
-        && let Some((meta, data)) = rest.split_once(',')
-        && let Some(mime) = meta.strip_suffix(";base64")
-    {
-        return Ok(json!({"inlineData": {"mimeType": mime, "data": data}}));
+/// An image, PDF or audio file as inline data (the run fetched any address first: Gemini
+/// fetches only some kinds on some models itself).
+fn inline_part(url: &str) -> Result<Value, Error> {
+    if let Some(i) = Inline::parse(url) {
+        // Gemini lists MP3 as `audio/mp3`.
+        let mime = if i.media_type == "audio/mpeg" {
+            "audio/mp3"
+        } else {
+            i.media_type
+        };
+        return Ok(json!({"inlineData": {"mimeType": mime, "data": i.base64}}));
     }
     Err(invalid(
-        Setting::Messages,
+        Setting::Files,
         format!(
-            "Gemini takes images as inline data, not by address: `{}`",
+            "Gemini takes files as inline data, not by address: `{}`",
             crate::limits::clip(url, 80)
         ),
-        "attach the image as a file instead of a URL",
+        "attach the file itself instead of a URL",
     ))
 }
 
@@ -203,7 +211,9 @@ fn contents(messages: &[Message]) -> Result<Conversation<&'static str>, Error> {
                     match p {
                         Part::Text { text } if text.is_empty() => {}
                         Part::Text { text } => parts.push(json!({"text": text})),
-                        Part::Image { url, .. } => parts.push(image_part(url)?),
+                        Part::Image { url, .. }
+                        | Part::Document { url, .. }
+                        | Part::Audio { url, .. } => parts.push(inline_part(url)?),
                     }
                 }
                 ("user", parts)
@@ -603,6 +613,7 @@ impl Protocol for Gemini {
             message,
             quota_exhausted: is_quota_exhausted(body),
             retry_after,
+            ..Default::default()
         }
     }
 
@@ -613,6 +624,51 @@ impl Protocol for Gemini {
         root.pointer("/error/message")
             .and_then(Value::as_str)
             .map(str::to_string)
+    }
+
+    /// https://ai.google.dev/gemini-api/docs/file-input-methods: inline data up to 100 MB
+    /// per request (since January 2026), PDFs up to 50 MB; image types from
+    /// …/image-understanding (no GIF), audio types from …/audio. Vertex AI documents no one
+    /// inline request limit (it differs per model), so only the per-file ones apply there.
+    fn attachments(&self, _mode: Mode) -> Accepts {
+        let any = crate::limits::MAX_ATTACHMENT_BYTES;
+        Accepts {
+            image: Some(Limit {
+                media_types: &["image/png", "image/jpeg", "image/webp"],
+                max_bytes: any,
+                max_count: 3600,
+                by_url: false,
+            }),
+            pdf: Some(Limit {
+                media_types: PDF_TYPES,
+                max_bytes: 50 * MB,
+                max_count: usize::MAX,
+                by_url: false,
+            }),
+            audio: Some(Limit {
+                media_types: &[
+                    "audio/wav",
+                    "audio/mpeg",
+                    "audio/aiff",
+                    "audio/aac",
+                    "audio/ogg",
+                    "audio/flac",
+                ],
+                max_bytes: any,
+                max_count: usize::MAX,
+                by_url: false,
+            }),
+            request_bytes: match self.service {
+                Service::GeminiApi => Some(100 * MB),
+                _ => None,
+            },
+            source: match self.service {
+                Service::GeminiApi => "https://ai.google.dev/gemini-api/docs/file-input-methods",
+                _ => {
+                    "https://cloud.google.com/vertex-ai/generative-ai/docs/multimodal/document-understanding"
+                }
+            },
+        }
     }
 
     fn reading(&self, mode: Mode) -> Reading {

@@ -147,6 +147,10 @@ pub struct ProviderFailure {
     pub quota_exhausted: bool,
     /// How long the body asks to wait (Google puts it in `RetryInfo`, not in a header).
     pub retry_after: Option<std::time::Duration>,
+    /// The server cannot do the mode at all (a local model whose chat template has no tool
+    /// calls): retrying or re-asking hits the same wall, so the run ends naming a mode that
+    /// works.
+    pub mode_unsupported: bool,
 }
 
 /// One event of a streamed answer, whatever its framing: the event's type (SSE `event:`, an
@@ -222,6 +226,14 @@ pub trait Protocol: Send + Sync + fmt::Debug {
     /// stream's last bytes when the stream ended without its end marker.
     fn stream_trailer(&self, _tail: &str) -> Option<String> {
         None
+    }
+
+    /// The files (images, PDFs, audio) this provider takes in `mode`, and their limits. The
+    /// run checks every attached file against it before the first request, fetches the
+    /// addresses it cannot fetch itself and turns PDFs it cannot read into text, so `build`
+    /// only sees parts it takes.
+    fn attachments(&self, _mode: Mode) -> crate::attachment::Accepts {
+        crate::attachment::Accepts::NOTHING
     }
 
     /// Where the answer of `mode` is read.

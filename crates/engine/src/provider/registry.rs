@@ -56,6 +56,9 @@ pub struct Preset {
     pub modes: &'static [Mode],
     /// For local servers: how to start one serving `{model}`, for the error when none answers.
     pub start: Option<&'static str>,
+    /// Local servers: the modes in which the server constrains generation to the schema
+    /// (a grammar or guided decoding), so even a small model answers a valid object.
+    pub constrained: &'static [Mode],
 }
 
 impl Preset {
@@ -106,6 +109,18 @@ pub fn one_per_wire() -> Vec<&'static Preset> {
         }
     }
     out
+}
+
+/// The presets that take `kind` of file in their default mode (for the error that tells a
+/// user where a file can go).
+pub fn takers(kind: crate::attachment::Kind) -> Vec<&'static str> {
+    all()
+        .filter(|p| {
+            protocol(p, "http://127.0.0.1".into())
+                .is_ok_and(|proto| proto.attachments(p.default_mode).get(kind).is_some())
+        })
+        .map(|p| p.name)
+        .collect()
 }
 
 /// What `mode` sends and where its answer is read, in `wire` (`None`: the protocol has no

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 pub mod presets;
 
-use presets::{Endpoint, JsonSchemaFormat, Quirks, ToolChoice};
+use presets::{Endpoint, Files, JsonMode, JsonSchemaFormat, Quirks, ToolChoice};
 
 use super::auth::Auth;
 use super::body::{Body, Field};
@@ -17,6 +17,7 @@ use super::{
     CallSpec, Completion, Delta, Finish, Frame, HttpRequest, Protocol, ProviderFailure, Reading,
     StreamDecoder, StreamFailure,
 };
+use crate::attachment::{Accepts, Inline};
 use crate::error::Error;
 use crate::message::{Message, Part, Role, ToolCall};
 use crate::mode::Mode;
@@ -99,21 +100,56 @@ fn chat_content(m: &Message, images: bool) -> Value {
     if m.is_plain_text() || !images {
         return Value::String(m.text());
     }
-    Value::Array(
-        m.content
-            .iter()
-            .map(|p| match p {
-                Part::Text { text } => json!({"type": "text", "text": text}),
-                Part::Image { url, detail } => {
-                    let mut image = json!({"url": url});
-                    if let Some(d) = detail {
-                        image["detail"] = json!(d);
-                    }
-                    json!({"type": "image_url", "image_url": image})
-                }
-            })
-            .collect(),
-    )
+    Value::Array(m.content.iter().map(chat_part).collect())
+}
+
+/// One content part of a chat message. PDFs and audio reach here only for presets that take
+/// them (`attachments`); the run turned them into text or refused them for the rest.
+fn chat_part(p: &Part) -> Value {
+    match p {
+        Part::Text { text } => json!({"type": "text", "text": text}),
+        Part::Image { url, detail } => {
+            let mut image = json!({"url": url});
+            if let Some(d) = detail {
+                image["detail"] = json!(d);
+            }
+            json!({"type": "image_url", "image_url": image})
+        }
+        Part::Document { url, name } => json!({"type": "file", "file": {
+            "filename": name.as_deref().unwrap_or("document.pdf"), "file_data": url}}),
+        Part::Audio { url, .. } => {
+            let inline = Inline::parse(url);
+            json!({"type": "input_audio", "input_audio": {
+                "data": inline.map_or("", |i| i.base64),
+                "format": inline.map_or("wav", |i| audio_format(i.media_type)),
+            }})
+        }
+    }
+}
+
+/// Whether an error message is a local server refusing tools outright: Ollama for a model
+/// whose template has no tools (server/images.go: "<model> does not support tools"),
+/// llama.cpp started without `--jinja` (tools/server/server-common.cpp), vLLM started
+/// without a tool parser (serving_chat.py).
+fn refuses_tools(message: &str) -> bool {
+    [
+        "does not support tools",
+        "tools param requires --jinja",
+        "tool_choice param requires --jinja",
+        "requires --enable-auto-tool-choice",
+        "requires --tool-call-parser",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
+}
+
+/// `input_audio.format`: OpenAI takes `wav` and `mp3`.
+fn audio_format(media_type: &str) -> &'static str {
+    if media_type == "audio/mpeg" {
+        "mp3"
+    } else {
+        "wav"
+    }
 }
 
 fn chat_message(m: &Message, mode: Mode) -> Value {
@@ -156,7 +192,7 @@ fn with_system_instruction(messages: &[Message], instruction: String) -> Vec<Mes
         Some(first) if first.role == Role::System => {
             match first.content.iter_mut().find_map(|p| match p {
                 Part::Text { text } => Some(text),
-                Part::Image { .. } => None,
+                _ => None,
             }) {
                 Some(text) => {
                     text.push_str("\n\n");
@@ -241,39 +277,55 @@ impl OpenAi {
                 body.set("functions", Field::Array(vec![function_def(tool, false)]));
                 body.set("function_call", json!({"name": tool.name}));
             }
-            Mode::Json => {
-                body.set("response_format", json!({"type": "json_object"}));
-            }
-            Mode::JsonSchema => {
-                let name = || Field::Json(json!(tool.name));
-                let format = match self.quirks.json_schema_format {
-                    JsonSchemaFormat::Named => Field::object([
-                        ("name", name()),
-                        ("schema", Field::Raw(tool.raw_parameters(false))),
-                    ]),
-                    JsonSchemaFormat::NamedStrict => Field::object([
-                        ("name", name()),
-                        ("schema", Field::Raw(tool.raw_parameters(true))),
-                        ("strict", json!(true).into()),
-                    ]),
-                    JsonSchemaFormat::SchemaOnly => {
-                        Field::object([("schema", Field::Raw(tool.raw_parameters(false)))])
-                    }
-                };
-                body.set(
+            Mode::Json => match self.quirks.json_mode {
+                JsonMode::Object => body.set("response_format", json!({"type": "json_object"})),
+                JsonMode::ObjectWithSchema => body.set(
                     "response_format",
                     Field::object([
-                        ("type", json!("json_schema").into()),
-                        ("json_schema", format),
+                        ("type", json!("json_object").into()),
+                        ("schema", Field::Raw(tool.raw_parameters(false))),
                     ]),
-                );
-            }
+                ),
+                JsonMode::SchemaFormat => self.json_schema_format(&mut body, tool),
+            },
+            Mode::JsonSchema => self.json_schema_format(&mut body, tool),
             Mode::JsonO1
             | Mode::MdJson
             | Mode::ResponsesTools
             | Mode::ResponsesToolsWithInbuiltTools => {}
         }
+        self.sampling_and_extras(&mut body, call);
+        body
+    }
 
+    /// `response_format` carrying the schema, in the form the preset takes.
+    fn json_schema_format(&self, body: &mut Body, tool: &ToolSpec) {
+        let name = || Field::Json(json!(tool.name));
+        let format = match self.quirks.json_schema_format {
+            JsonSchemaFormat::Named => Field::object([
+                ("name", name()),
+                ("schema", Field::Raw(tool.raw_parameters(false))),
+            ]),
+            JsonSchemaFormat::NamedStrict => Field::object([
+                ("name", name()),
+                ("schema", Field::Raw(tool.raw_parameters(true))),
+                ("strict", json!(true).into()),
+            ]),
+            JsonSchemaFormat::SchemaOnly => {
+                Field::object([("schema", Field::Raw(tool.raw_parameters(false)))])
+            }
+        };
+        body.set(
+            "response_format",
+            Field::object([
+                ("type", json!("json_schema").into()),
+                ("json_schema", format),
+            ]),
+        );
+    }
+
+    /// Sampling settings, streaming, and the caller's extra fields (last: they win).
+    fn sampling_and_extras(&self, body: &mut Body, call: &CallSpec<'_>) {
         let s = call.sampling;
         if let Some(t) = s.temperature {
             body.set("temperature", json!(t));
@@ -298,7 +350,6 @@ impl OpenAi {
         for (k, v) in call.extra_body {
             body.set(k, v.clone());
         }
-        body
     }
 
     fn responses_body(&self, call: &CallSpec<'_>) -> Body {
@@ -330,6 +381,15 @@ impl OpenAi {
                             Part::Text { text } => json!({"type": "input_text", "text": text}),
                             Part::Image { url, detail } => json!({"type": "input_image",
                                 "image_url": url, "detail": detail.as_deref().unwrap_or("auto")}),
+                            Part::Document { url, name } => match Inline::parse(url) {
+                                Some(_) => json!({"type": "input_file",
+                                    "filename": name.as_deref().unwrap_or("document.pdf"),
+                                    "file_data": url}),
+                                None => json!({"type": "input_file", "file_url": url}),
+                            },
+                            // The Responses API takes no audio; `attachments` says so, and the
+                            // run refuses it before a request is built.
+                            Part::Audio { .. } => json!({"type": "input_text", "text": ""}),
                         })
                         .collect();
                     input.push(json!({"role": "user", "content": parts}));
@@ -884,9 +944,64 @@ impl Protocol for OpenAi {
                 .map(str::to_string)
         });
         ProviderFailure {
+            mode_unsupported: message.as_deref().is_some_and(refuses_tools),
             message,
             quota_exhausted: is_quota_exhausted(body),
             retry_after: None,
+        }
+    }
+
+    fn attachments(&self, mode: Mode) -> Accepts {
+        use crate::attachment::{IMAGE_TYPES, Limit, MB, PDF_TYPES};
+        use crate::limits::MAX_ATTACHMENT_BYTES as ANY;
+        // No size or count limits are documented for OpenAI-compatible servers: Quarry's own
+        // cap applies and the server judges the rest.
+        let images = Limit {
+            media_types: IMAGE_TYPES,
+            max_bytes: ANY,
+            max_count: usize::MAX,
+            by_url: true,
+        };
+        match self.quirks.files {
+            Files::Images => Accepts {
+                image: Some(images),
+                ..Accepts::NOTHING
+            },
+            Files::ImagesAndPdfs => Accepts {
+                image: Some(images),
+                pdf: Some(Limit {
+                    media_types: PDF_TYPES,
+                    by_url: true,
+                    ..images
+                }),
+                ..Accepts::NOTHING
+            },
+            // https://platform.openai.com/docs/guides/pdf-files: up to 50 MB per file and
+            // 50 MB of files in one request. https://platform.openai.com/docs/guides/images-vision:
+            // PNG, JPEG, WebP, GIF, up to 500 images (50 MB in all) per request. Chat
+            // Completions takes PDFs inline only; the Responses API also by address, and no
+            // audio.
+            Files::OpenAi => Accepts {
+                image: Some(Limit {
+                    max_bytes: 50 * MB,
+                    max_count: 500,
+                    ..images
+                }),
+                pdf: Some(Limit {
+                    media_types: PDF_TYPES,
+                    max_bytes: 50 * MB,
+                    max_count: usize::MAX,
+                    by_url: mode.is_responses_api(),
+                }),
+                audio: (!mode.is_responses_api()).then_some(Limit {
+                    media_types: &["audio/wav", "audio/mpeg"],
+                    max_bytes: 50 * MB,
+                    max_count: usize::MAX,
+                    by_url: false,
+                }),
+                request_bytes: Some(50 * MB),
+                source: "https://platform.openai.com/docs/guides/pdf-files",
+            },
         }
     }
 

@@ -36,12 +36,41 @@ pub enum Endpoint {
     Azure,
 }
 
+/// What the JSON mode's `response_format` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonMode {
+    /// `{type: json_object}`: valid JSON, any shape (OpenAI and most services).
+    Object,
+    /// `{type: json_object, schema}`: llama.cpp's server turns the schema into a grammar
+    /// (tools/server/server-common.cpp, `oaicompat_chat_params_parse`). With a bare
+    /// `json_object`, a small model answers with the schema itself instead of an object.
+    ObjectWithSchema,
+    /// The JSON Schema mode's `response_format`: Ollama drops a schema sent with
+    /// `json_object` (openai/openai.go maps only `json_schema` to its `format`), vLLM
+    /// constrains `json_schema` with guided decoding, LM Studio refuses `json_object`.
+    SchemaFormat,
+}
+
+/// Which files a service takes beside text (see `OpenAi::attachments`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Files {
+    /// Images only (by address or inline), as OpenAI-compatible servers take them.
+    Images,
+    /// Images, PDFs (`file` parts) and audio (`input_audio`): OpenAI itself.
+    OpenAi,
+    /// Images and PDFs (OpenRouter takes OpenAI's `file` part for every model, parsing the
+    /// PDF itself for models that cannot read one).
+    ImagesAndPdfs,
+}
+
 /// How an OpenAI-compatible service differs from OpenAI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quirks {
     pub tool_choice: ToolChoice,
     pub json_schema_format: JsonSchemaFormat,
     pub endpoint: Endpoint,
+    pub json_mode: JsonMode,
+    pub files: Files,
 }
 
 impl Quirks {
@@ -49,6 +78,8 @@ impl Quirks {
         tool_choice: ToolChoice::Named,
         json_schema_format: JsonSchemaFormat::Named,
         endpoint: Endpoint::Standard,
+        json_mode: JsonMode::Object,
+        files: Files::Images,
     };
 }
 
@@ -91,14 +122,19 @@ const fn preset(name: &'static str, base_url: &'static str, key_env: &'static st
         modes: COMPAT_MODES,
         wire: Wire::OpenAi(Quirks::OPENAI),
         start: None,
+        constrained: &[],
     }
 }
 
+/// A local server: no key needed, JSON modes sent in the form the server constrains
+/// generation with (`constrained` lists the modes it does).
 const fn local(
     name: &'static str,
     base_url: &'static str,
     key_env: &'static str,
     start: &'static str,
+    json_mode: JsonMode,
+    constrained: &'static [Mode],
 ) -> Preset {
     Preset {
         start: Some(start),
@@ -106,6 +142,11 @@ const fn local(
         // Local servers constrain output with a grammar built from `response_format`, which
         // small models need far more than tool calling.
         default_mode: JsonSchema,
+        constrained,
+        wire: Wire::OpenAi(Quirks {
+            json_mode,
+            ..Quirks::OPENAI
+        }),
         ..preset(name, base_url, key_env)
     }
 }
@@ -113,6 +154,10 @@ const fn local(
 pub static PRESETS: &[Preset] = &[
     Preset {
         modes: OPENAI_MODES,
+        wire: Wire::OpenAi(Quirks {
+            files: Files::OpenAi,
+            ..Quirks::OPENAI
+        }),
         ..preset("openai", "https://api.openai.com/v1", "OPENAI_API_KEY")
     },
     Preset {
@@ -156,6 +201,7 @@ pub static PRESETS: &[Preset] = &[
     Preset {
         wire: Wire::OpenAi(Quirks {
             json_schema_format: JsonSchemaFormat::NamedStrict,
+            files: Files::ImagesAndPdfs,
             ..Quirks::OPENAI
         }),
         ..preset(
@@ -211,18 +257,33 @@ pub static PRESETS: &[Preset] = &[
         "http://localhost:11434/v1",
         "OLLAMA_API_KEY",
         "`ollama serve`, then `ollama pull {model}`",
+        JsonMode::SchemaFormat,
+        &[Json, JsonSchema],
     ),
     local(
         "llamacpp",
         "http://localhost:8080/v1",
         "LLAMACPP_API_KEY",
         "`llama-server -m MODEL_FILE.gguf --jinja`",
+        JsonMode::ObjectWithSchema,
+        &[Json, JsonSchema],
     ),
     local(
         "vllm",
         "http://localhost:8000/v1",
         "VLLM_API_KEY",
         "`vllm serve {model}`",
+        JsonMode::SchemaFormat,
+        // A named tool_choice is decoded under the tool's parameters schema as well.
+        &[Tools, Json, JsonSchema],
+    ),
+    local(
+        "lmstudio",
+        "http://localhost:1234/v1",
+        "LMSTUDIO_API_KEY",
+        "LM Studio's Developer tab (or `lms server start`), with {model} loaded",
+        JsonMode::SchemaFormat,
+        &[Json, JsonSchema],
     ),
     Preset {
         key_required: false,

@@ -1,0 +1,152 @@
+//! Local servers (llama.cpp, Ollama, vLLM, LM Studio): the JSON modes carry the schema in the
+//! form each server constrains generation with, and a server that refuses tool calls ends
+//! the run at once with the mode that works, instead of retrying or re-asking into the same
+//! refusal.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{PERSON_OK, client, person_schema};
+use quarry_engine::provider::registry;
+use quarry_engine::{Error, ExtractRequest, Mode, ResponseSchema, TransportRetry};
+use quarry_fake_provider::{FakeServer, Reply};
+use serde_json::{Value, json};
+
+fn req(server: &FakeServer, provider: &str, mode: &str) -> ExtractRequest {
+    ExtractRequest::new(provider)
+        .base_url(server.base_url())
+        .mode(mode)
+        .user("Extract: Ada Lovelace, 36, engineer")
+        .max_retries(2)
+        .transport(TransportRetry {
+            initial_backoff: Duration::from_millis(10),
+            ..TransportRetry::default()
+        })
+}
+
+fn schema() -> ResponseSchema {
+    ResponseSchema::new(person_schema()).unwrap()
+}
+
+#[tokio::test]
+async fn json_mode_sends_the_schema_where_each_server_constrains_with_it() {
+    for (provider, expected_type, schema_at) in [
+        // llama-server: `json_object` with `schema`, turned into a grammar.
+        ("llamacpp/qwen", "json_object", "/response_format/schema"),
+        // Ollama drops a schema sent with json_object; json_schema becomes its `format`.
+        (
+            "ollama/llama3.2",
+            "json_schema",
+            "/response_format/json_schema/schema",
+        ),
+        // vLLM: guided decoding from json_schema.
+        (
+            "vllm/Qwen/Qwen2.5-7B-Instruct",
+            "json_schema",
+            "/response_format/json_schema/schema",
+        ),
+        // LM Studio refuses json_object.
+        (
+            "lmstudio/qwen2.5-7b-instruct",
+            "json_schema",
+            "/response_format/json_schema/schema",
+        ),
+    ] {
+        let server = FakeServer::start(vec![Reply::content(PERSON_OK)])
+            .await
+            .unwrap();
+        let out = client()
+            .extract_value(&req(&server, provider, "json"), &schema())
+            .await
+            .unwrap();
+        assert_eq!(out.value["name"], "Ada Lovelace");
+        let body = &server.requests()[0].body;
+        assert_eq!(body["response_format"]["type"], expected_type, "{provider}");
+        let sent: &Value = body
+            .pointer(schema_at)
+            .unwrap_or_else(|| panic!("{provider}: {body}"));
+        assert_eq!(
+            sent["properties"]["age"],
+            json!({"type": "integer", "minimum": 0})
+        );
+    }
+    // OpenAI's JSON mode is unchanged: a bare json_object.
+    let server = FakeServer::start(vec![Reply::content(PERSON_OK)])
+        .await
+        .unwrap();
+    client()
+        .extract_value(&req(&server, "openai/gpt-4o-mini", "json"), &schema())
+        .await
+        .unwrap();
+    assert_eq!(
+        server.requests()[0].body["response_format"],
+        json!({"type": "json_object"})
+    );
+}
+
+#[test]
+fn the_registry_says_which_modes_each_local_server_constrains() {
+    let constrained = |name: &str| registry::find(name).unwrap().constrained.to_vec();
+    assert_eq!(constrained("llamacpp"), vec![Mode::Json, Mode::JsonSchema]);
+    assert_eq!(constrained("ollama"), vec![Mode::Json, Mode::JsonSchema]);
+    assert_eq!(
+        constrained("vllm"),
+        vec![Mode::Tools, Mode::Json, Mode::JsonSchema]
+    );
+    assert_eq!(constrained("lmstudio"), vec![Mode::Json, Mode::JsonSchema]);
+    assert!(constrained("openai").is_empty());
+}
+
+#[tokio::test]
+async fn a_server_that_refuses_tools_ends_the_run_at_once_naming_the_mode_that_works() {
+    for (provider, status, body) in [
+        // Ollama, for a model whose template has no tools (server/images.go).
+        (
+            "ollama/gemma:2b",
+            400,
+            r#"{"error":{"message":"registry.ollama.ai/library/gemma:2b does not support tools","type":"invalid_request_error"}}"#,
+        ),
+        // llama-server started without --jinja: a 500, which would otherwise be retried.
+        (
+            "llamacpp/qwen",
+            500,
+            r#"{"error":{"code":500,"message":"tools param requires --jinja flag","type":"server_error"}}"#,
+        ),
+        // vLLM without a tool parser.
+        (
+            "vllm/Qwen/Qwen2.5-7B-Instruct",
+            400,
+            r#"{"object":"error","message":"\"auto\" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set","type":"BadRequestError","code":400}"#,
+        ),
+    ] {
+        let server = FakeServer::start(vec![Reply::bytes(
+            status,
+            body.as_bytes().to_vec(),
+            "application/json",
+        )])
+        .await
+        .unwrap();
+        let e = client()
+            .extract_value(&req(&server, provider, "tools"), &schema())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            server.requests().len(),
+            1,
+            "{provider}: no retry, no re-ask"
+        );
+        match &e {
+            Error::UnsupportedMode { mode, note, .. } => {
+                assert_eq!(mode, "tools");
+                let note = note.as_deref().unwrap();
+                assert!(
+                    note.contains("the server refuses tool calls for this model"),
+                    "{note}"
+                );
+                assert!(note.contains("use the json_schema mode"), "{note}");
+            }
+            other => panic!("{provider}: {other:?}"),
+        }
+    }
+}
