@@ -99,15 +99,24 @@ fn is_plain(text: &str) -> bool {
 }
 
 /// Renders the text parts of `messages` with `context`. Message numbers in errors are 1-based.
+/// A message's template: its first text part. Later text parts are attached files (a text
+/// file given to `--file` or dropped on the prompt), sent as they are: a `{{` in someone's
+/// notes is not a template.
+fn template_of(m: &Message) -> Option<&str> {
+    m.content.iter().find_map(|p| match p {
+        Part::Text { text } => Some(text.as_str()),
+        _ => None,
+    })
+}
+
 pub fn render_messages(
     messages: &[Message],
     context: &Map<String, Value>,
 ) -> Result<Vec<Message>, TemplateError> {
-    if messages.iter().all(|m| {
-        m.content
-            .iter()
-            .all(|p| !matches!(p, Part::Text { text } if !is_plain(text)))
-    }) {
+    if messages
+        .iter()
+        .all(|m| template_of(m).is_none_or(|t| is_plain(t)))
+    {
         return Ok(messages.to_vec());
     }
     let mut env = minijinja::Environment::new();
@@ -128,13 +137,14 @@ pub fn render_messages(
     let mut out = Vec::with_capacity(messages.len());
     for (i, message) in messages.iter().enumerate() {
         let mut rendered = message.clone();
-        for part in &mut rendered.content {
-            if let Part::Text { text } = part
-                && !is_plain(text)
-            {
-                let at = (i + 1, message.role.as_str());
-                *text = render_one(&env, text, &ctx, context, at, &mut budget)?;
-            }
+        if let Some(Part::Text { text }) = rendered
+            .content
+            .iter_mut()
+            .find(|p| matches!(p, Part::Text { .. }))
+            && !is_plain(text)
+        {
+            let at = (i + 1, message.role.as_str());
+            *text = render_one(&env, text, &ctx, context, at, &mut budget)?;
         }
         out.push(rendered);
     }
@@ -277,6 +287,24 @@ mod tests {
 
     fn ctx(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn attached_text_after_the_template_is_sent_as_it_is() {
+        let notes = "Notes: {{ not_a_variable }} and {% broken";
+        let msgs = vec![
+            Message::user("Summarise for {{ who }}:").with_part(Part::Text { text: notes.into() }),
+        ];
+        let out = render_messages(&msgs, &ctx(json!({"who": "Ada"}))).unwrap();
+        assert_eq!(
+            out[0].content,
+            vec![
+                Part::Text {
+                    text: "Summarise for Ada:".into()
+                },
+                Part::Text { text: notes.into() }
+            ]
+        );
     }
 
     #[test]

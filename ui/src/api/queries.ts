@@ -12,7 +12,7 @@ import {
   started,
   useRuns,
 } from "../state/runs";
-import type { Message } from "./types";
+import type { Message, Part } from "./types";
 
 export function makeQueryClient(): QueryClient {
   const qc = new QueryClient({
@@ -111,6 +111,13 @@ export function useLoadPrompt() {
       const last = versions[versions.length - 1];
       return last ? (JSON.parse(last.body) as Message[]) : [];
     },
+  });
+}
+
+/** A file the user attached, typed by its bytes (never its name): the part to send, or why it cannot be sent. */
+export function useAttachFile() {
+  return useMutation<Part, CommandError, { name: string; data_url: string }>({
+    mutationFn: (v) => rpc({ cmd: "attach_file", ...v }),
   });
 }
 

@@ -3,6 +3,7 @@
 // and prompt versions on request.
 import { create } from "zustand";
 import { persist } from "zustand/middleware";
+import type { Part } from "../api/types";
 
 export type VarKind = "text" | "file" | "json";
 
@@ -13,17 +14,24 @@ export interface DraftVariable {
   fileName?: string;
 }
 
-export interface DraftImage {
+/** A file attached to a user message: sent after the message's text. */
+export interface DraftFile {
+  /** Stable across edits (list keys). */
+  id: string;
+  /** The file's name, as shown (an image part itself carries none). */
   name: string;
-  /** A data: URL. */
-  url: string;
+  /** Its size in bytes, when known (a file given by address has none). */
+  size: number | null;
+  /** The part `attach_file` made of it (typed by its bytes): image, document, audio or text. */
+  part: Part;
 }
 
 export interface DraftMessage {
   id: string;
   role: "system" | "user";
   text: string;
-  images: DraftImage[];
+  /** Attached files (user messages only). */
+  files: DraftFile[];
 }
 
 export type StreamChoice = "partial" | "none";
@@ -55,9 +63,31 @@ export interface Draft {
 
 /** Variables longer than this are not kept across reloads. */
 const KEEP_LIMIT = 256 * 1024;
+/** Attached files are kept across reloads while they come to at most this (the browser's storage holds a few megabytes). */
+const KEEP_FILES_LIMIT = 1024 * 1024;
 
 let ids = 0;
 export const newMessageId = () => `m${Date.now().toString(36)}${(ids++).toString(36)}`;
+export const newFileId = () => `f${Date.now().toString(36)}${(ids++).toString(36)}`;
+
+/** The characters a part takes in storage. */
+function storedSize(p: Part): number {
+  return p.type === "text" ? p.text.length : p.url.length;
+}
+
+/** The messages as kept across reloads: small files kept (in order, up to a total), larger ones dropped. */
+export function keptMessages(messages: readonly DraftMessage[]): DraftMessage[] {
+  let budget = KEEP_FILES_LIMIT;
+  return messages.map((m) => ({
+    ...m,
+    files: m.files.filter((f) => {
+      const n = storedSize(f.part);
+      if (n > budget) return false;
+      budget -= n;
+      return true;
+    }),
+  }));
+}
 
 export const initialDraft: Draft = {
   profile: "",
@@ -78,8 +108,8 @@ export const initialDraft: Draft = {
   schemaText: "",
   promptName: "",
   messages: [
-    { id: "system", role: "system", text: "You extract structured data from the text you are given.", images: [] },
-    { id: "user", role: "user", text: "{{ text }}", images: [] },
+    { id: "system", role: "system", text: "You extract structured data from the text you are given.", files: [] },
+    { id: "user", role: "user", text: "{{ text }}", files: [] },
   ],
   variables: {},
 };
@@ -99,7 +129,7 @@ export const useDraft = create<Draft & DraftActions>()(
       ...initialDraft,
       set: (patch) => set(patch),
       setMessage: (id, patch) => set((s) => ({ messages: s.messages.map((m) => (m.id === id ? { ...m, ...patch } : m)) })),
-      addMessage: (role) => set((s) => ({ messages: [...s.messages, { id: newMessageId(), role, text: "", images: [] }] })),
+      addMessage: (role) => set((s) => ({ messages: [...s.messages, { id: newMessageId(), role, text: "", files: [] }] })),
       removeMessage: (id) => set((s) => ({ messages: s.messages.filter((m) => m.id !== id) })),
       moveMessage: (id, by) =>
         set((s) => {
@@ -117,15 +147,23 @@ export const useDraft = create<Draft & DraftActions>()(
     }),
     {
       name: "quarry.draft",
-      version: 1,
+      version: 2,
       partialize: (s) => {
-        // Images and large variables (a whole file) stay in memory only: the browser's
+        // Large files and variables (a whole file) stay in memory only: the browser's
         // storage holds a few megabytes.
         const { set: _a, setMessage: _b, addMessage: _c, removeMessage: _d, moveMessage: _e, setVariable: _f, ...rest } = s;
         const variables = Object.fromEntries(
           Object.entries(rest.variables).map(([k, v]) => [k, v.text.length > KEEP_LIMIT ? { ...v, text: "", fileName: undefined } : v]),
         );
-        return { ...rest, variables, messages: rest.messages.map((m) => ({ ...m, images: [] })) };
+        return { ...rest, variables, messages: keptMessages(rest.messages) };
+      },
+      // Version 1 kept `images` on messages (never stored: always empty); version 2 has `files`.
+      migrate: (persisted) => {
+        const p = (persisted ?? {}) as Record<string, unknown>;
+        if (Array.isArray(p.messages)) {
+          p.messages = (p.messages as Array<Record<string, unknown>>).map(({ images: _images, ...m }) => ({ ...m, files: Array.isArray(m.files) ? m.files : [] }));
+        }
+        return p as unknown as Draft & DraftActions;
       },
     },
   ),

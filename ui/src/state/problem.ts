@@ -2,7 +2,7 @@
 // field it points at: `details.setting` names the setting that fixes it, which becomes one of
 // the form's fields, highlighted with the message beside it.
 import { create } from "zustand";
-import type { CommandError, Setting } from "../api/types";
+import type { CommandError, ErrorInfo, Setting } from "../api/types";
 import { detailNumber, settingOf } from "../api/client";
 
 interface ProblemState {
@@ -29,6 +29,8 @@ const BY_SETTING: Partial<Record<Setting, string>> = {
   database: "database",
   variables: "variables",
   messages: "messages",
+  // The prompt's attachments (which message's: see filesErrorTarget).
+  files: "files",
 };
 
 /** The field an error points at, given the draft's message ids (1-based in errors). */
@@ -45,6 +47,11 @@ export function fieldOf(error: CommandError, messageIds: readonly string[]): str
     if (n !== null && messageIds[n - 1]) return `msg:${messageIds[n - 1]}`;
   }
   return BY_SETTING[setting] ?? null;
+}
+
+/** A run's error (from its `run_failed` event) in the form the form's fields show. */
+export function infoAsError(e: ErrorInfo): CommandError {
+  return { code: e.code, message: e.message, details: { hint: e.hint, ...(e.setting ? { setting: e.setting } : {}) } };
 }
 
 export function report(error: CommandError, messageIds: readonly string[]): void {

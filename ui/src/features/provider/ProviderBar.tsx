@@ -3,7 +3,7 @@
 // opens base URL, key variable, sampling, re-asks, timeout, streaming and Save profile.
 import { useEffect, useId, useState } from "react";
 import { useKeyStatus, useProfiles, useProviders, useSaveProfile, useDeleteProfile } from "../../api/queries";
-import type { Profile, ProviderInfo } from "../../api/types";
+import type { Mode, Profile, ProviderInfo } from "../../api/types";
 import { useDraft, type Draft } from "../../state/draft";
 import { useFieldProblem, useProblem } from "../../state/problem";
 import { ErrorNote } from "../../components/ErrorNote";
@@ -43,15 +43,40 @@ const PROTOCOL_LABEL: Record<string, string> = {
 
 const MORE: Array<keyof Draft> = ["baseUrl", "apiKeyEnv", "temperature", "maxTokens", "topP", "seed", "stop", "maxRetries", "timeout", "stream"];
 
+/**
+ * A mode as listed: local servers mark the modes in which they hold generation to the schema.
+ * The chosen one goes unmarked (the badge beside "Mode" says it), which keeps it short enough
+ * to show whole in the closed list.
+ */
+function modeLabel(info: ProviderInfo | undefined, mode: Mode, chosen: boolean): string {
+  return !chosen && info?.constrained.includes(mode) ? `${mode} · constrained` : mode;
+}
+
+/** Whether the chosen mode (or the provider's default) is one the server constrains. */
+function isConstrained(info: ProviderInfo | undefined, chosen: string): boolean {
+  const mode = (chosen || info?.default_mode) as Mode | undefined;
+  return !!(info && mode && info.constrained.includes(mode));
+}
+
 /** A labelled field that turns red, with the message beside it, when an error points at it. */
-function Field({ name, label, children, hint }: { name: string; label: string; hint?: string; children: (p: { id: string; invalid: boolean; describedBy?: string }) => React.ReactNode }) {
+function Field({ name, label, children, hint, badge }: { name: string; label: string; hint?: string; badge?: React.ReactNode; children: (p: { id: string; invalid: boolean; describedBy?: string }) => React.ReactNode }) {
   const id = useId();
   const problem = useFieldProblem(name);
   const errId = `${id}-err`;
+  const badgeId = `${id}-badge`;
   return (
     <div className={`field${problem ? " has-problem" : ""}`} data-field={name}>
-      <label htmlFor={id}>{label}</label>
-      {children({ id, invalid: !!problem, describedBy: problem ? errId : hint ? `${id}-hint` : undefined })}
+      {badge ? (
+        <div className="label-row">
+          <label htmlFor={id}>{label}</label>
+          <span className="field-badge" id={badgeId}>
+            {badge}
+          </span>
+        </div>
+      ) : (
+        <label htmlFor={id}>{label}</label>
+      )}
+      {children({ id, invalid: !!problem, describedBy: problem ? errId : hint ? `${id}-hint` : badge ? badgeId : undefined })}
       {hint && !problem ? (
         <span className="field-hint" id={`${id}-hint`}>
           {hint}
@@ -222,13 +247,23 @@ export function ProviderBar() {
             </>
           )}
         </Field>
-        <Field name="mode" label="Mode">
+        <Field
+          name="mode"
+          label="Mode"
+          badge={
+            isConstrained(info, d.mode) ? (
+              <span title="In this mode the server only generates JSON that fits the schema">
+                constrained<span className="visually-hidden">: the server only generates JSON that fits the schema</span>
+              </span>
+            ) : undefined
+          }
+        >
           {({ id, invalid, describedBy }) => (
             <select id={id} value={d.mode} aria-invalid={invalid || undefined} aria-describedby={describedBy} onChange={(e) => d.set({ mode: e.target.value })}>
-              <option value="">{info ? `${info.default_mode} (default)` : "default"}</option>
+              <option value="">{info ? `${modeLabel(info, info.default_mode, d.mode === "")} (default)` : "default"}</option>
               {(info?.modes ?? []).filter((m) => m !== info?.default_mode).map((m) => (
                 <option key={m} value={m}>
-                  {m}
+                  {modeLabel(info, m, d.mode === m)}
                 </option>
               ))}
             </select>

@@ -8,9 +8,10 @@ import { answerValue } from "./model/run";
 import { diffAnswers } from "./attemptDiff";
 import { DiffTable } from "../../components/DiffTable";
 import { fmtCost, fmtMs, fmtTokens, pretty } from "../../components/format";
+import { partLabel } from "../prompt/attachments";
 
 function messageText(m: Message): string {
-  const text = m.content.map((p) => (p.type === "text" ? p.text : `[image ${p.url.slice(0, 40)}…]`)).join("\n");
+  const text = m.content.map((p, i) => partLabel(p, i)).join("\n");
   const calls = (m.tool_calls ?? []).map((c) => `→ ${c.name}(${c.arguments})`).join("\n");
   return [text, calls].filter(Boolean).join("\n");
 }

@@ -6,16 +6,13 @@ import { ErrorNote } from "../../components/ErrorNote";
 import { fmtCost, fmtInt, fmtMs, fmtTokens } from "../../components/format";
 import { currentSlot, useRuns, type RunSlot } from "../../state/runs";
 import { useRunDetail } from "../../api/queries";
-import type { CommandError, ErrorInfo } from "../../api/types";
+import { infoAsError } from "../../state/problem";
 import { ResultTree } from "./ResultTree";
 import { FinalJson } from "./FinalJson";
 import { Attempts } from "./Attempts";
 import { HookLog } from "./HookLog";
 import { RawStream } from "./RawStream";
-
-function infoAsError(e: ErrorInfo): CommandError {
-  return { code: e.code, message: e.message, details: { hint: e.hint, ...(e.setting ? { setting: e.setting } : {}) } };
-}
+import { describeInput } from "./model/inputs";
 
 function statusWord(slot: RunSlot): string {
   if (slot.startError) return "not started";
@@ -79,6 +76,15 @@ export function RunView() {
   return (
     <section className="run-view" aria-label="Run">
       <Summary slot={slot} cost={detail.data?.cost_usd} />
+      {m.inputs.length ? (
+        <ul className="run-inputs" aria-label="What Quarry did with the attached files">
+          {m.inputs.map((e) => (
+            <li key={e.seq} className="note info">
+              {describeInput(e)}
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {slot.startError ? <ErrorNote error={slot.startError} title="The run did not start" /> : null}
       {failure ? <ErrorNote error={infoAsError(failure)} title={slot.status === "cancelled" ? "Cancelled" : "The run failed"} /> : null}
       {slot.end?.not_recorded ? <ErrorNote error={slot.end.not_recorded} title="Not in the history" /> : null}

@@ -4,6 +4,7 @@
 import type { CommandError, ExtractRequest, JsonValue, Message, Sampling, Setting, StartRun } from "../../api/types";
 import type { Draft } from "../../state/draft";
 import { templateVariables } from "../prompt/templateVars";
+import { contentOf } from "../prompt/attachments";
 
 export type Built = { ok: true; command: Omit<StartRun, "stream_id"> } | { ok: false; error: CommandError };
 
@@ -44,10 +45,8 @@ export function buildRequest(d: Draft): Built {
   }
   if (!d.model.trim()) return bad("model", "model", "the model is empty", "name the model to ask (for example gpt-4o-mini)");
 
-  const messages: Message[] = d.messages.map((m) => ({
-    role: m.role,
-    content: [{ type: "text", text: m.text }, ...m.images.map((i) => ({ type: "image" as const, url: i.url }))],
-  }));
+  // Each message's text (the template), then the files attached to it.
+  const messages: Message[] = d.messages.map((m) => ({ role: m.role, content: contentOf(m) }));
   const context: Record<string, JsonValue> = {};
   const used = templateVariables(d.messages.map((m) => m.text));
   for (const name of used) {

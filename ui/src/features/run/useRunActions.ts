@@ -3,9 +3,18 @@ import { useCallback } from "react";
 import { useCancelRun, useStartRun } from "../../api/queries";
 import { expectedFieldsOfText } from "./model/fields";
 import { useDraft } from "../../state/draft";
-import { clearProblem, report } from "../../state/problem";
-import { runningSlot, useRuns } from "../../state/runs";
+import { clearProblem, infoAsError, report } from "../../state/problem";
+import { onRunEnded, runningSlot, useRuns } from "../../state/runs";
 import { buildRequest } from "./buildRequest";
+
+// A run refused over its files (a kind the provider does not take, a PDF with no text…) fails
+// before its first request; like an error at start, it is shown by the files it is about.
+onRunEnded((slot) => {
+  const e = slot.source === "live" ? slot.model.outcome?.error : undefined;
+  if (e?.setting === "files" && useRuns.getState().current === slot.key) {
+    report(infoAsError(e), useDraft.getState().messages.map((m) => m.id));
+  }
+});
 
 export function useRunActions() {
   const start = useStartRun();

@@ -3,7 +3,8 @@ import { useQueryClient } from "@tanstack/react-query";
 import { keys, useExamples, useLoadPrompt, useOpenRun, useProfiles, usePrompts, useSchemas, useSearchRuns } from "../../api/queries";
 import { rpc } from "../../api/client";
 import { useNav, type Screen } from "../../state/nav";
-import { newMessageId, useDraft } from "../../state/draft";
+import { useDraft } from "../../state/draft";
+import { fromMessages } from "../prompt/attachments";
 import { fmtDate } from "../../components/format";
 import type { Message } from "../../api/types";
 
@@ -94,9 +95,7 @@ export function Sidebar() {
                   onSuccess: (list: Message[]) => {
                     set({
                       promptName: p.name,
-                      messages: list
-                        .filter((m) => m.role === "system" || m.role === "user")
-                        .map((m) => ({ id: newMessageId(), role: m.role as "system" | "user", text: m.content.map((c) => (c.type === "text" ? c.text : "")).join(""), images: [] })),
+                      messages: fromMessages(list),
                     });
                     go("workbench");
                   },

@@ -1,6 +1,7 @@
 // The hook log's filters: by event type and by attempt.
 import type { EventRecord } from "../../../api/types";
 import { eventAttempt, type EventType } from "./run";
+import { describeInput } from "./inputs";
 
 export interface LogFilter {
   /** Only these types (empty: all). */
@@ -34,6 +35,9 @@ export function summarize(e: EventRecord): string {
   switch (e.type) {
     case "run_started":
       return `${e.provider}/${e.model}, mode ${e.mode}, schema ${e.schema}, at most ${e.max_attempts} attempt(s)`;
+    case "input:fetched":
+    case "input:pdf_text":
+      return describeInput(e);
     case "completion:kwargs":
       return `${e.request.method} ${e.request.url}`;
     case "completion:response":

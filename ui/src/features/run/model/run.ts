@@ -12,6 +12,7 @@ import type {
   Usage,
 } from "../../../api/types";
 import { Tree } from "./tree";
+import type { InputEvent } from "./inputs";
 
 export type EventType = EventRecord["type"];
 
@@ -143,6 +144,8 @@ export class RunModel {
   started: Extract<EventRecord, { type: "run_started" }> | null = null;
   outcome: RunOutcome | null = null;
   hookFailures: string[] = [];
+  /** What was done with the attached files before the first request (downloaded, sent as text). */
+  readonly inputs: InputEvent[] = [];
   /** Goes up with every event applied. */
   version = 0;
 
@@ -174,6 +177,10 @@ export class RunModel {
     switch (e.type) {
       case "run_started":
         this.started = e;
+        break;
+      case "input:fetched":
+      case "input:pdf_text":
+        this.inputs.push(e);
         break;
       case "completion:kwargs":
         this.attempt(e.attempt).request = e.request;
