@@ -258,6 +258,24 @@ impl Run<'_> {
                 _ => {}
             }
 
+            if attempt == 1
+                && self.mode.is_tool_mode()
+                && completion.tool_calls.is_empty()
+                && let Some(note) = self.template_without_tools().await
+            {
+                return Err(self.fail(Error::UnsupportedMode {
+                    provider: self.protocol.name().to_string(),
+                    mode: self.mode.as_str().into(),
+                    valid: self
+                        .protocol
+                        .modes()
+                        .iter()
+                        .copied()
+                        .filter(|m| !m.is_tool_mode())
+                        .collect(),
+                    note: Some(note),
+                }));
+            }
             let (completion, verdict) = self
                 .accept(completion, parsed, deadline)
                 .await
@@ -414,6 +432,43 @@ impl Run<'_> {
             self.emitter.emit(e);
         }
         result.map_err(|f| self.fail(ended(f)))
+    }
+
+    /// Why tool calls cannot work here, when the server says its model's chat template has
+    /// none. Any doubt (no such endpoint, an error, a slow answer) is no answer: the run then
+    /// re-asks as usual.
+    async fn template_without_tools(&self) -> Option<String> {
+        let url = self.protocol.template_caps_url()?;
+        let asked = self
+            .http
+            .get(&url)
+            .timeout(std::time::Duration::from_secs(5))
+            .send();
+        let mut response = tokio::select! {
+            r = asked => r.ok()?,
+            _ = self.cancel.cancelled() => return None,
+        };
+        if !response.status().is_success() {
+            return None;
+        }
+        // A few kilobytes of settings; a server sending more is not answering this.
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.ok()? {
+            body.extend_from_slice(&chunk);
+            if body.len() > crate::limits::MAX_ERROR_BODY_BYTES {
+                return None;
+            }
+        }
+        let props: Value = serde_json::from_slice(&body).ok()?;
+        let caps = props.get("chat_template_caps")?;
+        (caps.get("supports_tool_calls") == Some(&Value::Bool(false))).then(|| {
+            let works = self.protocol.default_mode();
+            let works = if works.is_tool_mode() { Mode::JsonSchema } else { works };
+            format!(
+                "the model's chat template has no tool calls (the server's /props says supports_tool_calls: false), so it answers with text whatever the request asks; use the {} mode, which the server constrains to the schema",
+                works.as_str()
+            )
+        })
     }
 
     fn fail(&self, mut e: Error) -> Error {
@@ -638,7 +693,7 @@ impl Run<'_> {
                         return Err(SendFailure::Error(self.fail(Error::UnsupportedMode {
                             provider: provider.clone(),
                             mode: self.mode.as_str().into(),
-                            valid: self.protocol.modes().to_vec(),
+                            valid: self.protocol.modes().iter().copied().filter(|m| !m.is_tool_mode()).collect(),
                             note: Some(format!(
                                 "the server refuses tool calls for this model: {}; use the {} mode, which does not need them",
                                 failure.message.as_deref().unwrap_or_default(),

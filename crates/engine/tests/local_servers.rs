@@ -150,3 +150,60 @@ async fn a_server_that_refuses_tools_ends_the_run_at_once_naming_the_mode_that_w
         }
     }
 }
+
+#[tokio::test]
+async fn llama_server_whose_template_has_no_tool_calls_is_asked_once_then_the_run_ends() {
+    let server = FakeServer::start(vec![
+        Reply::content("Ada Lovelace is 36."),
+        Reply::ok(
+            json!({"chat_template_caps": {"supports_tool_calls": false, "supports_tools": false}}),
+        ),
+    ])
+    .await
+    .unwrap();
+    let e = client()
+        .extract_value(&req(&server, "llamacpp/smollm2", "tools"), &schema())
+        .await
+        .unwrap_err();
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2, "the answer, then /props; no re-ask");
+    assert_eq!(
+        (requests[1].method.as_str(), requests[1].path.as_str()),
+        ("GET", "/props")
+    );
+    match &e {
+        Error::UnsupportedMode { note, valid, .. } => {
+            let note = note.as_deref().unwrap();
+            assert!(note.contains("chat template has no tool calls"), "{note}");
+            assert!(note.contains("use the json_schema mode"), "{note}");
+            assert!(valid.iter().all(|m| !m.is_tool_mode()), "{valid:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // A template with tool calls (or a server without /props): the usual re-ask.
+    let server = FakeServer::start(vec![
+        Reply::content("Ada Lovelace is 36."),
+        Reply::ok(json!({"chat_template_caps": {"supports_tool_calls": true}})),
+        Reply::tool_call("Person", PERSON_OK),
+    ])
+    .await
+    .unwrap();
+    let out = client()
+        .extract_value(&req(&server, "llamacpp/qwen", "tools"), &schema())
+        .await
+        .unwrap();
+    assert_eq!(out.attempts, 2);
+    // Other servers are not asked.
+    let server = FakeServer::start(vec![
+        Reply::content("Ada Lovelace is 36."),
+        Reply::tool_call("Person", PERSON_OK),
+    ])
+    .await
+    .unwrap();
+    client()
+        .extract_value(&req(&server, "ollama/llama3.2", "tools"), &schema())
+        .await
+        .unwrap();
+    assert!(server.requests().iter().all(|r| r.method == "POST"));
+}

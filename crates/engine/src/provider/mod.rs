@@ -228,6 +228,14 @@ pub trait Protocol: Send + Sync + fmt::Debug {
         None
     }
 
+    /// Where a local server says what its model's chat template can do (llama-server's
+    /// `/props`). Asked once, when a tool mode's first answer has no tool call: a template
+    /// without tool calls answers with text whatever the request asks, and re-asking cannot
+    /// change that.
+    fn template_caps_url(&self) -> Option<String> {
+        None
+    }
+
     /// The files (images, PDFs, audio) this provider takes in `mode`, and their limits. The
     /// run checks every attached file against it before the first request, fetches the
     /// addresses it cannot fetch itself and turns PDFs it cannot read into text, so `build`

@@ -951,6 +951,13 @@ impl Protocol for OpenAi {
         }
     }
 
+    fn template_caps_url(&self) -> Option<String> {
+        self.quirks.template_caps.then(|| {
+            let root = self.base_url.strip_suffix("/v1").unwrap_or(&self.base_url);
+            format!("{root}/props")
+        })
+    }
+
     fn attachments(&self, mode: Mode) -> Accepts {
         use crate::attachment::{IMAGE_TYPES, Limit, MB, PDF_TYPES};
         use crate::limits::MAX_ATTACHMENT_BYTES as ANY;

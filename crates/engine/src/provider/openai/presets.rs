@@ -71,6 +71,8 @@ pub struct Quirks {
     pub endpoint: Endpoint,
     pub json_mode: JsonMode,
     pub files: Files,
+    /// llama-server: `/props` tells whether the chat template has tool calls.
+    pub template_caps: bool,
 }
 
 impl Quirks {
@@ -80,6 +82,7 @@ impl Quirks {
         endpoint: Endpoint::Standard,
         json_mode: JsonMode::Object,
         files: Files::Images,
+        template_caps: false,
     };
 }
 
@@ -133,7 +136,7 @@ const fn local(
     base_url: &'static str,
     key_env: &'static str,
     start: &'static str,
-    json_mode: JsonMode,
+    quirks: Quirks,
     constrained: &'static [Mode],
 ) -> Preset {
     Preset {
@@ -143,11 +146,15 @@ const fn local(
         // small models need far more than tool calling.
         default_mode: JsonSchema,
         constrained,
-        wire: Wire::OpenAi(Quirks {
-            json_mode,
-            ..Quirks::OPENAI
-        }),
+        wire: Wire::OpenAi(quirks),
         ..preset(name, base_url, key_env)
+    }
+}
+
+const fn json_mode(json_mode: JsonMode) -> Quirks {
+    Quirks {
+        json_mode,
+        ..Quirks::OPENAI
     }
 }
 
@@ -257,7 +264,7 @@ pub static PRESETS: &[Preset] = &[
         "http://localhost:11434/v1",
         "OLLAMA_API_KEY",
         "`ollama serve`, then `ollama pull {model}`",
-        JsonMode::SchemaFormat,
+        json_mode(JsonMode::SchemaFormat),
         &[Json, JsonSchema],
     ),
     local(
@@ -265,7 +272,10 @@ pub static PRESETS: &[Preset] = &[
         "http://localhost:8080/v1",
         "LLAMACPP_API_KEY",
         "`llama-server -m MODEL_FILE.gguf --jinja`",
-        JsonMode::ObjectWithSchema,
+        Quirks {
+            template_caps: true,
+            ..json_mode(JsonMode::ObjectWithSchema)
+        },
         &[Json, JsonSchema],
     ),
     local(
@@ -273,7 +283,7 @@ pub static PRESETS: &[Preset] = &[
         "http://localhost:8000/v1",
         "VLLM_API_KEY",
         "`vllm serve {model}`",
-        JsonMode::SchemaFormat,
+        json_mode(JsonMode::SchemaFormat),
         // A named tool_choice is decoded under the tool's parameters schema as well.
         &[Tools, Json, JsonSchema],
     ),
@@ -282,7 +292,7 @@ pub static PRESETS: &[Preset] = &[
         "http://localhost:1234/v1",
         "LMSTUDIO_API_KEY",
         "LM Studio's Developer tab (or `lms server start`), with {model} loaded",
-        JsonMode::SchemaFormat,
+        json_mode(JsonMode::SchemaFormat),
         &[Json, JsonSchema],
     ),
     Preset {
