@@ -115,7 +115,7 @@ pub fn render_messages(
 ) -> Result<Vec<Message>, TemplateError> {
     if messages
         .iter()
-        .all(|m| template_of(m).is_none_or(|t| is_plain(t)))
+        .all(|m| template_of(m).is_none_or(is_plain))
     {
         return Ok(messages.to_vec());
     }
