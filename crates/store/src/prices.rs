@@ -16,17 +16,28 @@ pub struct Price {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub cached_input: Option<f64>,
+    /// For prompt tokens written to the provider's cache (Anthropic charges 1.25× input for
+    /// them); `input` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub cache_write: Option<f64>,
     pub output: f64,
 }
 
 impl Price {
-    /// The cost of `usage` in USD: uncached prompt tokens, cached ones and completion tokens
-    /// each at their rate (reasoning tokens are part of the completion count).
+    /// The cost of `usage` in USD: uncached prompt tokens, cache reads, cache writes and
+    /// completion tokens each at their rate (reasoning tokens are part of the completion
+    /// count; cache reads and writes are part of the prompt count).
     pub fn cost(&self, usage: &Usage) -> f64 {
         let cached = usage.cached_tokens.unwrap_or(0).min(usage.prompt_tokens);
-        let fresh = usage.prompt_tokens - cached;
+        let written = usage
+            .cache_write_tokens
+            .unwrap_or(0)
+            .min(usage.prompt_tokens - cached);
+        let fresh = usage.prompt_tokens - cached - written;
         (fresh as f64 * self.input
             + cached as f64 * self.cached_input.unwrap_or(self.input)
+            + written as f64 * self.cache_write.unwrap_or(self.input)
             + usage.completion_tokens as f64 * self.output)
             / 1e6
     }
@@ -116,6 +127,7 @@ impl PriceTable {
             let rates = [
                 ("input", Some(p.input)),
                 ("cached input", p.cached_input),
+                ("cache write", p.cache_write),
                 ("output", Some(p.output)),
             ];
             for (name, rate) in rates {
@@ -181,6 +193,34 @@ mod tests {
     }
 
     #[test]
+    fn anthropic_cache_writes_and_reads_each_cost_their_rate() {
+        let t = PriceTable::builtin();
+        let p = t.lookup("anthropic", "claude-sonnet-4-5-20250929").unwrap();
+        // 1M prompt tokens: 200k read from the cache, 300k written to it, 500k fresh.
+        let usage = Usage {
+            prompt_tokens: 1_000_000,
+            completion_tokens: 100_000,
+            total_tokens: 1_100_000,
+            cached_tokens: Some(200_000),
+            reasoning_tokens: None,
+            cache_write_tokens: Some(300_000),
+        };
+        let expected = 0.5 * 3.00 + 0.2 * 0.30 + 0.3 * 3.75 + 0.1 * 15.00;
+        assert!(
+            (p.cost(&usage) - expected).abs() < 1e-12,
+            "{}",
+            p.cost(&usage)
+        );
+        // The longest prefix wins: flash-lite is not priced as flash.
+        assert_eq!(
+            t.lookup("gemini", "gemini-2.5-flash-lite").unwrap().input,
+            0.10
+        );
+        assert_eq!(t.lookup("gemini", "gemini-2.5-flash").unwrap().input, 0.30);
+        assert_eq!(t.lookup("lmstudio", "qwen").unwrap().input, 0.0);
+    }
+
+    #[test]
     fn a_price_file_that_never_ends_is_refused() {
         let e = PriceTable::with_overrides(Path::new("/dev/zero")).unwrap_err();
         assert!(e.to_string().contains("larger than 8 MiB"), "{e}");
@@ -218,6 +258,7 @@ mod tests {
             model: model.into(),
             input,
             cached_input: None,
+            cache_write: None,
             output: 0.5,
         };
         PriceTable::save_user_entries(&path, &[entry("llama*", 0.05)]).unwrap();

@@ -11,4 +11,9 @@ model: string, input: number,
 /**
  * For prompt tokens served from the provider's cache; `input` when absent.
  */
-cached_input?: number, output: number, };
+cached_input?: number, 
+/**
+ * For prompt tokens written to the provider's cache (Anthropic charges 1.25× input for
+ * them); `input` when absent.
+ */
+cache_write?: number, output: number, };

@@ -15,6 +15,7 @@ function PriceHead({ children }: { children?: React.ReactNode }) {
         <th scope="col">Model</th>
         <th scope="col">Input</th>
         <th scope="col">Cached input</th>
+        <th scope="col">Cache write</th>
         <th scope="col">Output</th>
         {children}
       </tr>
@@ -99,6 +100,16 @@ export function PricesSection({ settings }: { settings: Settings | undefined }) 
                     />
                   </td>
                   <td>
+                    <input
+                      aria-label={`Cache write price, row ${i + 1}`}
+                      inputMode="decimal"
+                      className="num"
+                      placeholder="as input"
+                      value={r.cacheWrite}
+                      onChange={(e) => edit(r.key, "cacheWrite", e.target.value)}
+                    />
+                  </td>
+                  <td>
                     <input aria-label={`Output price, row ${i + 1}`} inputMode="decimal" className="num" value={r.output} onChange={(e) => edit(r.key, "output", e.target.value)} />
                   </td>
                   <td>
@@ -146,6 +157,7 @@ export function PricesSection({ settings }: { settings: Settings | undefined }) 
               <td className="mono">{p.model}</td>
               <td className="num">${p.input}</td>
               <td className="num">{money(p.cached_input)}</td>
+              <td className="num">{money(p.cache_write)}</td>
               <td className="num">${p.output}</td>
             </tr>
           ))}

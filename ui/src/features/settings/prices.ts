@@ -2,7 +2,7 @@
 import type { Price } from "../../api/types";
 
 /** A price being edited: amounts as typed, so a half-typed number is not lost. */
-export type Row = { key: number; provider: string; model: string; input: string; cached: string; output: string };
+export type Row = { key: number; provider: string; model: string; input: string; cached: string; cacheWrite: string; output: string };
 
 let nextKey = 1;
 export const toRow = (p: Price): Row => ({
@@ -11,6 +11,7 @@ export const toRow = (p: Price): Row => ({
   model: p.model,
   input: String(p.input),
   cached: p.cached_input === undefined ? "" : String(p.cached_input),
+  cacheWrite: p.cache_write === undefined ? "" : String(p.cache_write),
   output: String(p.output),
 });
 
@@ -34,9 +35,14 @@ export function toPrices(rows: Row[]): { prices: Price[] } | { problem: string }
       if (typeof cached === "string") return { problem: cached };
       price.cached_input = cached;
     }
+    if (r.cacheWrite.trim() !== "") {
+      const written = amount(r.cacheWrite, "cache write");
+      if (typeof written === "string") return { problem: written };
+      price.cache_write = written;
+    }
     prices.push(price);
   }
   return { prices };
 }
 
-export const emptyRow = (): Row => ({ key: nextKey++, provider: "", model: "", input: "", cached: "", output: "" });
+export const emptyRow = (): Row => ({ key: nextKey++, provider: "", model: "", input: "", cached: "", cacheWrite: "", output: "" });
