@@ -12,7 +12,7 @@ CALLS=${CALLS:-2000}
 PY_CALLS=${PY_CALLS:-500}
 PYTHON=${PYTHON:-python3}
 
-cargo build --release -q -p quarry -p quarry-fake-provider
+[ -n "${NO_BUILD:-}" ] || cargo build --release -q -p quarry -p quarry-fake-provider
 bin=target/release
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
