@@ -113,10 +113,7 @@ pub fn render_messages(
     messages: &[Message],
     context: &Map<String, Value>,
 ) -> Result<Vec<Message>, TemplateError> {
-    if messages
-        .iter()
-        .all(|m| template_of(m).is_none_or(is_plain))
-    {
+    if messages.iter().all(|m| template_of(m).is_none_or(is_plain)) {
         return Ok(messages.to_vec());
     }
     let mut env = minijinja::Environment::new();
