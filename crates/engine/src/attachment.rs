@@ -246,7 +246,8 @@ pub(crate) async fn prepare(
             numbered += 1;
             let label = name.unwrap_or_else(|| match Inline::parse(url) {
                 Some(_) => format!("file {numbered}"),
-                None => limits::clip(url, 120).to_string(),
+                // Without its query: a signed address carries its credential there.
+                None => crate::fetch::shown(url).to_string(),
             });
             if message.role != Role::User {
                 return Err(files_error(

@@ -536,3 +536,25 @@ proptest::proptest! {
         let _ = rt.block_on(attachment::pdf_pages(bytes, Duration::from_secs(10)));
     }
 }
+
+#[tokio::test]
+async fn an_address_is_named_in_errors_and_events_without_its_query() {
+    let server = FakeServer::start(vec![]).await.unwrap();
+    let signed = Part::Document {
+        url: "http://127.0.0.1:9/report.pdf?X-Amz-Signature=s3cr3tsignature".into(),
+        name: None,
+    };
+    let r = req(
+        "gemini/gemini-2.5-flash",
+        root(&server),
+        "tools",
+        vec![signed],
+    );
+    let e = run(&client(), &r).await.0.unwrap_err();
+    let (message, _) = files_error(&e);
+    assert!(
+        message.contains("`http://127.0.0.1:9/report.pdf`"),
+        "{message}"
+    );
+    assert!(!e.to_string().contains("s3cr3t"), "{e}");
+}
