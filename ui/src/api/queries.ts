@@ -137,11 +137,18 @@ export function useDeleteProfile() {
   });
 }
 
+// The key status asked for before a key was stored or deleted would answer the old state, and
+// a first fetch still under way is joined, not restarted, by an invalidation alone: it is
+// cancelled first. The mutation waits for the fresh status, so its message and the dots agree.
+function refreshKeyStatus(qc: QueryClient): Promise<void> {
+  return qc.cancelQueries({ queryKey: keys.keyStatus }).then(() => qc.invalidateQueries({ queryKey: keys.keyStatus }));
+}
+
 export function useSetKey() {
   const qc = useQueryClient();
   return useMutation<{ provider: string }, CommandError, { provider: string; key: string }>({
     mutationFn: (v) => rpc({ cmd: "set_key", ...v }),
-    onSettled: () => void qc.invalidateQueries({ queryKey: keys.keyStatus }),
+    onSettled: () => refreshKeyStatus(qc),
   });
 }
 
@@ -149,7 +156,7 @@ export function useDeleteKey() {
   const qc = useQueryClient();
   return useMutation<{ deleted: boolean }, CommandError, string>({
     mutationFn: (provider) => rpc({ cmd: "delete_key", provider }),
-    onSettled: () => void qc.invalidateQueries({ queryKey: keys.keyStatus }),
+    onSettled: () => refreshKeyStatus(qc),
   });
 }
 
