@@ -189,11 +189,11 @@ impl ClientBuilder {
 }
 
 /// The HTTP client Quarry makes when none is given. Made at the first request, not with the
-/// [`Client`]: building it loads the system's TLS configuration and certificates, which took
-/// ~100 ms on the test machine — time the desktop app would spend before its window could load,
-/// and every CLI command that sends nothing would waste.
+/// [`Client`]: a command that sends nothing needs none. Its TLS configuration reads the system's
+/// certificates only at the first TLS handshake (see `tls`).
 fn default_http() -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
+        .tls_backend_preconfigured(crate::tls::client_config()?)
         .user_agent(concat!("quarry/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(Duration::from_secs(10))
         .tcp_nodelay(true)

@@ -348,6 +348,10 @@ impl Error {
             } => format!(
                 "start the server ({start}), or point the base URL at where it runs"
             ),
+            // rustls says "invalid peer certificate: <why>" when the handshake's check fails.
+            Error::Transport { message, .. } if message.contains("peer certificate") => {
+                "the server's TLS certificate is not trusted here: if it comes from a private certificate authority, add that authority to the system's certificate store or set SSL_CERT_FILE to its PEM file".into()
+            }
             Error::Transport { .. } => {
                 "check that the server is running and the base URL is right".into()
             }

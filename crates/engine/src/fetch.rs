@@ -176,7 +176,9 @@ pub async fn get(
     let mut url = url.clone();
     for _ in 0..=MAX_REDIRECTS {
         let (host, addrs) = checked_addresses(&url, policy, label).await?;
+        let tls = crate::tls::client_config().map_err(&failed)?;
         let mut builder = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(FETCH_TIMEOUT)

@@ -45,6 +45,7 @@ pub mod validate;
 
 mod client;
 mod run;
+mod tls;
 pub mod transport;
 
 pub use client::{
