@@ -112,6 +112,19 @@ pub struct ExtractArgs {
     /// Do not record the run.
     #[arg(long)]
     no_save: bool,
+    /// Print the exact request the first attempt would send, as one JSON object
+    /// {method, url, headers, body} (secrets masked), and send nothing. No key is needed.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the request as a curl command (credentials read from the environment) and send
+    /// nothing.
+    #[arg(long, value_name = "FORMAT", value_enum)]
+    export_code: Option<CodeFormat>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CodeFormat {
+    Curl,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -420,6 +433,18 @@ fn check_flag_combinations(args: &ExtractArgs) -> Result<(), Failure> {
             "drop one of them",
         ));
     }
+    if args.dry_run && args.export_code.is_some() {
+        return Err(Failure::input(
+            "--dry-run and --export-code each print the request instead of sending it",
+            "keep one of them",
+        ));
+    }
+    if (args.dry_run || args.export_code.is_some()) && args.repeat > 1 {
+        return Err(Failure::input(
+            "--repeat sends the request N times, and --dry-run/--export-code send nothing",
+            "drop --repeat",
+        ));
+    }
     Ok(())
 }
 
@@ -437,7 +462,7 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
         Ok(location) => location,
         // No data folder is known for this user: with --no-save none is needed (prices are
         // Quarry's own then).
-        Err(_) if args.no_save => Location::pinned(
+        Err(_) if args.no_save || args.dry_run || args.export_code.is_some() => Location::pinned(
             quarry_store::default_path().unwrap_or_default(),
             "--no-save",
         ),
@@ -462,6 +487,23 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
         record: !args.no_save,
     };
     let runtime = crate::runtime()?;
+    if args.dry_run || args.export_code.is_some() {
+        let preview = runtime
+            .block_on(wb.preview(&spec.request, &spec.schema_text, stream))
+            .map_err(crate::record::start_failure)?;
+        for note in &preview.notes {
+            crate::term::eprintln(format!("quarry: note: {note}"));
+        }
+        if args.dry_run {
+            print_value(
+                &serde_json::to_value(&preview.request).unwrap_or_default(),
+                args.compact,
+            );
+        } else {
+            println!("{}", preview.curl);
+        }
+        return Ok(0);
+    }
     if let (Some(kind), Some(events)) = (stream, events) {
         // Bad input (schema, provider, mode, key, templates) fails here: exit 2, nothing sent.
         let prepared = wb.prepare(spec).map_err(crate::record::start_failure)?;

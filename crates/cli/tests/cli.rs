@@ -1364,3 +1364,75 @@ fn files_quarry_cannot_send_or_fetch_are_refused_with_what_to_do() {
         ))
         .stderr(predicate::str::contains("--file / --image"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_prints_the_request_a_run_sends_and_curl_sends_it_too() {
+    let server = FakeServer::start(vec![
+        Reply::tool_call("Person", PERSON_OK),
+        Reply::tool_call("Person", PERSON_OK),
+    ])
+    .await
+    .unwrap();
+    // No key anywhere: a dry run needs none, and sends nothing.
+    let out = extract(&server)
+        .env_remove("QUARRY_TEST_KEY")
+        .arg("--dry-run")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(server.requests().is_empty(), "a dry run sends nothing");
+    let preview: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(preview["method"], "POST");
+    assert!(
+        !String::from_utf8_lossy(&out).contains(KEY),
+        "the key is never printed"
+    );
+
+    extract(&server).arg("--no-save").assert().success();
+    let sent = &server.requests()[0];
+    assert_eq!(
+        preview["body"], sent.body,
+        "the dry run's body is the body sent"
+    );
+    assert_eq!(
+        preview["url"],
+        format!("http://{}{}", server.addr(), sent.path)
+    );
+    let headers = preview["headers"].as_array().unwrap();
+    assert!(headers.contains(&json!(["authorization", "<redacted>"])));
+
+    // The curl command, run as printed with the key in the environment, gets the same answer.
+    let curl = extract(&server)
+        .args(["--export-code", "curl"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let curl = String::from_utf8(curl).unwrap();
+    assert!(
+        curl.contains("$QUARRY_TEST_KEY") && !curl.contains(KEY),
+        "{curl}"
+    );
+    let answer = std::process::Command::new("sh")
+        .args([
+            "-c",
+            &format!("{} --silent --fail-with-body", curl.trim_end()),
+        ])
+        .env("QUARRY_TEST_KEY", KEY)
+        .output()
+        .expect("curl runs (scripts/setup installs it)");
+    assert!(answer.status.success(), "{answer:?}");
+    let body: Value = serde_json::from_slice(&answer.stdout).unwrap();
+    assert_eq!(
+        body["choices"][0]["message"]["tool_calls"][0]["function"]["name"],
+        "Person"
+    );
+    assert_eq!(
+        server.requests()[1].raw,
+        server.requests()[0].raw,
+        "curl sent the bytes Quarry sent"
+    );
+}

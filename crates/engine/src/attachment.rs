@@ -215,23 +215,34 @@ fn files_error(message: String, hint: impl Into<String>) -> Error {
     }
 }
 
+/// Whether addresses the provider cannot fetch itself are fetched now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fetching {
+    Fetch,
+    /// A preview sends nothing, to the provider or anywhere else: the address stays as given.
+    Leave,
+}
+
 /// What the run needs to prepare its files.
 pub(crate) struct Preparing<'a> {
     pub provider: &'a str,
     pub accepts: &'a Accepts,
     pub fetch: FetchPolicy,
+    pub fetching: Fetching,
     /// Providers (preset names) that take each kind, for the error that says where to go.
     pub takers: &'a (dyn Fn(Kind) -> Vec<&'static str> + Sync),
 }
 
 /// Checks every file in `messages` against what the provider takes and puts each in a form it
 /// takes: URLs it cannot fetch are fetched, PDFs it cannot read become text. Events say what
-/// was done. Nothing is sent to the provider before this succeeds.
+/// was done. Nothing is sent to the provider before this succeeds. Returns the files left at
+/// their addresses because `p.fetching` said so.
 pub(crate) async fn prepare(
     messages: &mut [Message],
     p: &Preparing<'_>,
     emit: &mut (dyn FnMut(RunEvent) + Send),
-) -> Result<(), Error> {
+) -> Result<Vec<String>, Error> {
+    let mut unfetched = Vec::new();
     let mut counts = [0usize; 3];
     let mut inline_total = 0u64;
     let mut numbered = 0;
@@ -268,6 +279,10 @@ pub(crate) async fn prepare(
                 }
                 if limit.is_none() && kind != Kind::Pdf {
                     return Err(not_taken(p, kind, &label));
+                }
+                if p.fetching == Fetching::Leave {
+                    unfetched.push(label);
+                    continue;
                 }
                 let cap = limit.map_or(limits::MAX_ATTACHMENT_BYTES, |l| l.max_bytes);
                 let bytes = crate::fetch::get(&parsed, cap, p.fetch, &label).await?;
@@ -361,7 +376,7 @@ pub(crate) async fn prepare(
             }
         }
     }
-    Ok(())
+    Ok(unfetched)
 }
 
 fn check_count(p: &Preparing<'_>, kind: Kind, count: usize, label: &str) -> Result<(), Error> {

@@ -19,9 +19,9 @@ use crate::events::{Emitter, EventObserver, EventRecord, RunEvent};
 use crate::hooks::{HookId, HookName, Hooks};
 use crate::mode::{Mode, ModeName};
 use crate::partial::Snapshot;
-use crate::provider::Protocol;
 use crate::provider::auth::Auth;
 use crate::provider::registry;
+use crate::provider::{Header, Protocol};
 use crate::request::ExtractRequest;
 use crate::run::{Extraction, Run};
 use crate::schema::ResponseSchema;
@@ -243,6 +243,16 @@ pub struct Resolved {
     auth: Auth,
     /// Every secret of the request, masked out of what the run records and returns.
     redactor: Redactor,
+    /// The variable the key is read from, for the curl command of a preview.
+    key_env: String,
+}
+
+/// Whether a request without its key is refused when resolved.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keys {
+    Required,
+    /// A preview shows where the key goes without having it.
+    Optional,
 }
 
 impl Client {
@@ -305,6 +315,10 @@ impl Client {
 
     /// Checks the provider, mode, base URL and key of a request.
     pub fn resolve(&self, req: &ExtractRequest) -> Result<Resolved, Error> {
+        self.resolve_with(req, Keys::Required)
+    }
+
+    fn resolve_with(&self, req: &ExtractRequest, keys: Keys) -> Result<Resolved, Error> {
         let chosen = match self.protocols.iter().find(|p| p.name() == req.provider) {
             Some(p) => Chosen::Custom(p.clone()),
             None => Chosen::Preset(registry::find(&req.provider).ok_or_else(|| {
@@ -359,6 +373,11 @@ impl Client {
         }
         check_settings(req)?;
         let mut redactor = Redactor::new();
+        let key_env = match &chosen {
+            Chosen::Preset(p) => req.api_key_env.as_deref().unwrap_or(p.key_env),
+            Chosen::Custom(_) => req.api_key_env.as_deref().unwrap_or_default(),
+        }
+        .to_string();
         let (protocol, key) = match chosen {
             Chosen::Custom(protocol) => {
                 // The variable the request names, else whatever the key source holds for
@@ -378,7 +397,14 @@ impl Client {
             Chosen::Preset(preset) => {
                 let base_url = base_url(req, preset)?;
                 crate::transport::add_url_secrets(&base_url, &mut redactor);
-                let key = self.preset_key(req, preset)?;
+                let key = match self.preset_key(req, preset) {
+                    // Any stand-in will do: the preview masks the key and curl reads the
+                    // variable.
+                    Err(Error::MissingApiKey { .. }) if keys == Keys::Optional => {
+                        Some(crate::secret::ApiKey::new(format!("${key_env}")))
+                    }
+                    other => other?,
+                };
                 (Arc::from(registry::protocol(preset, base_url)?), key)
             }
         };
@@ -401,6 +427,7 @@ impl Client {
             auth,
             protocol,
             redactor,
+            key_env,
         })
     }
 
@@ -533,6 +560,109 @@ impl Client {
         }
         .execute(finish)
         .await
+    }
+
+    /// The exact request the first attempt of this run would send (URL, headers with secrets
+    /// masked, body byte for byte), built by the run's own code and sent nowhere: no request to
+    /// the provider, no file fetched, no access token asked for. A missing API key is no error
+    /// here: the preview shows where it goes.
+    pub async fn preview(
+        &self,
+        req: &ExtractRequest,
+        schema: &ResponseSchema,
+        stream: Option<StreamKind>,
+    ) -> Result<crate::preview::RequestPreview, Error> {
+        let resolved = self.resolve_with(req, Keys::Optional)?;
+        if let Some(kind) = stream {
+            Self::check_stream(schema, kind)?;
+        }
+        let (http, events, unfetched) = Run {
+            http: self.http(resolved.protocol.name())?,
+            protocol: &*resolved.protocol,
+            auth: &resolved.auth,
+            mode: resolved.mode,
+            request: req,
+            schema: schema.clone(),
+            emitter: Emitter::new(Hooks::default(), None),
+            stream,
+            cancel: Default::default(),
+            redactor: resolved.redactor.clone(),
+            fetch: self.fetch,
+        }
+        .first_request()
+        .await?;
+        // As the transport sends them: the content type, and for a stream the event-stream
+        // type unless the protocol names its own.
+        let mut headers = vec![Header {
+            name: "content-type".into(),
+            value: "application/json".into(),
+            secret: false,
+        }];
+        if stream.is_some()
+            && !http
+                .headers
+                .iter()
+                .any(|h| h.name.eq_ignore_ascii_case("accept"))
+        {
+            headers.push(Header {
+                name: "accept".into(),
+                value: "text/event-stream".into(),
+                secret: false,
+            });
+        }
+        headers.extend(http.headers.iter().cloned());
+        let bytes = serde_json::to_vec(&http.body).map_err(|e| Error::InvalidSetting {
+            setting: Setting::ExtraBody,
+            message: format!("the request body could not be written as JSON: {e}"),
+            hint: "check the extra body fields".into(),
+        })?;
+        // curl sends the content type itself and the credentials from the environment.
+        let mut plain_headers =
+            crate::transport::record(&http.url, &headers[1..], &http.body).headers;
+        let auth_args =
+            resolved
+                .auth
+                .preview(&http.url, &bytes, &mut headers, &resolved.key_env)?;
+        let mut request = crate::transport::record(&http.url, &headers, &http.body);
+        let redactor = &resolved.redactor;
+        redactor.mask_value(&mut request.body);
+        for (_, value) in request.headers.iter_mut().chain(plain_headers.iter_mut()) {
+            redactor.mask_string(value);
+        }
+        // The bytes themselves unless a secret had to be masked in them (then the masked
+        // JSON, which can no longer be the exact bytes).
+        let body_text = if request.body == http.body.to_value() {
+            String::from_utf8_lossy(&bytes).into_owned()
+        } else {
+            serde_json::to_string(&request.body).unwrap_or_default()
+        };
+        let mut notes = crate::preview::file_notes(&events, &unfetched);
+        if matches!(resolved.auth, Auth::SigV4 { .. }) {
+            notes.push(
+                "the AWS signature headers are made again at each try, over the exact bytes sent"
+                    .into(),
+            );
+        }
+        if matches!(resolved.auth, Auth::Google(_)) {
+            notes.push(
+                "the access token is fetched when the run starts (and renewed before it expires)"
+                    .into(),
+            );
+        }
+        let curl = crate::preview::curl(
+            &request.url,
+            &plain_headers,
+            &auth_args,
+            &body_text,
+            stream.is_some(),
+        );
+        Ok(crate::preview::RequestPreview {
+            request,
+            body_text,
+            curl,
+            mode: resolved.mode,
+            notes,
+        })
     }
 
     /// Starts a streamed run: partial changes (and, for [`StreamKind::Iterable`], items) arrive

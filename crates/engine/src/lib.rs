@@ -32,6 +32,7 @@ pub mod limits;
 pub mod message;
 pub mod mode;
 pub mod partial;
+pub mod preview;
 pub mod provider;
 pub mod request;
 pub mod retry;

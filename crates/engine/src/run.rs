@@ -8,6 +8,7 @@ use bytes::Bytes;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
+use crate::attachment::Fetching;
 use crate::error::{BrokenStream, Error, Exhausted, FailedAttempt, Setting, TooLarge};
 use crate::events::{AttemptInfo, Emitter, RunEvent, StreamStats};
 use crate::extract::{Answer, extract};
@@ -163,7 +164,8 @@ impl Run<'_> {
         // A timeout too long to add to the clock is no deadline at all.
         let deadline = self.request.timeout.and_then(|t| started.checked_add(t));
         let mut messages = render_messages(&self.request.messages, &self.request.context)?;
-        self.prepare_files(&mut messages, deadline).await?;
+        self.prepare_files(&mut messages, deadline, Fetching::Fetch)
+            .await?;
         let prompt_len = messages.len();
         let mut failed: Vec<FailedAttempt> = Vec::new();
         let mut latencies = Vec::new();
@@ -189,25 +191,7 @@ impl Run<'_> {
                 max_attempts,
                 is_last: attempt == max_attempts,
             };
-            let mut http = self
-                .protocol
-                .build(&CallSpec {
-                    mode: self.mode,
-                    model: &self.request.model,
-                    messages: &messages,
-                    prompt_len,
-                    schema: &self.schema,
-                    sampling: &self.request.sampling,
-                    extra_body: &self.request.extra_body,
-                    stream: self.stream.is_some(),
-                })
-                .map_err(|e| self.fail(e))?;
-            http.headers
-                .extend(self.request.extra_headers.iter().map(|(n, v)| Header {
-                    name: n.clone(),
-                    value: v.clone(),
-                    secret: false,
-                }));
+            let http = self.build(&messages, prompt_len)?;
 
             let answered = self
                 .answer(&http, info, deadline, *usage)
@@ -387,25 +371,64 @@ impl Run<'_> {
     }
 
     /// An error as it may leave the run: every secret masked (bodies decoded first).
+    /// One attempt's request: the protocol's, with the caller's extra headers.
+    fn build(&self, messages: &[Message], prompt_len: usize) -> Result<HttpRequest, Error> {
+        let mut http = self
+            .protocol
+            .build(&CallSpec {
+                mode: self.mode,
+                model: &self.request.model,
+                messages,
+                prompt_len,
+                schema: &self.schema,
+                sampling: &self.request.sampling,
+                extra_body: &self.request.extra_body,
+                stream: self.stream.is_some(),
+            })
+            .map_err(|e| self.fail(e))?;
+        http.headers
+            .extend(self.request.extra_headers.iter().map(|(n, v)| Header {
+                name: n.clone(),
+                value: v.clone(),
+                secret: false,
+            }));
+        Ok(http)
+    }
+
+    /// The request the first attempt sends, built the way [`Run::execute`] builds it, with
+    /// nothing sent and nothing fetched (see [`crate::preview`]).
+    pub(crate) async fn first_request(
+        mut self,
+    ) -> Result<(HttpRequest, Vec<RunEvent>, Vec<String>), Error> {
+        let mut messages = render_messages(&self.request.messages, &self.request.context)?;
+        let (events, unfetched) = self
+            .prepare_files(&mut messages, None, Fetching::Leave)
+            .await?;
+        let http = self.build(&messages, messages.len())?;
+        Ok((http, events, unfetched))
+    }
+
     /// Checks the attached files against what the provider takes, once, before the first
     /// request (fetching and PDF reading can take a while: cancellation and the deadline
-    /// still end the run).
+    /// still end the run). Returns the events it emitted and the files left unfetched.
     async fn prepare_files(
         &mut self,
         messages: &mut [Message],
         deadline: Option<Instant>,
-    ) -> Result<(), Error> {
+        fetching: Fetching,
+    ) -> Result<(Vec<RunEvent>, Vec<String>), Error> {
         if messages
             .iter()
             .all(|m| m.content.iter().all(|p| matches!(p, Part::Text { .. })))
         {
-            return Ok(());
+            return Ok((Vec::new(), Vec::new()));
         }
         let accepts = self.protocol.attachments(self.mode);
         let preparing = crate::attachment::Preparing {
             provider: self.protocol.name(),
             accepts: &accepts,
             fetch: self.fetch,
+            fetching,
             takers: &crate::provider::registry::takers,
         };
         let mut events = Vec::new();
@@ -428,10 +451,11 @@ impl Run<'_> {
             _ = self.cancel.cancelled() => Err(SendFailure::Cancelled),
             _ = sleep_until_deadline(deadline) => Err(SendFailure::Deadline),
         };
-        for e in events {
-            self.emitter.emit(e);
+        for e in &events {
+            self.emitter.emit(e.clone());
         }
-        result.map_err(|f| self.fail(ended(f)))
+        let unfetched = result.map_err(|f| self.fail(ended(f)))?;
+        Ok((events, unfetched))
     }
 
     /// Why tool calls cannot work here, when the server says its model's chat template has

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
+use quarry_engine::preview::RequestPreview;
 use quarry_engine::{
     ApiKey, Canceller, Client, EventRecord, ExtractRequest, Message, Mode, StreamKind,
 };
@@ -194,6 +195,9 @@ commands! {
     /// A file the user dropped or picked, as a message part typed by its bytes (image, PDF,
     /// audio, text); bad or unsupported files get an error naming the types Quarry sends.
     AttachFile(AttachFile),
+    /// The exact request a run's first attempt would send (URL, headers with secrets masked,
+    /// body byte for byte) and the same as a curl command. Nothing is sent or fetched.
+    PreviewRequest(PreviewRequest),
     /// Starts a run; its events go to `stream_id`. Returns the run id at once.
     StartRun(StartRun),
     /// Cancels the run started under `stream_id`.
@@ -445,6 +449,16 @@ pub struct StartRun {
     #[serde(default)]
     #[ts(optional)]
     pub profile: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct PreviewRequest {
+    pub request: ExtractRequest,
+    /// The schema's JSON text.
+    pub schema: String,
+    #[serde(default)]
+    #[ts(optional)]
+    pub stream: Option<StreamKind>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -704,6 +718,13 @@ impl Rpc for StartRun {
             profile: self.profile,
         })?;
         Ok(RunStarted { run_id })
+    }
+}
+
+impl Rpc for PreviewRequest {
+    type Out = RequestPreview;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        Ok(wb.preview(&self.request, &self.schema, self.stream).await?)
     }
 }
 
@@ -1140,6 +1161,17 @@ impl<H: Host> Workbench<H> {
     /// Checks and records a run (see [`orchestrate::prepare`]).
     pub fn prepare(&self, spec: RunSpec) -> Result<Prepared, StartError> {
         orchestrate::prepare(&self.client, self.host.as_ref(), &self.schemas, spec)
+    }
+
+    /// The request a run of `request` would send first (see [`Client::preview`]).
+    pub async fn preview(
+        &self,
+        request: &ExtractRequest,
+        schema_text: &str,
+        stream: Option<StreamKind>,
+    ) -> Result<RequestPreview, StartError> {
+        let schema = self.schemas.get(schema_text)?;
+        Ok(self.client.preview(request, &schema, stream).await?)
     }
 
     /// Runs a prepared run to its end, its events to `stream_id` (see

@@ -131,7 +131,7 @@ impl Finished {
 pub struct SchemaCache(std::sync::Mutex<Option<(String, Arc<ResponseSchema>)>>);
 
 impl SchemaCache {
-    fn get(&self, text: &str) -> Result<Arc<ResponseSchema>, StartError> {
+    pub(crate) fn get(&self, text: &str) -> Result<Arc<ResponseSchema>, StartError> {
         let mut last = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((t, schema)) = last.as_ref()
             && t == text

@@ -539,6 +539,8 @@ pub struct Recorded {
     pub headers: Vec<(String, String)>,
     /// The body as JSON (`Value::String` with the raw text when it was not JSON).
     pub body: Value,
+    /// The body's bytes as they arrived.
+    pub raw: bytes::Bytes,
 }
 
 impl Recorded {
@@ -780,6 +782,7 @@ async fn handle(
                 query,
                 headers,
                 body,
+                raw: bytes.clone(),
             });
             if let Some(signed) = aws_signature {
                 s.aws_signatures.push(signed);

@@ -23,6 +23,8 @@ import type { Profile } from "./Profile";
 import type { ProfileSaved } from "./ProfileSaved";
 import type { ProviderInfo } from "./ProviderInfo";
 import type { ProviderKey } from "./ProviderKey";
+import type { RecordedRequest } from "./RecordedRequest";
+import type { RequestPreview } from "./RequestPreview";
 import type { RunArchive } from "./RunArchive";
 import type { RunDetail } from "./RunDetail";
 import type { RunDiff } from "./RunDiff";
@@ -51,6 +53,7 @@ export type CommandResults = {
   save_profile: ProfileSaved,
   delete_profile: Deleted,
   attach_file: Part,
+  preview_request: RequestPreview,
   start_run: RunStarted,
   cancel_run: Cancelled,
   list_runs: Array<RunSummary>,

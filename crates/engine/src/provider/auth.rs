@@ -40,6 +40,61 @@ impl Auth {
         }
     }
 
+    /// What a preview shows of these credentials, without fetching anything: the headers one
+    /// try carries (added to `headers`, marked secret, so they are masked when shown), and the
+    /// curl arguments that send the same credentials from the environment. `key_env` is the
+    /// variable the key is read from.
+    pub(crate) fn preview(
+        &self,
+        url: &str,
+        body: &[u8],
+        headers: &mut Vec<Header>,
+        key_env: &str,
+    ) -> Result<Vec<String>, Error> {
+        Ok(match self {
+            Auth::None => Vec::new(),
+            Auth::Header { name, prefix, .. } => {
+                headers.push(Header {
+                    name: name.to_string(),
+                    value: format!("{prefix}${key_env}"),
+                    secret: true,
+                });
+                vec!["-H".into(), format!("\"{name}: {prefix}${key_env}\"")]
+            }
+            Auth::Google(_) => {
+                headers.push(Header {
+                    name: "authorization".into(),
+                    value: "Bearer (an access token)".into(),
+                    secret: true,
+                });
+                vec![
+                    "-H".into(),
+                    "\"authorization: Bearer $(gcloud auth print-access-token)\"".into(),
+                ]
+            }
+            Auth::SigV4 {
+                credentials,
+                region,
+                service,
+            } => {
+                // A signature is computed locally; it is shown masked all the same.
+                let signed = sign_request(credentials, region, service, url, headers, body)?;
+                headers.extend(signed);
+                let mut args = vec![
+                    "--aws-sigv4".into(),
+                    format!("'aws:amz:{region}:{service}'"),
+                    "--user".into(),
+                    "\"$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY\"".into(),
+                ];
+                if credentials.session_token.is_some() {
+                    args.push("-H".into());
+                    args.push("\"x-amz-security-token: $AWS_SESSION_TOKEN\"".into());
+                }
+                args
+            }
+        })
+    }
+
     /// Whether a 401 may be cured by fetching the credentials again.
     pub fn refreshable(&self) -> bool {
         matches!(self, Auth::Google(_))
