@@ -494,6 +494,13 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
         for note in &preview.notes {
             crate::term::eprintln(format!("quarry: note: {note}"));
         }
+        let tokens = &preview.prompt_tokens;
+        crate::term::eprintln(format!(
+            "quarry: the prompt comes to {}{} tokens ({})",
+            if tokens.tokenizer { "" } else { "about " },
+            tokens.count,
+            tokens.method
+        ));
         if args.dry_run {
             print_value(
                 &serde_json::to_value(&preview.request).unwrap_or_default(),

@@ -656,12 +656,19 @@ impl Client {
             &body_text,
             stream.is_some(),
         );
+        let (model, body, text) = (req.model.clone(), request.body.clone(), body_text.clone());
+        let prompt_tokens = tokio::task::spawn_blocking(move || {
+            crate::preview::prompt_tokens(&model, &body, &text)
+        })
+        .await
+        .map_err(|e| Error::InvalidRequest(format!("counting the prompt's tokens failed: {e}")))?;
         Ok(crate::preview::RequestPreview {
             request,
             body_text,
             curl,
             mode: resolved.mode,
             notes,
+            prompt_tokens,
         })
     }
 

@@ -21,6 +21,78 @@ pub struct RequestPreview {
     /// What the preview cannot show exactly, in words: headers made at each try, files that
     /// are fetched or converted when the run starts.
     pub notes: Vec<String>,
+    pub prompt_tokens: TokenEstimate,
+}
+
+/// How many tokens the prompt comes to, and how that was worked out.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct TokenEstimate {
+    #[ts(type = "number")]
+    pub count: u64,
+    /// True when counted with the model's own tokenizer, false for a rough estimate.
+    pub tokenizer: bool,
+    /// How it was counted, in words.
+    pub method: String,
+}
+
+/// The prompt's tokens: with the model's tokenizer for OpenAI models in the chat format
+/// (OpenAI's published rule: each message costs its text plus 3 tokens, the reply 3 more; the
+/// schema is counted as its JSON, though OpenAI frames tool definitions its own way), else
+/// about 4 characters per token over the whole body. Reading a tokenizer's table the first
+/// time takes a while: call it off the async runtime.
+pub(crate) fn prompt_tokens(
+    model: &str,
+    body: &serde_json::Value,
+    body_text: &str,
+) -> TokenEstimate {
+    use tiktoken_rs::tokenizer::{Tokenizer, get_tokenizer};
+    let messages = body.get("messages").and_then(|m| m.as_array());
+    let (Some(messages), Some(tokenizer)) = (messages, get_tokenizer(model)) else {
+        return TokenEstimate {
+            count: body_text.chars().count().div_ceil(4) as u64,
+            tokenizer: false,
+            method: "estimate: about 4 characters per token over the request body (no tokenizer is known for this model)".into(),
+        };
+    };
+    let name = match tokenizer {
+        Tokenizer::O200kHarmony => "o200k_harmony",
+        Tokenizer::O200kBase => "o200k_base",
+        Tokenizer::Cl100kBase => "cl100k_base",
+        Tokenizer::P50kBase | Tokenizer::P50kEdit => "p50k_base",
+        Tokenizer::R50kBase | Tokenizer::Gpt2 => "r50k_base",
+    };
+    let bpe = tiktoken_rs::bpe_for_tokenizer(tokenizer).expect("the tokenizers are built in");
+    let count = |text: &str| bpe.encode_ordinary(text).len() as u64;
+    let mut total = 3;
+    for message in messages {
+        total += 3;
+        if let Some(role) = message.get("role").and_then(|r| r.as_str()) {
+            total += count(role);
+        }
+        match message.get("content") {
+            Some(serde_json::Value::String(text)) => total += count(text),
+            Some(serde_json::Value::Array(parts)) => {
+                for part in parts {
+                    if let Some(text) = part.get("text").and_then(|t| t.as_str()) {
+                        total += count(text);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for key in ["tools", "functions", "response_format"] {
+        if let Some(schema) = body.get(key) {
+            total += count(&schema.to_string());
+        }
+    }
+    TokenEstimate {
+        count: total,
+        tokenizer: true,
+        method: format!(
+            "{name}, {model}'s tokenizer, over the messages' text and the schema's JSON (images and files are not counted; OpenAI frames tool definitions its own way, so the bill may differ by a few tokens)"
+        ),
+    }
 }
 
 /// `text` in single quotes for a POSIX shell (a quote inside closes, escapes and reopens).
@@ -83,6 +155,19 @@ pub(crate) fn file_notes(events: &[RunEvent], unfetched: &[String]) -> Vec<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn openai_models_are_counted_with_their_tokenizer_and_others_estimated() {
+        let body = serde_json::json!({"messages": [{"role": "user", "content": "hello world"}]});
+        let counted = prompt_tokens("gpt-4o-mini", &body, &body.to_string());
+        // "hello world" is 2 tokens in o200k_base, "user" 1; 3 per message and 3 for the reply.
+        assert_eq!((counted.count, counted.tokenizer), (9, true));
+        assert!(counted.method.starts_with("o200k_base"));
+        let text = body.to_string();
+        let estimated = prompt_tokens("llama3.1", &body, &text);
+        assert_eq!(estimated.count, text.len().div_ceil(4) as u64);
+        assert!(!estimated.tokenizer && estimated.method.starts_with("estimate"));
+    }
 
     #[test]
     fn quoting_survives_quotes_and_newlines() {

@@ -129,6 +129,14 @@ async fn every_protocol_previews_the_bytes_it_then_sends() {
         let preview = check(&client(), &request(provider, &server, mode), &server, None).await;
         assert!(preview.curl.starts_with("curl '"), "{}", preview.curl);
         assert!(preview.notes.is_empty(), "{:?}", preview.notes);
+        // OpenAI's models have their tokenizer; the others are estimated, and say so.
+        let tokens = &preview.prompt_tokens;
+        assert_eq!(
+            tokens.tokenizer,
+            provider.starts_with("openai/"),
+            "{tokens:?}"
+        );
+        assert!(tokens.count > 20, "{tokens:?}");
     }
 }
 

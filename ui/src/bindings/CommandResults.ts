@@ -36,6 +36,7 @@ import type { RunsDeleted } from "./RunsDeleted";
 import type { Saved } from "./Saved";
 import type { Settings } from "./Settings";
 import type { Theme } from "./Theme";
+import type { TokenEstimate } from "./TokenEstimate";
 import type { Usage } from "./Usage";
 import type { Version } from "./Version";
 

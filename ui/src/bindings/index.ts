@@ -90,6 +90,7 @@ export type * from "./StartRun";
 export type * from "./StreamKind";
 export type * from "./StreamStats";
 export type * from "./Theme";
+export type * from "./TokenEstimate";
 export type * from "./ToolCall";
 export type * from "./TransportRetry";
 export type * from "./Usage";
