@@ -7,6 +7,7 @@ mod live;
 mod record;
 mod report;
 mod runs;
+mod schema;
 mod serve;
 mod stats;
 mod tables;
@@ -46,6 +47,9 @@ enum Command {
     Modes,
     /// List the example schemas built into quarry.
     Schemas,
+    /// Schema design tools: infer a schema from sample documents.
+    #[command(subcommand)]
+    Schema(schema::SchemaCommand),
     /// The run history: list, search, show, export, import, rerun, diff, delete, compact.
     #[command(subcommand)]
     Runs(runs::RunsCommand),
@@ -98,6 +102,7 @@ fn main() -> ExitCode {
             0
         }
         Command::Runs(cmd) => runs::run(cmd),
+        Command::Schema(cmd) => schema::run(cmd),
         Command::Keys(cmd) => keys::run(cmd),
         Command::Serve(args) => serve::run(args),
         Command::Prices => match runs::DbArgs::from_env().location().and_then(record::data) {

@@ -1436,3 +1436,49 @@ async fn dry_run_prints_the_request_a_run_sends_and_curl_sends_it_too() {
         "curl sent the bytes Quarry sent"
     );
 }
+
+#[test]
+fn schema_infer_reads_documents_and_json_lines_and_names_a_bad_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = temp_file(
+        &dir,
+        "one.json",
+        r#"{"name": "Ada", "born": "1815-12-10", "tags": ["math"]}"#,
+    );
+    let lines = temp_file(
+        &dir,
+        "more.jsonl",
+        "{\"name\": \"Grace\", \"born\": \"1906-12-09\", \"tags\": [], \"age\": 85}\n\n{\"name\": \"Hedy\", \"born\": \"1914-11-09\", \"tags\": [\"film\"]}\n",
+    );
+    let out = quarry()
+        .args(["schema", "infer"])
+        .arg(&one)
+        .arg(&lines)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let schema: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(schema["required"], json!(["name", "born", "tags"]));
+    assert_eq!(schema["properties"]["born"]["format"], "date");
+    assert_eq!(schema["properties"]["age"], json!({"type": "integer"}));
+
+    let bad = temp_file(&dir, "bad.jsonl", "{\"a\": 1}\n{\"a\": \n");
+    quarry()
+        .args(["schema", "infer"])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "bad.jsonl` line 2: not a JSON document",
+        ));
+    quarry()
+        .args(["schema", "infer", "-"])
+        .write_stdin("not json")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "sample `standard input` is not JSON",
+        ));
+}
