@@ -4,6 +4,7 @@ mod extract;
 mod input;
 mod keys;
 mod live;
+mod models;
 mod record;
 mod report;
 mod runs;
@@ -45,6 +46,9 @@ enum Command {
     Providers,
     /// List instructor's mode names and what they map to.
     Modes,
+    /// The local model servers running here (Ollama, llama.cpp, vLLM, LM Studio), their models
+    /// and what each supports.
+    Models(models::ModelsArgs),
     /// List the example schemas built into quarry.
     Schemas,
     /// Schema design tools: infer a schema from sample documents.
@@ -102,6 +106,7 @@ fn main() -> ExitCode {
             0
         }
         Command::Runs(cmd) => runs::run(cmd),
+        Command::Models(args) => models::run(args),
         Command::Schema(cmd) => schema::run(cmd),
         Command::Keys(cmd) => keys::run(cmd),
         Command::Serve(args) => serve::run(args),

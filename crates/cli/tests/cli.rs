@@ -1482,3 +1482,41 @@ fn schema_infer_reads_documents_and_json_lines_and_names_a_bad_line() {
             "sample `standard input` is not JSON",
         ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn models_lists_a_local_servers_models_or_says_how_to_start_one() {
+    let ollama = FakeServer::start(vec![
+        Reply::ok(json!({"models": [{"name": "qwen3:8b", "details": {"parameter_size": "8.2B"}}]})),
+        Reply::ok(json!({"capabilities": ["completion", "tools"]})),
+    ])
+    .await
+    .unwrap();
+    let url = format!("http://{}", ollama.addr());
+    quarry()
+        .args(["models", "--provider", "ollama", "--base-url", &url])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("running, 1 model(s)"))
+        .stdout(
+            predicate::str::is_match(r"ollama/qwen3:8b\s+tools: yes\s+vision: no\s+8.2B").unwrap(),
+        );
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let out = quarry()
+        .args(["models", "--provider", "vllm", "--base-url", &url, "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let servers: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(servers[0]["running"], false);
+    assert_eq!(servers[0]["start"], "`vllm serve MODEL`");
+    quarry()
+        .args(["models", "--provider", "vllm", "--base-url", &url])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("No local model server is running"));
+}

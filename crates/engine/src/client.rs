@@ -562,6 +562,53 @@ impl Client {
         .await
     }
 
+    /// The local model servers (see [`crate::discover`]): every local preset on its default
+    /// address, or only `provider`, at `base_url` when given.
+    pub async fn discover_local(
+        &self,
+        provider: Option<&str>,
+        base_url: Option<&str>,
+    ) -> Result<Vec<crate::discover::LocalServer>, Error> {
+        let presets = crate::discover::local_presets();
+        let chosen: Vec<_> = match provider {
+            None => presets.clone(),
+            Some(name) => presets.iter().copied().filter(|p| p.name == name).collect(),
+        };
+        if chosen.is_empty() {
+            return Err(Error::InvalidSetting {
+                setting: Setting::Provider,
+                message: format!(
+                    "`{}` is not a local server Quarry can list models of",
+                    provider.unwrap_or_default()
+                ),
+                hint: format!(
+                    "use one of: {}",
+                    presets
+                        .iter()
+                        .map(|p| p.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+        if let Some(url) = base_url {
+            if chosen.len() > 1 {
+                return Err(Error::InvalidSetting {
+                    setting: Setting::BaseUrl,
+                    message: "a base URL is for one server, and no provider was named".into(),
+                    hint: "name the server too, for example --provider ollama".into(),
+                });
+            }
+            check_base_url(url, "the base URL")?;
+        }
+        let servers: Vec<_> = chosen
+            .into_iter()
+            .map(|p| (p, base_url.map_or(p.base_url, str::trim).to_string()))
+            .collect();
+        let http = self.http("local servers")?;
+        Ok(crate::discover::probe_all(http, &servers).await)
+    }
+
     /// The exact request the first attempt of this run would send (URL, headers with secrets
     /// masked, body byte for byte), built by the run's own code and sent nowhere: no request to
     /// the provider, no file fetched, no access token asked for. A missing API key is no error

@@ -22,6 +22,7 @@
 
 pub mod attachment;
 pub mod dialect;
+pub mod discover;
 pub mod error;
 pub mod events;
 pub mod extract;

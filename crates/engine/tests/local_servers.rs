@@ -207,3 +207,132 @@ async fn llama_server_whose_template_has_no_tool_calls_is_asked_once_then_the_ru
         .unwrap();
     assert!(server.requests().iter().all(|r| r.method == "POST"));
 }
+
+/// Shapes as the servers answer them (Ollama 0.6+, llama-server, vLLM), trimmed.
+#[tokio::test]
+async fn local_servers_list_their_models_with_what_each_supports() {
+    let ollama = FakeServer::start(vec![
+        Reply::ok(json!({"models": [
+            {"name": "qwen3:8b", "model": "qwen3:8b", "size": 5_225_388_164u64,
+             "details": {"format": "gguf", "family": "qwen3", "parameter_size": "8.2B",
+                         "quantization_level": "Q4_K_M"}},
+            {"name": "llava:7b", "model": "llava:7b", "details": {"parameter_size": "7B"}}
+        ]})),
+        Reply::ok(json!({"capabilities": ["completion", "tools", "thinking"]})),
+        // An Ollama before 0.6 shows no capabilities: nothing is claimed.
+        Reply::ok(json!({"modelfile": "FROM llava"})),
+    ])
+    .await
+    .unwrap();
+    let servers = client()
+        .discover_local(Some("ollama"), Some(&format!("http://{}", ollama.addr())))
+        .await
+        .unwrap();
+    let s = &servers[0];
+    assert!(s.running && s.problem.is_none(), "{s:?}");
+    assert_eq!(s.constrained, vec![Mode::Json, Mode::JsonSchema]);
+    assert_eq!(
+        (
+            s.models[0].id.as_str(),
+            s.models[0].tools,
+            s.models[0].vision
+        ),
+        ("qwen3:8b", Some(true), Some(false))
+    );
+    assert_eq!(s.models[0].details.as_deref(), Some("8.2B, Q4_K_M, qwen3"));
+    assert_eq!((s.models[1].tools, s.models[1].vision), (None, None));
+    let asked: Vec<_> = ollama
+        .requests()
+        .iter()
+        .map(|r| {
+            (
+                r.method.clone(),
+                r.path.clone(),
+                r.body.get("model").cloned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        asked,
+        vec![
+            ("GET".into(), "/api/tags".into(), None),
+            ("POST".into(), "/api/show".into(), Some(json!("qwen3:8b"))),
+            ("POST".into(), "/api/show".into(), Some(json!("llava:7b"))),
+        ]
+    );
+
+    // llama-server: its one model, tools as its chat template says.
+    let llama = FakeServer::start(vec![
+        Reply::ok(json!({"object": "list", "data": [
+            {"id": "SmolLM2-135M-Instruct-Q8_0.gguf", "object": "model", "owned_by": "llamacpp"}]})),
+        Reply::ok(json!({"chat_template_caps": {"supports_tool_calls": false}})),
+    ])
+    .await
+    .unwrap();
+    let s = &client()
+        .discover_local(Some("llamacpp"), Some(&llama.base_url()))
+        .await
+        .unwrap()[0];
+    assert_eq!(s.models[0].tools, Some(false));
+    assert_eq!(llama.requests()[1].path, "/props");
+
+    // vLLM: named tool calls work with every model; its context length is told.
+    let vllm = FakeServer::start(vec![Reply::ok(json!({"object": "list", "data": [
+        {"id": "Qwen/Qwen2.5-7B-Instruct", "object": "model", "owned_by": "vllm",
+         "max_model_len": 32768}]}))])
+    .await
+    .unwrap();
+    let s = &client()
+        .discover_local(Some("vllm"), Some(&vllm.base_url()))
+        .await
+        .unwrap()[0];
+    assert_eq!(s.models[0].tools, Some(true));
+    assert_eq!(s.models[0].details.as_deref(), Some("context 32768 tokens"));
+}
+
+#[tokio::test]
+async fn a_server_that_is_down_or_answers_garbage_is_said_so() {
+    // A port nothing listens on: not running, with how to start one.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let s = &client()
+        .discover_local(Some("ollama"), Some(&format!("http://127.0.0.1:{port}")))
+        .await
+        .unwrap()[0];
+    assert!(!s.running && s.models.is_empty(), "{s:?}");
+    assert!(s.problem.as_deref().unwrap().contains("nothing answers"));
+    assert!(s.start.contains("ollama serve"), "{}", s.start);
+
+    // Something else on the port: running, and what it answered.
+    let other = FakeServer::start(vec![Reply::bytes(
+        200,
+        b"<html>hi</html>".to_vec(),
+        "text/html",
+    )])
+    .await
+    .unwrap();
+    let s = &client()
+        .discover_local(Some("lmstudio"), Some(&other.base_url()))
+        .await
+        .unwrap()[0];
+    assert!(s.running && s.models.is_empty());
+    assert!(
+        s.problem
+            .as_deref()
+            .unwrap()
+            .contains("did not answer JSON"),
+        "{s:?}"
+    );
+
+    // Only the local servers can be listed.
+    let e = client()
+        .discover_local(Some("openai"), None)
+        .await
+        .unwrap_err();
+    assert!(
+        e.hint().contains("ollama, llamacpp, vllm, lmstudio"),
+        "{}",
+        e.hint()
+    );
+}

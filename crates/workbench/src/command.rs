@@ -198,6 +198,9 @@ commands! {
     /// The exact request a run's first attempt would send (URL, headers with secrets masked,
     /// body byte for byte) and the same as a curl command. Nothing is sent or fetched.
     PreviewRequest(PreviewRequest),
+    /// The local model servers (Ollama, llama.cpp, vLLM, LM Studio) on their default ports,
+    /// or one given: whether each runs, its models and what each supports.
+    DiscoverModels(DiscoverModels),
     /// Starts a run; its events go to `stream_id`. Returns the run id at once.
     StartRun(StartRun),
     /// Cancels the run started under `stream_id`.
@@ -459,6 +462,18 @@ pub struct PreviewRequest {
     #[serde(default)]
     #[ts(optional)]
     pub stream: Option<StreamKind>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct DiscoverModels {
+    /// Only this server.
+    #[serde(default)]
+    #[ts(optional)]
+    pub provider: Option<String>,
+    /// Where that server runs, if not on its default port.
+    #[serde(default)]
+    #[ts(optional)]
+    pub base_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -725,6 +740,16 @@ impl Rpc for PreviewRequest {
     type Out = RequestPreview;
     async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
         Ok(wb.preview(&self.request, &self.schema, self.stream).await?)
+    }
+}
+
+impl Rpc for DiscoverModels {
+    type Out = Vec<quarry_engine::discover::LocalServer>;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        Ok(wb
+            .client
+            .discover_local(self.provider.as_deref(), self.base_url.as_deref())
+            .await?)
     }
 }
 

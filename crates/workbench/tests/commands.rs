@@ -768,3 +768,43 @@ async fn a_run_ends_with_its_status_and_a_history_it_could_not_write_is_reported
         |(s, e)| s == "e-2" && matches!(e.event, quarry_engine::RunEvent::RunSucceeded { .. })
     ));
 }
+
+#[tokio::test]
+async fn a_request_is_previewed_and_local_servers_are_listed_through_commands() {
+    let b = bench();
+    let server = FakeServer::start(vec![Reply::ok(
+        json!({"object": "list", "data": [{"id": "qwen", "object": "model"}]}),
+    )])
+    .await
+    .unwrap();
+    let preview = ok(
+        &b,
+        json!({"cmd": "preview_request", "request": request(&server), "schema": SCHEMA,
+               "stream": "partial"}),
+    )
+    .await;
+    assert_eq!(preview["request"]["method"], "POST");
+    assert_eq!(preview["request"]["body"]["stream"], true);
+    assert!(preview["curl"].as_str().unwrap().starts_with("curl "));
+    assert!(preview["prompt_tokens"]["count"].as_u64().unwrap() > 0);
+    assert!(server.requests().is_empty(), "a preview sends nothing");
+    let err = call(
+        &b,
+        json!({"cmd": "preview_request", "request": request(&server), "schema": "{"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.details["kind"], "bad_input");
+
+    let servers = ok(
+        &b,
+        json!({"cmd": "discover_models", "provider": "lmstudio", "base_url": server.base_url()}),
+    )
+    .await;
+    assert_eq!(servers[0]["running"], true);
+    assert_eq!(servers[0]["models"][0]["id"], "qwen");
+    let err = call(&b, json!({"cmd": "discover_models", "provider": "openai"}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, "invalid_setting");
+}

@@ -14,6 +14,8 @@ import type { Exported } from "./Exported";
 import type { JsonValue } from "./serde_json/JsonValue";
 import type { KeyReport } from "./KeyReport";
 import type { KeySaved } from "./KeySaved";
+import type { LocalModel } from "./LocalModel";
+import type { LocalServer } from "./LocalServer";
 import type { Mode } from "./Mode";
 import type { Moved } from "./Moved";
 import type { Named } from "./Named";
@@ -55,6 +57,7 @@ export type CommandResults = {
   delete_profile: Deleted,
   attach_file: Part,
   preview_request: RequestPreview,
+  discover_models: Array<LocalServer>,
   start_run: RunStarted,
   cancel_run: Cancelled,
   list_runs: Array<RunSummary>,
