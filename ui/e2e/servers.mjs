@@ -1,6 +1,7 @@
 // Starts what the browser tests talk to: fake OpenAI-compatible providers (each with its own
 // script of replies) and `quarry serve` on a fresh database, and stops them again.
 import { spawn } from "node:child_process";
+import { createServer, request } from "node:http";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
@@ -61,6 +62,42 @@ export async function fakeProvider(replies, dir) {
   writeFileSync(file, JSON.stringify(replies));
   const { match, stop } = await startPrinting(fakeBin, ["--script", file], /(http:\/\/127\.0\.0\.1:\d+\/v1)/, {}, "quarry-fake-provider");
   return { url: match[1], stop };
+}
+
+/**
+ * A proxy in front of the provider at `target` (a base URL) that keeps every request it passes on
+ * (method, path, body as text): what Quarry sent, byte for byte. Resolves with its base URL.
+ */
+export function recordingProxy(target) {
+  const to = new URL(target);
+  const requests = [];
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      requests.push({ method: req.method, path: req.url, body: body.toString("utf8") });
+      const onward = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      onward.on("error", () => res.destroy());
+      onward.end(body);
+    });
+  });
+  return new Promise((resolvePromise) =>
+    server.listen(0, "127.0.0.1", () => {
+      const base = `http://127.0.0.1:${server.address().port}${to.pathname}`;
+      resolvePromise({
+        url: base,
+        requests,
+        stop: () => {
+          server.close();
+          server.closeAllConnections();
+        },
+      });
+    }),
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 // The query layer: every backend call the UI makes goes through here, as a TanStack Query
 // query (cached, refetched when something it depends on changes) or mutation.
 import { QueryClient, useMutation, useQuery, useQueryClient, keepPreviousData } from "@tanstack/react-query";
-import type { CommandError, Compacted, Price, Profile, RunStatus, SearchQuery, Settings, Theme } from "./types";
+import type { CommandError, Compacted, PreviewRequest, Price, Profile, RunStatus, SearchQuery, Settings, Theme } from "./types";
 import { connect, rpc } from "./client";
 import {
   beginLive,
@@ -40,6 +40,7 @@ export const keys = {
   settings: ["settings"] as const,
   runs: (q: SearchQuery) => ["runs", "search", q] as const,
   run: (id: number) => ["runs", "show", id] as const,
+  preview: (p: PreviewRequest | null) => ["preview", p] as const,
 };
 
 // ---- queries ---------------------------------------------------------------------------
@@ -79,6 +80,23 @@ export const useRunDiff = (a: number | null, b: number | null) =>
     queryKey: ["runs", "diff", a, b],
     queryFn: () => rpc({ cmd: "diff_runs", a: a!, b: b! }),
     enabled: a !== null && b !== null,
+  });
+
+/**
+ * The request a run of `preview` would send first, built by the backend and sent nowhere (no key
+ * needed); null while the draft cannot be made into one. The last preview stays shown while the
+ * next is built.
+ */
+export const usePreviewRequest = (preview: PreviewRequest | null) =>
+  useQuery({
+    queryKey: keys.preview(preview),
+    queryFn: () => rpc({ cmd: "preview_request", ...preview! }),
+    enabled: preview !== null,
+    placeholderData: keepPreviousData,
+    // A preview that fails is the draft's fault (a schema that is not JSON): asking again gives the same answer.
+    retry: false,
+    // Every edit is a new key, and a body can hold a whole attached file: previews no longer shown are dropped at once.
+    gcTime: 0,
   });
 
 // ---- mutations -------------------------------------------------------------------------

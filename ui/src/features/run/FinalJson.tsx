@@ -3,6 +3,7 @@
 import { useMemo, useState } from "react";
 import type { JsonValue } from "../../api/types";
 import { CodeEditor } from "../../components/CodeEditor";
+import { CopyButton } from "../../components/CopyButton";
 import { ErrorNote } from "../../components/ErrorNote";
 import { downloadText } from "../../components/download";
 import { useExportResults } from "../../api/queries";
@@ -61,30 +62,14 @@ const FOLD_OVER = 100_000;
 
 export function FinalJson({ value, runId }: { value: JsonValue; runId: number | null }) {
   const text = useMemo(() => JSON.stringify(value, null, 2), [value]);
-  const [copied, setCopied] = useState<string | null>(null);
   const [unfolded, setUnfolded] = useState(false);
   const shown = unfolded || text.length <= FOLD_OVER;
   return (
     <section className="final-json" aria-labelledby="final-heading">
       <div className="row gap wrap section-head">
         <h3 id="final-heading">Final JSON</h3>
-        <button
-          type="button"
-          onClick={() =>
-            navigator.clipboard
-              .writeText(text)
-              .then(() => setCopied("Copied."))
-              .catch(() => setCopied("The browser refused the clipboard: select the text and copy it."))
-          }
-        >
-          Copy
-        </button>
+        <CopyButton text={text} label="Copy" />
         {runId !== null ? <ExportControls ids={[runId]} fileBase={`quarry-run-${runId}`} /> : null}
-        {copied ? (
-          <span className="note ok" role="status">
-            {copied}
-          </span>
-        ) : null}
       </div>
       {shown ? (
         <CodeEditor value={text} label="Final JSON" language="json" readOnly className="final-editor" />

@@ -1,7 +1,8 @@
 // The run: how it stands (status in words, attempts, tokens, latency, cost), then the Result
-// (the live tree and the final JSON), the Raw stream, the Attempts timeline and the Hook log.
+// (the live tree and the final JSON), the Raw stream, the Attempts timeline and the Hook log;
+// and the Request the next run sends, there before the first run too.
 import { useState } from "react";
-import { Tabs } from "../../components/Tabs";
+import { Tabs, type TabDef } from "../../components/Tabs";
 import { ErrorNote } from "../../components/ErrorNote";
 import { fmtCost, fmtInt, fmtMs, fmtTokens } from "../../components/format";
 import { currentSlot, useRuns, type RunSlot } from "../../state/runs";
@@ -12,6 +13,7 @@ import { FinalJson } from "./FinalJson";
 import { Attempts } from "./Attempts";
 import { HookLog } from "./HookLog";
 import { RawStream } from "./RawStream";
+import { NextRequest } from "./NextRequest";
 import { describeInput } from "./model/inputs";
 
 function statusWord(slot: RunSlot): string {
@@ -46,6 +48,8 @@ function Summary({ slot, cost }: { slot: RunSlot; cost: number | null | undefine
   );
 }
 
+const requestTab: TabDef = { id: "request", label: "Request", render: () => <NextRequest /> };
+
 export function RunView() {
   const slot = useRuns(currentSlot);
   const [tab, setTab] = useState("result");
@@ -56,16 +60,34 @@ export function RunView() {
     return (
       <section className="run-view empty-run" aria-label="Run">
         <h2 className="visually-hidden">Run</h2>
-        <div className="welcome">
-          <h2>Nothing run yet</h2>
-          <ol>
-            <li>Choose an example schema (or write one) on the left.</li>
-            <li>Write the prompt; fill in its variables.</li>
-            <li>
-              Press <strong>Run</strong> (<kbd>Ctrl</kbd>+<kbd>Enter</kbd>) and watch the fields arrive here.
-            </li>
-          </ol>
-        </div>
+        <Tabs
+          label="Run views"
+          selected={tab}
+          onSelect={setTab}
+          className="run-tabs"
+          tabs={[
+            {
+              id: "result",
+              label: "Result",
+              render: () => (
+                <div className="welcome">
+                  <h2>Nothing run yet</h2>
+                  <ol>
+                    <li>Choose an example schema (or write one) on the left.</li>
+                    <li>Write the prompt; fill in its variables.</li>
+                    <li>
+                      Press <strong>Run</strong> (<kbd>Ctrl</kbd>+<kbd>Enter</kbd>) and watch the fields arrive here.
+                    </li>
+                  </ol>
+                  <p>
+                    The <strong>Request</strong> tab shows what Run will send, as you type.
+                  </p>
+                </div>
+              ),
+            },
+            requestTab,
+          ]}
+        />
       </section>
     );
   }
@@ -111,6 +133,7 @@ export function RunView() {
           { id: "raw", label: "Raw stream", badge: m.partialIndexes.length ? fmtInt(m.partialIndexes.length) : null, render: () => <RawStream model={m} version={slot.version} live={live} /> },
           { id: "attempts", label: "Attempts", badge: m.attempts.length || null, render: () => <Attempts model={m} version={slot.version} costs={detail.data?.attempt_details} /> },
           { id: "log", label: "Hook log", badge: fmtInt(m.events.length), render: () => <HookLog model={m} version={slot.version} /> },
+          requestTab,
         ]}
       />
     </section>
