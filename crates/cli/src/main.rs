@@ -5,6 +5,7 @@ mod input;
 mod keys;
 mod live;
 mod models;
+mod project;
 mod record;
 mod report;
 mod runs;
@@ -51,6 +52,9 @@ enum Command {
     Models(models::ModelsArgs),
     /// List the example schemas built into quarry.
     Schemas,
+    /// Saved schemas, prompts and profiles as a folder of plain files: export, import.
+    #[command(subcommand)]
+    Project(project::ProjectCommand),
     /// Schema design tools: infer a schema from sample documents.
     #[command(subcommand)]
     Schema(schema::SchemaCommand),
@@ -108,6 +112,7 @@ fn main() -> ExitCode {
         Command::Runs(cmd) => runs::run(cmd),
         Command::Models(args) => models::run(args),
         Command::Schema(cmd) => schema::run(cmd),
+        Command::Project(cmd) => project::run(cmd),
         Command::Keys(cmd) => keys::run(cmd),
         Command::Serve(args) => serve::run(args),
         Command::Prices => match runs::DbArgs::from_env().location().and_then(record::data) {

@@ -1520,3 +1520,43 @@ async fn models_lists_a_local_servers_models_or_says_how_to_start_one() {
         .success()
         .stdout(predicate::str::contains("No local model server is running"));
 }
+
+#[test]
+fn project_export_and_import_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let folder = dir.path().join("project");
+    // An empty history exports an empty project; a schema written by hand is imported.
+    quarry()
+        .env("QUARRY_DB", &db)
+        .args(["project", "export"])
+        .arg(&folder)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "0 schema(s), 0 prompt(s), 0 profile(s)",
+        ));
+    std::fs::create_dir_all(folder.join("schemas")).unwrap();
+    std::fs::write(
+        folder.join("schemas/invoice.json"),
+        r#"{"type": "object", "properties": {"total": {"type": "number"}}}"#,
+    )
+    .unwrap();
+    let other = dir.path().join("b.db");
+    quarry()
+        .env("QUARRY_DB", &other)
+        .args(["project", "import"])
+        .arg(&folder)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("read "))
+        .stdout(predicate::str::contains("1 schema(s)"));
+    std::fs::write(folder.join("schemas/invoice.json"), "{not json").unwrap();
+    quarry()
+        .env("QUARRY_DB", &other)
+        .args(["project", "import"])
+        .arg(&folder)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invoice.json"));
+}

@@ -201,6 +201,12 @@ commands! {
     /// The local model servers (Ollama, llama.cpp, vLLM, LM Studio) on their default ports,
     /// or one given: whether each runs, its models and what each supports.
     DiscoverModels(DiscoverModels),
+    /// Writes every saved schema, prompt and profile (latest versions, never a key) to a
+    /// folder of plain files (see [`crate::project`]).
+    ExportProject(ExportProject),
+    /// Reads such a folder back: changed schemas and prompts become new versions, profiles are
+    /// created or replaced.
+    ImportProject(ImportProject),
     /// Starts a run; its events go to `stream_id`. Returns the run id at once.
     StartRun(StartRun),
     /// Cancels the run started under `stream_id`.
@@ -477,6 +483,16 @@ pub struct DiscoverModels {
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
+pub struct ExportProject {
+    pub folder: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ImportProject {
+    pub folder: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
 pub struct CancelRun {
     pub stream_id: String,
 }
@@ -750,6 +766,20 @@ impl Rpc for DiscoverModels {
             .client
             .discover_local(self.provider.as_deref(), self.base_url.as_deref())
             .await?)
+    }
+}
+
+impl Rpc for ExportProject {
+    type Out = crate::project::ProjectReport;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        crate::project::export(&wb.store()?, std::path::Path::new(&self.folder))
+    }
+}
+
+impl Rpc for ImportProject {
+    type Out = crate::project::ProjectReport;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        crate::project::import(&mut wb.store()?, std::path::Path::new(&self.folder))
     }
 }
 

@@ -15,6 +15,7 @@ pub mod examples;
 mod host;
 pub mod live;
 pub mod orchestrate;
+pub mod project;
 
 pub use command::{Command, Rpc, Workbench};
 pub use error::CommandError;

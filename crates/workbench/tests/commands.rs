@@ -808,3 +808,163 @@ async fn a_request_is_previewed_and_local_servers_are_listed_through_commands() 
         .unwrap_err();
     assert_eq!(err.code, "invalid_setting");
 }
+
+/// Every file under `dir`, relative path → bytes.
+fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().display().to_string();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_project_goes_to_plain_files_and_back_without_loss() {
+    let b = bench();
+    ok(
+        &b,
+        json!({"cmd": "save_schema", "name": "person", "body": SCHEMA}),
+    )
+    .await;
+    ok(
+        &b,
+        json!({"cmd": "save_schema", "name": "../odd/name", "body": "{\"type\": \"object\"}"}),
+    )
+    .await;
+    let pdf = "data:application/pdf;base64,JVBERi0xLjQK";
+    let messages = json!([
+        {"role": "system", "content": [{"type": "text", "text": "You extract {{ what }}."}]},
+        {"role": "user", "content": [
+            {"type": "image", "url": "https://example.org/a.png", "detail": "low"},
+            {"type": "text", "text": "Here:\n{{ doc }}"},
+            {"type": "document", "url": pdf, "name": "report.pdf"},
+            {"type": "text", "text": "second text part"}
+        ]},
+        {"role": "assistant", "content": [], "tool_calls": [
+            {"id": "call_1", "name": "Person", "arguments": "{\"name\": \"Ada\"}"}]}
+    ]);
+    ok(
+        &b,
+        json!({"cmd": "save_prompt", "name": "few shot", "messages": messages}),
+    )
+    .await;
+    let profile = json!({"name": "proxy", "provider": "openai", "model": "gpt-4o-mini",
+        "base_url": "https://me:s3cret@proxy.example/v1",
+        "params": {"temperature": 0.2, "max_tokens": 100, "stop": ["END"], "seed": null}});
+    ok(&b, json!({"cmd": "save_profile", "profile": profile})).await;
+
+    let first = b.dir.path().join("exported");
+    let report = ok(&b, json!({"cmd": "export_project", "folder": first})).await;
+    assert_eq!(
+        (
+            report["schemas"].as_u64(),
+            report["prompts"].as_u64(),
+            report["profiles"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
+    assert!(
+        report["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("password was left out")
+    );
+    let files = tree(&first);
+    assert!(
+        files.keys().all(|k| !k.contains("..")),
+        "{:?}",
+        files.keys()
+    );
+    assert_eq!(files["schemas/person.json"], SCHEMA.as_bytes());
+    assert_eq!(files["prompts/few shot/02-user.jinja"], b"Here:\n{{ doc }}");
+    assert_eq!(
+        files["prompts/few shot/02-user.files/report.pdf"],
+        b"%PDF-1.4\n"
+    );
+    let profile_text = String::from_utf8(files["profiles/proxy.toml"].clone()).unwrap();
+    assert!(
+        !profile_text.contains("s3cret") && profile_text.contains("temperature = 0.2"),
+        "{profile_text}"
+    );
+
+    // Into another history, and out again: the same files.
+    let other = bench();
+    let report = ok(&other, json!({"cmd": "import_project", "folder": first})).await;
+    assert_eq!(report["prompts"], 1);
+    let second = other.dir.path().join("again");
+    ok(&other, json!({"cmd": "export_project", "folder": second})).await;
+    assert_eq!(tree(&second), files);
+    let back = ok(
+        &other,
+        json!({"cmd": "prompt_versions", "name": "few shot"}),
+    )
+    .await;
+    let back: Value = serde_json::from_str(back[0]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        back, messages,
+        "the prompt's messages, parts in order, tool calls kept"
+    );
+
+    // Importing the same files again saves nothing new; a changed schema is a new version.
+    let again = ok(&other, json!({"cmd": "import_project", "folder": first})).await;
+    assert!(again["notes"].as_array().unwrap().is_empty(), "{again}");
+    std::fs::write(
+        first.join("schemas/person.json"),
+        r#"{"type": "object", "properties": {"name": {"type": "string"}}}"#,
+    )
+    .unwrap();
+    let changed = ok(&other, json!({"cmd": "import_project", "folder": first})).await;
+    assert_eq!(
+        changed["notes"][0],
+        "schema `person` changed: saved as version 2"
+    );
+
+    // A broken file is named, and nothing of that import is saved.
+    std::fs::write(first.join("profiles/proxy.toml"), "provider = \n").unwrap();
+    std::fs::write(first.join("schemas/person.json"), r#"{"type": "object"}"#).unwrap();
+    let err = call(&other, json!({"cmd": "import_project", "folder": first}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, "project_format");
+    assert!(err.message.contains("proxy.toml"), "{}", err.message);
+    let versions = ok(&other, json!({"cmd": "schema_versions", "name": "person"})).await;
+    assert_eq!(versions.as_array().unwrap().len(), 2);
+
+    // A prompt manifest cannot reach outside its folder.
+    std::fs::write(
+        first.join("profiles/proxy.toml"),
+        "provider = \"openai\"\nmodel = \"m\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        first.join("prompts/few shot/prompt.toml"),
+        "[[message]]\nrole = \"user\"\n[[message.part]]\nkind = \"text\"\npath = \"../../../secrets.txt\"\n",
+    )
+    .unwrap();
+    let err = call(&other, json!({"cmd": "import_project", "folder": first}))
+        .await
+        .unwrap_err();
+    assert!(
+        err.message
+            .contains("not a path inside the prompt's folder"),
+        "{}",
+        err.message
+    );
+    // Not a project at all.
+    let err = call(
+        &other,
+        json!({"cmd": "import_project", "folder": b.dir.path()}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, "project_io");
+}

@@ -23,6 +23,7 @@ import type { Part } from "./Part";
 import type { Price } from "./Price";
 import type { Profile } from "./Profile";
 import type { ProfileSaved } from "./ProfileSaved";
+import type { ProjectReport } from "./ProjectReport";
 import type { ProviderInfo } from "./ProviderInfo";
 import type { ProviderKey } from "./ProviderKey";
 import type { RecordedRequest } from "./RecordedRequest";
@@ -58,6 +59,8 @@ export type CommandResults = {
   attach_file: Part,
   preview_request: RequestPreview,
   discover_models: Array<LocalServer>,
+  export_project: ProjectReport,
+  import_project: ProjectReport,
   start_run: RunStarted,
   cancel_run: Cancelled,
   list_runs: Array<RunSummary>,
