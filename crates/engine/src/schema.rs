@@ -481,10 +481,18 @@ fn build_tool(doc: Map<String, Value>, fallback_name: &str) -> Result<ToolSpec, 
 impl ResponseSchema {
     /// Parses and prepares a schema from JSON text.
     pub fn from_json_str(text: &str) -> Result<Self, SchemaError> {
-        let value: Value = serde_json::from_str(text).map_err(|e| SchemaError::NotJson {
-            detail: e.to_string(),
-            line: e.line(),
-            column: e.column(),
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            // serde_json's message ends with the position, which the error gives once itself.
+            let message = e.to_string();
+            let detail = match message.rsplit_once(" at line ") {
+                Some((what, _)) => what.to_string(),
+                None => message,
+            };
+            SchemaError::NotJson {
+                detail,
+                line: e.line(),
+                column: e.column(),
+            }
         })?;
         Self::new(value)
     }
