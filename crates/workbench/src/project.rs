@@ -245,7 +245,7 @@ fn json_value(v: &toml::Value) -> Value {
 
 /// A base URL without the password it may carry (a key never leaves the machine this way).
 fn without_password(url: &str, notes: &mut Vec<String>, profile: &str) -> String {
-    match reqwest_free_url(url) {
+    match split_password(url) {
         Some((before, after)) => {
             notes.push(format!(
                 "profile `{profile}`: the base URL's password was left out of the export; give it again after importing"
@@ -257,7 +257,7 @@ fn without_password(url: &str, notes: &mut Vec<String>, profile: &str) -> String
 }
 
 /// `scheme://user:password@host…` split around `:password`, when the URL has a password.
-fn reqwest_free_url(url: &str) -> Option<(String, String)> {
+fn split_password(url: &str) -> Option<(String, String)> {
     let (scheme, rest) = url.split_once("://")?;
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let authority = &rest[..authority_end];
