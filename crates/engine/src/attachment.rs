@@ -4,6 +4,8 @@
 //! cannot fetch itself is fetched here (after the address checks in [`crate::fetch`]), and a
 //! PDF for a provider that cannot read PDFs becomes its text.
 
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -432,23 +434,31 @@ async fn pdf_as_text(
             "send a smaller PDF, or choose a provider that reads PDFs itself",
         ));
     }
-    let bytes = inline.decode().map_err(|e| {
-        files_error(
-            format!("`{label}` is not valid base64: {e}"),
-            "attach the file again",
-        )
-    })?;
-    let pages = pdf_pages(bytes, limits::PDF_TEXT_TIMEOUT)
-        .await
-        .map_err(|why| {
-            files_error(
-                format!(
-                    "`{}` does not read PDFs, and Quarry could not read the text of `{label}`: {why}",
-                    p.provider
-                ),
-                "choose a provider that reads PDFs itself, or attach the text",
-            )
-        })?;
+    let pages = match cached_pages(inline.base64) {
+        Some(pages) => pages,
+        None => {
+            let bytes = inline.decode().map_err(|e| {
+                files_error(
+                    format!("`{label}` is not valid base64: {e}"),
+                    "attach the file again",
+                )
+            })?;
+            let pages = pdf_pages(bytes, limits::PDF_TEXT_TIMEOUT)
+                .await
+                .map_err(|why| {
+                    files_error(
+                        format!(
+                            "`{}` does not read PDFs, and Quarry could not read the text of `{label}`: {why}",
+                            p.provider
+                        ),
+                        "choose a provider that reads PDFs itself, or attach the text",
+                    )
+                })?;
+            let pages = Arc::new(pages);
+            remember_pages(inline.base64, pages.clone());
+            pages
+        }
+    };
     let chars: usize = pages.iter().map(|t| t.trim().chars().count()).sum();
     if chars == 0 {
         return Err(files_error(
@@ -477,6 +487,35 @@ async fn pdf_as_text(
         text.push('\n');
     }
     Ok(text)
+}
+
+/// The pages of the last few PDFs read, by their base64 text (compared whole, not by a hash).
+/// The workbench's request preview follows every pause in typing, and runs are repeated with
+/// the same file: reading a 3 MB PDF again took about a second each time.
+static PDF_PAGES: Mutex<VecDeque<ReadPdf>> = Mutex::new(VecDeque::new());
+/// A PDF's base64 text and its pages' text.
+type ReadPdf = (Arc<str>, Arc<Vec<String>>);
+const PDF_CACHE_ENTRIES: usize = 4;
+/// Larger PDFs are read again each time rather than held in memory.
+const PDF_CACHE_MAX_BASE64: usize = 32 * MIB as usize;
+
+fn cached_pages(base64: &str) -> Option<Arc<Vec<String>>> {
+    let cache = PDF_PAGES.lock().unwrap_or_else(|p| p.into_inner());
+    cache
+        .iter()
+        .find(|(text, _)| text.as_ref() == base64)
+        .map(|(_, pages)| pages.clone())
+}
+
+fn remember_pages(base64: &str, pages: Arc<Vec<String>>) {
+    if base64.len() > PDF_CACHE_MAX_BASE64 {
+        return;
+    }
+    let mut cache = PDF_PAGES.lock().unwrap_or_else(|p| p.into_inner());
+    if cache.len() == PDF_CACHE_ENTRIES {
+        cache.pop_front();
+    }
+    cache.push_back((Arc::from(base64), pages));
 }
 
 /// The text of each page of a PDF. The reader runs on a thread of its own with a large
@@ -510,5 +549,25 @@ fn describe_pdf_error(e: &str) -> String {
         "it is password-protected".into()
     } else {
         format!("it is not a PDF Quarry can read ({})", limits::clip(e, 200))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_pdfs_are_remembered_by_their_whole_text_a_few_at_a_time() {
+        let pages = Arc::new(vec!["page one".to_string()]);
+        remember_pages("JVBERi0xLjQKcache-a", pages.clone());
+        assert_eq!(cached_pages("JVBERi0xLjQKcache-a"), Some(pages));
+        assert_eq!(cached_pages("JVBERi0xLjQKcache-b"), None, "another file");
+        for i in 0..PDF_CACHE_ENTRIES {
+            remember_pages(&format!("JVBERi0xLjQKcache-{i}"), Arc::new(Vec::new()));
+        }
+        assert_eq!(cached_pages("JVBERi0xLjQKcache-a"), None, "the oldest went");
+        let huge = "A".repeat(PDF_CACHE_MAX_BASE64 + 1);
+        remember_pages(&huge, Arc::new(Vec::new()));
+        assert_eq!(cached_pages(&huge), None, "too large to hold");
     }
 }
