@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
+use quarry_design::infer::InferError;
 use serde_json::Value;
 
 use crate::report::Failure;
@@ -37,6 +38,10 @@ pub fn run(cmd: SchemaCommand) -> i32 {
     }
 }
 
+fn failure(e: InferError) -> Failure {
+    Failure::input(e.to_string(), e.hint())
+}
+
 fn infer(files: &[PathBuf]) -> Result<Value, Failure> {
     let mut samples = Vec::new();
     for path in files {
@@ -59,42 +64,7 @@ fn infer(files: &[PathBuf]) -> Result<Value, Failure> {
         } else {
             path.display().to_string()
         };
-        samples.extend(documents(&text, &name)?);
+        samples.extend(quarry_design::infer::documents(&text, &name).map_err(failure)?);
     }
-    quarry_design::infer::infer(&samples)
-        .map_err(|e| Failure::input(e.to_string(), "give one or more files of JSON documents"))
-}
-
-/// One JSON document, or JSON Lines (blank lines skipped). A file that is neither is reported
-/// where the single-document reading failed, unless it looks like JSON Lines (its first line
-/// is a document), where the first bad line is named.
-fn documents(text: &str, name: &str) -> Result<Vec<Value>, Failure> {
-    let whole = match serde_json::from_str::<Value>(text) {
-        Ok(v) => return Ok(vec![v]),
-        Err(e) => e,
-    };
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .peekable();
-    let first_is_document = lines
-        .peek()
-        .is_some_and(|(_, l)| serde_json::from_str::<Value>(l).is_ok());
-    if !first_is_document {
-        return Err(Failure::input(
-            format!("sample `{name}` is not JSON: {whole}"),
-            "give a JSON document, or one document per line",
-        ));
-    }
-    lines
-        .map(|(i, line)| {
-            serde_json::from_str(line).map_err(|e| {
-                Failure::input(
-                    format!("sample `{name}` line {}: not a JSON document: {e}", i + 1),
-                    "give one whole JSON document per line (JSON Lines)",
-                )
-            })
-        })
-        .collect()
+    quarry_design::infer::infer(&samples).map_err(failure)
 }

@@ -386,6 +386,57 @@ pub fn infer(samples: &[Value]) -> Result<Value, InferError> {
 pub enum InferError {
     #[error("no sample documents were given; a schema is inferred from at least one")]
     NoSamples,
+    #[error("sample `{name}` is not JSON: {detail}")]
+    NotJson { name: String, detail: String },
+    #[error("sample `{name}` line {line}: not a JSON document: {detail}")]
+    BadLine {
+        name: String,
+        line: usize,
+        detail: String,
+    },
+}
+
+impl InferError {
+    pub fn hint(&self) -> &'static str {
+        match self {
+            InferError::NoSamples => "give one or more JSON documents",
+            InferError::NotJson { .. } => "give a JSON document, or one document per line",
+            InferError::BadLine { .. } => "give one whole JSON document per line (JSON Lines)",
+        }
+    }
+}
+
+/// The documents in `text` (named `name` in errors): one JSON document, or JSON Lines (blank
+/// lines skipped). A text that is neither is reported where reading it as one document failed,
+/// unless it looks like JSON Lines (its first line is a document): then the first bad line.
+pub fn documents(text: &str, name: &str) -> Result<Vec<Value>, InferError> {
+    let whole = match serde_json::from_str::<Value>(text) {
+        Ok(v) => return Ok(vec![v]),
+        Err(e) => e,
+    };
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .peekable();
+    let first_is_document = lines
+        .peek()
+        .is_some_and(|(_, l)| serde_json::from_str::<Value>(l).is_ok());
+    if !first_is_document {
+        return Err(InferError::NotJson {
+            name: name.into(),
+            detail: whole.to_string(),
+        });
+    }
+    lines
+        .map(|(i, line)| {
+            serde_json::from_str(line).map_err(|e| InferError::BadLine {
+                name: name.into(),
+                line: i + 1,
+                detail: e.to_string(),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -207,6 +207,8 @@ commands! {
     /// Reads such a folder back: changed schemas and prompts become new versions, profiles are
     /// created or replaced.
     ImportProject(ImportProject),
+    /// A JSON Schema that sample documents fit (see `quarry_design::infer`).
+    InferSchema(InferSchema),
     /// Starts a run; its events go to `stream_id`. Returns the run id at once.
     StartRun(StartRun),
     /// Cancels the run started under `stream_id`.
@@ -490,6 +492,12 @@ pub struct ExportProject {
 #[derive(Debug, Clone, Deserialize, TS)]
 pub struct ImportProject {
     pub folder: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct InferSchema {
+    /// Each text one JSON document or JSON Lines, named in errors as `sample N`.
+    pub samples: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -780,6 +788,35 @@ impl Rpc for ImportProject {
     type Out = crate::project::ProjectReport;
     async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
         crate::project::import(&mut wb.store()?, std::path::Path::new(&self.folder))
+    }
+}
+
+/// What [`InferSchema`] found.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct InferredSchema {
+    pub schema: Value,
+    /// How many documents the samples held.
+    #[ts(type = "number")]
+    pub documents: u64,
+}
+
+impl Rpc for InferSchema {
+    type Out = InferredSchema;
+    async fn run<H: Host>(self, _wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        let failed = |e: quarry_design::infer::InferError| {
+            CommandError::new("infer_failed", e.to_string(), e.hint())
+        };
+        let mut documents = Vec::new();
+        for (i, text) in self.samples.iter().enumerate() {
+            documents.extend(
+                quarry_design::infer::documents(text, &format!("sample {}", i + 1))
+                    .map_err(failed)?,
+            );
+        }
+        Ok(InferredSchema {
+            schema: quarry_design::infer::infer(&documents).map_err(failed)?,
+            documents: documents.len() as u64,
+        })
     }
 }
 

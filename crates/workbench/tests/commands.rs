@@ -968,3 +968,35 @@ async fn a_project_goes_to_plain_files_and_back_without_loss() {
     .unwrap_err();
     assert_eq!(err.code, "project_io");
 }
+
+#[tokio::test]
+async fn a_schema_is_inferred_from_samples_through_a_command() {
+    let b = bench();
+    let out = ok(
+        &b,
+        json!({"cmd": "infer_schema", "samples": [
+            "{\"name\": \"Ada\", \"born\": \"1815-12-10\"}",
+            "{\"name\": \"Grace\"}\n{\"name\": \"Hedy\", \"born\": \"1914-11-09\"}\n"
+        ]}),
+    )
+    .await;
+    assert_eq!(out["documents"], 3);
+    assert_eq!(out["schema"]["required"], json!(["name"]));
+    assert_eq!(out["schema"]["properties"]["born"]["format"], "date");
+    let err = call(
+        &b,
+        json!({"cmd": "infer_schema", "samples": ["{\"a\": 1}", "nope"]}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, "infer_failed");
+    assert!(
+        err.message.starts_with("sample `sample 2` is not JSON"),
+        "{}",
+        err.message
+    );
+    let err = call(&b, json!({"cmd": "infer_schema", "samples": []}))
+        .await
+        .unwrap_err();
+    assert!(err.message.contains("no sample documents"));
+}

@@ -11,6 +11,7 @@ import type { EventRecord } from "./EventRecord";
 import type { EventRow } from "./EventRow";
 import type { ExampleInfo } from "./ExampleInfo";
 import type { Exported } from "./Exported";
+import type { InferredSchema } from "./InferredSchema";
 import type { JsonValue } from "./serde_json/JsonValue";
 import type { KeyReport } from "./KeyReport";
 import type { KeySaved } from "./KeySaved";
@@ -61,6 +62,7 @@ export type CommandResults = {
   discover_models: Array<LocalServer>,
   export_project: ProjectReport,
   import_project: ProjectReport,
+  infer_schema: InferredSchema,
   start_run: RunStarted,
   cancel_run: Cancelled,
   list_runs: Array<RunSummary>,

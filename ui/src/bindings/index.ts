@@ -34,6 +34,8 @@ export type * from "./FieldState";
 export type * from "./GetSettings";
 export type * from "./ImportProject";
 export type * from "./ImportRun";
+export type * from "./InferSchema";
+export type * from "./InferredSchema";
 export type * from "./Issue";
 export type * from "./KeyLocation";
 export type * from "./KeyReport";
