@@ -193,8 +193,11 @@ fn read_text(path: &Path) -> Result<String, CommandError> {
 
 /// The entries of `dir` (none when it does not exist), sorted, without hidden files.
 fn entries(dir: &Path) -> Result<Vec<(String, PathBuf)>, CommandError> {
-    let Ok(read_dir) = std::fs::read_dir(dir) else {
-        return Ok(Vec::new());
+    let read_dir = match std::fs::read_dir(dir) {
+        Ok(r) => r,
+        // A project without prompts (say) has no prompts folder.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_error(dir, e, "list")),
     };
     let mut out = Vec::new();
     for entry in read_dir {
