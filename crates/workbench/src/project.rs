@@ -435,6 +435,16 @@ fn export_prompt(dir: &Path, messages: &[Message]) -> Result<(), CommandError> {
 /// and checked before anything is saved, so a broken file saves nothing.
 pub fn import(store: &mut Store, folder: &Path) -> Result<ProjectReport, CommandError> {
     let manifest_path = folder.join(MANIFEST);
+    if !manifest_path.exists() {
+        return Err(CommandError::new(
+            "not_a_project",
+            format!(
+                "`{}` is not a Quarry project: it has no {MANIFEST}",
+                folder.display()
+            ),
+            "choose a folder a Quarry export wrote (export to a folder first to start one)",
+        ));
+    }
     let manifest: Manifest = toml::from_str(&read_text(&manifest_path)?)
         .map_err(|e| format_error(&manifest_path, format!("is not a Quarry project file: {e}")))?;
     if manifest.quarry_project != FORMAT {
@@ -478,6 +488,7 @@ pub fn import(store: &mut Store, folder: &Path) -> Result<ProjectReport, Command
         });
     }
     let mut notes = Vec::new();
+    let mut unchanged = 0;
     for (kind, items) in [(Kind::Schema, &schemas), (Kind::Prompt, &prompts)] {
         let known: std::collections::HashSet<String> = store
             .list_named(kind)?
@@ -490,6 +501,7 @@ pub fn import(store: &mut Store, folder: &Path) -> Result<ProjectReport, Command
                 false => None,
             };
             if latest.is_some_and(|v| &v.body == body) {
+                unchanged += 1;
                 continue;
             }
             let version = store.save_version(kind, name, body)?;
@@ -507,6 +519,11 @@ pub fn import(store: &mut Store, folder: &Path) -> Result<ProjectReport, Command
     }
     for p in &profiles {
         store.save_profile(p)?;
+    }
+    if unchanged > 0 {
+        notes.push(format!(
+            "{unchanged} schema(s) and prompt(s) were already up to date: no new version"
+        ));
     }
     Ok(ProjectReport {
         folder: folder.display().to_string(),

@@ -916,7 +916,10 @@ async fn a_project_goes_to_plain_files_and_back_without_loss() {
 
     // Importing the same files again saves nothing new; a changed schema is a new version.
     let again = ok(&other, json!({"cmd": "import_project", "folder": first})).await;
-    assert!(again["notes"].as_array().unwrap().is_empty(), "{again}");
+    assert_eq!(
+        again["notes"],
+        json!(["3 schema(s) and prompt(s) were already up to date: no new version"])
+    );
     std::fs::write(
         first.join("schemas/person.json"),
         r#"{"type": "object", "properties": {"name": {"type": "string"}}}"#,
@@ -927,6 +930,7 @@ async fn a_project_goes_to_plain_files_and_back_without_loss() {
         changed["notes"][0],
         "schema `person` changed: saved as version 2"
     );
+    assert_eq!(changed["notes"].as_array().unwrap().len(), 2, "{changed}");
 
     // A broken file is named, and nothing of that import is saved.
     std::fs::write(first.join("profiles/proxy.toml"), "provider = \n").unwrap();
@@ -966,7 +970,12 @@ async fn a_project_goes_to_plain_files_and_back_without_loss() {
     )
     .await
     .unwrap_err();
-    assert_eq!(err.code, "project_io");
+    assert_eq!(err.code, "not_a_project");
+    assert!(
+        err.message.contains("has no quarry-project.toml"),
+        "{}",
+        err.message
+    );
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 // The query layer: every backend call the UI makes goes through here, as a TanStack Query
 // query (cached, refetched when something it depends on changes) or mutation.
 import { QueryClient, useMutation, useQuery, useQueryClient, keepPreviousData } from "@tanstack/react-query";
-import type { CommandError, Compacted, PreviewRequest, Price, Profile, RunStatus, SearchQuery, Settings, Theme } from "./types";
+import type { CommandError, Compacted, LocalServer, PreviewRequest, Price, Profile, ProjectReport, RunStatus, SearchQuery, Settings, Theme } from "./types";
 import { connect, rpc } from "./client";
 import {
   beginLive,
@@ -41,6 +41,7 @@ export const keys = {
   runs: (q: SearchQuery) => ["runs", "search", q] as const,
   run: (id: number) => ["runs", "show", id] as const,
   preview: (p: PreviewRequest | null) => ["preview", p] as const,
+  localServer: (provider: string, baseUrl: string) => ["local-server", provider, baseUrl] as const,
 };
 
 // ---- queries ---------------------------------------------------------------------------
@@ -97,6 +98,29 @@ export const usePreviewRequest = (preview: PreviewRequest | null) =>
     retry: false,
     // Every edit is a new key, and a body can hold a whole attached file: previews no longer shown are dropped at once.
     gcTime: 0,
+  });
+
+/**
+ * What the local server `provider` (at `baseUrl`, or its default port when empty) has running.
+ * Asked only while `enabled`, and again only when asked to (`refetch`): no polling.
+ */
+export const useLocalServer = (provider: string, baseUrl: string, enabled: boolean) =>
+  useQuery({
+    queryKey: keys.localServer(provider, baseUrl),
+    queryFn: async (): Promise<LocalServer> => {
+      const servers = await rpc({ cmd: "discover_models", provider, ...(baseUrl ? { base_url: baseUrl } : {}) });
+      const server = servers.find((s) => s.provider === provider);
+      if (server) return server;
+      const missing: CommandError = {
+        code: "internal",
+        message: `looking for local servers did not report ${provider}`,
+        details: { hint: "report this as a bug" },
+      };
+      throw missing;
+    },
+    enabled,
+    // A server started or a model pulled is seen on "Check again" or the next time the provider is chosen.
+    staleTime: 60_000,
   });
 
 // ---- mutations -------------------------------------------------------------------------
@@ -217,6 +241,22 @@ export function useSavePrices() {
   return useMutation<Settings, CommandError, Price[]>({
     mutationFn: (prices) => rpc({ cmd: "save_prices", prices }),
     onSuccess: (data) => qc.setQueryData(keys.settings, data),
+  });
+}
+
+/** Writes the saved schemas, prompts and profiles into a folder as plain files. */
+export function useExportProject() {
+  return useMutation<ProjectReport, CommandError, string>({ mutationFn: (folder) => rpc({ cmd: "export_project", folder }) });
+}
+
+/** Reads a project folder into the library; the sidebar's lists are read again. */
+export function useImportProject() {
+  const qc = useQueryClient();
+  return useMutation<ProjectReport, CommandError, string>({
+    mutationFn: (folder) => rpc({ cmd: "import_project", folder }),
+    onSuccess: () => {
+      for (const key of [keys.schemas, keys.prompts, keys.profiles]) void qc.invalidateQueries({ queryKey: key });
+    },
   });
 }
 

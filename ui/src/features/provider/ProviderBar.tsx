@@ -1,8 +1,8 @@
 // The run's provider settings: profile, provider (from list_providers), model (free text with
-// suggestions), mode (only the provider's), the key's status, and Run/Cancel; "More settings"
+// suggestions; for a local server, the models it runs and what the chosen one supports), mode (only the provider's), the key's status, and Run/Cancel; "More settings"
 // opens base URL, key variable, sampling, re-asks, timeout, streaming and Save profile.
 import { useEffect, useId, useState } from "react";
-import { useKeyStatus, useProfiles, useProviders, useSaveProfile, useDeleteProfile } from "../../api/queries";
+import { useKeyStatus, useLocalServer, useProfiles, useProviders, useSaveProfile, useDeleteProfile } from "../../api/queries";
 import type { Mode, Profile, ProviderInfo } from "../../api/types";
 import { useDraft, type Draft } from "../../state/draft";
 import { useFieldProblem, useProblem } from "../../state/problem";
@@ -11,6 +11,8 @@ import { describeKey, keyOf } from "./keyState";
 import { KeyDot } from "./KeyDot";
 import { KeyDialog } from "./KeyDialog";
 import { RunButton } from "../run/RunButton";
+import { isLocalServer, mergeSuggestions } from "./localModels";
+import { LocalModelNote } from "./LocalModelNote";
 
 /** Models to suggest per provider (free text is always allowed). */
 const SUGGESTIONS: Record<string, string[]> = {
@@ -24,6 +26,16 @@ const SUGGESTIONS: Record<string, string[]> = {
   bedrock: ["anthropic.claude-3-5-haiku-20241022-v1:0", "amazon.nova-pro-v1:0", "meta.llama3-1-70b-instruct-v1:0"],
   cohere: ["command-a-03-2025", "command-r-plus-08-2024", "command-r7b-12-2024"],
 };
+
+/** `value`, once it has stayed the same for `ms` (a base URL being typed is not probed at every key). */
+function useSettled<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return settled;
+}
 
 /** Providers grouped by the wire protocol they speak, in the registry's order. */
 function byProtocol(list: ProviderInfo[]): Array<[string, ProviderInfo[]]> {
@@ -155,6 +167,11 @@ export function ProviderBar() {
   const info = providers.data?.find((p) => p.name === d.provider);
   const key = describeKey(keyOf(keys.data, d.provider));
   const listId = useId();
+  const localNoteId = useId();
+  const local = isLocalServer(d.provider);
+  const probeUrl = useSettled(d.baseUrl.trim(), 400);
+  const localServer = useLocalServer(d.provider, probeUrl, local);
+  const suggestions = mergeSuggestions(SUGGESTIONS[d.provider] ?? [], local ? localServer.data : undefined);
 
   useEffect(() => localStorage.setItem("quarry.more", more ? "1" : "0"), [more]);
   // An error about a setting behind "More settings" opens it.
@@ -236,17 +253,18 @@ export function ProviderBar() {
                 spellCheck={false}
                 autoComplete="off"
                 aria-invalid={invalid || undefined}
-                aria-describedby={describedBy}
+                aria-describedby={[describedBy, local ? localNoteId : undefined].filter(Boolean).join(" ") || undefined}
                 onChange={(e) => d.set({ model: e.target.value })}
               />
               <datalist id={listId}>
-                {(SUGGESTIONS[d.provider] ?? []).map((m) => (
-                  <option key={m} value={m} />
+                {suggestions.map((m) => (
+                  <option key={m.id} value={m.id} label={m.label} />
                 ))}
               </datalist>
             </>
           )}
         </Field>
+        {local ? <LocalModelNote id={localNoteId} provider={d.provider} model={d.model} query={localServer} /> : null}
         <Field
           name="mode"
           label="Mode"

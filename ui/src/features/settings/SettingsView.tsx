@@ -1,5 +1,5 @@
-// Settings: the theme (kept in the history database), where the data lives, the price table
-// and the keys.
+// Settings: the theme (kept in the history database), where the data lives, the project files,
+// the price table and the keys.
 import { useState } from "react";
 import { useKeyStatus, useSaveSettings, useSettings } from "../../api/queries";
 import type { Theme } from "../../api/types";
@@ -10,6 +10,7 @@ import { describeKey } from "../provider/keyState";
 import { useDraft } from "../../state/draft";
 import { DataFolderSection } from "./DataFolderSection";
 import { PricesSection } from "./PricesSection";
+import { ProjectSection } from "./ProjectSection";
 
 const THEMES: Array<{ id: Theme; label: string }> = [
   { id: "light", label: "Light" },
@@ -46,6 +47,7 @@ export function SettingsView() {
         {save.error ? <ErrorNote error={save.error} /> : null}
       </fieldset>
       <DataFolderSection settings={settings.data} />
+      <ProjectSection />
       <PricesSection settings={settings.data} />
       <section aria-labelledby="keys-heading">
         <h2 id="keys-heading">Keys</h2>
