@@ -638,47 +638,34 @@ impl Client {
         }
         .first_request()
         .await?;
-        // As the transport sends them: the content type, and for a stream the event-stream
-        // type unless the protocol names its own.
-        let mut headers = vec![Header {
-            name: "content-type".into(),
-            value: "application/json".into(),
-            secret: false,
-        }];
-        if stream.is_some()
-            && !http
-                .headers
-                .iter()
-                .any(|h| h.name.eq_ignore_ascii_case("accept"))
-        {
-            headers.push(Header {
-                name: "accept".into(),
-                value: "text/event-stream".into(),
-                secret: false,
-            });
-        }
-        headers.extend(http.headers.iter().cloned());
-        let bytes = serde_json::to_vec(&http.body).map_err(|e| Error::InvalidSetting {
-            setting: Setting::ExtraBody,
-            message: format!("the request body could not be written as JSON: {e}"),
-            hint: "check the extra body fields".into(),
-        })?;
-        // curl sends the content type itself and the credentials from the environment.
-        let mut plain_headers =
-            crate::transport::record(&http.url, &headers[1..], &http.body).headers;
+        // The headers as the transport sends them; curl sends the content type itself and the
+        // credentials from the environment.
+        let mut headers: Vec<Header> =
+            crate::transport::added_headers(&http.headers, stream.is_some())
+                .into_iter()
+                .map(|(name, value)| Header {
+                    name: name.into(),
+                    value: value.into(),
+                    secret: false,
+                })
+                .chain(http.headers.iter().cloned())
+                .collect();
+        let bytes = crate::transport::body_bytes(&http.body)?;
+        let mut plain_headers = crate::transport::shown_headers(&headers[1..]);
         let auth_args =
             resolved
                 .auth
                 .preview(&http.url, &bytes, &mut headers, &resolved.key_env)?;
         let mut request = crate::transport::record(&http.url, &headers, &http.body);
         let redactor = &resolved.redactor;
+        let sent_body = request.body.clone();
         redactor.mask_value(&mut request.body);
         for (_, value) in request.headers.iter_mut().chain(plain_headers.iter_mut()) {
             redactor.mask_string(value);
         }
         // The bytes themselves unless a secret had to be masked in them (then the masked
         // JSON, which can no longer be the exact bytes).
-        let body_text = if request.body == http.body.to_value() {
+        let body_text = if request.body == sent_body {
             String::from_utf8_lossy(&bytes).into_owned()
         } else {
             serde_json::to_string(&request.body).unwrap_or_default()

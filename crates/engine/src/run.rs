@@ -623,16 +623,7 @@ impl Run<'_> {
         let mut retries = 0;
         let first_send = Instant::now();
         let url = transport::redact_url(&http.url);
-        // Serialized once per attempt: every try sends (and a signature covers) these bytes.
-        let body = serde_json::to_vec(&http.body)
-            .map(Bytes::from)
-            .map_err(|e| {
-                SendFailure::Error(Error::InvalidSetting {
-                    setting: Setting::ExtraBody,
-                    message: format!("the request body could not be written as JSON: {e}"),
-                    hint: "check the extra body fields".into(),
-                })
-            })?;
+        let body = transport::body_bytes(&http.body).map_err(SendFailure::Error)?;
         // Set when the provider refused the credentials once: fetched again, sent again.
         let mut refresh = false;
         let mut refreshed = false;

@@ -57,22 +57,14 @@ pub(crate) async fn open(
     timeout: Duration,
     stream: bool,
 ) -> Result<Opened, SendError> {
-    let mut builder = http
-        .post(url)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(body);
+    let mut builder = http.post(url).body(body);
     // A plain answer must arrive whole within the timeout; a stream is timed by the caller
     // (its start, then each silence), since a long answer may legitimately stream for longer.
     if !stream {
         builder = builder.timeout(timeout);
     }
-    // A protocol with another framing names its own type.
-    if stream
-        && !headers
-            .iter()
-            .any(|h| h.name.eq_ignore_ascii_case("accept"))
-    {
-        builder = builder.header(reqwest::header::ACCEPT, "text/event-stream");
+    for (name, value) in added_headers(headers, stream) {
+        builder = builder.header(name, value);
     }
     for h in headers {
         builder = builder.header(h.name.as_str(), h.value.as_str());
@@ -138,7 +130,7 @@ pub(crate) async fn open(
 }
 
 /// Reads at most `limit` bytes of the body; true when there was more (the rest is not read).
-async fn read_capped(
+pub(crate) async fn read_capped(
     mut response: reqwest::Response,
     limit: usize,
 ) -> Result<(Bytes, bool), SendError> {
@@ -261,25 +253,56 @@ pub(crate) fn record(url: &str, headers: &[Header], body: &Body) -> RecordedRequ
     RecordedRequest {
         method: "POST".into(),
         url: redact_url(url),
-        headers: headers
-            .iter()
-            .map(
-                |Header {
-                     name,
-                     value,
-                     secret,
-                 }| {
-                    let value = if *secret || is_credential_name(name) {
-                        REDACTED.to_string()
-                    } else {
-                        value.clone()
-                    };
-                    (name.clone(), value)
-                },
-            )
-            .collect(),
+        headers: shown_headers(headers),
         body: body.to_value(),
     }
+}
+
+/// `headers` as they may be shown: credentials masked.
+pub(crate) fn shown_headers(headers: &[Header]) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(
+            |Header {
+                 name,
+                 value,
+                 secret,
+             }| {
+                let value = if *secret || is_credential_name(name) {
+                    REDACTED.to_string()
+                } else {
+                    value.clone()
+                };
+                (name.clone(), value)
+            },
+        )
+        .collect()
+}
+
+/// The headers [`open`] sends besides a request's own: its content type, and for a stream the
+/// event-stream type unless the protocol names its own (another framing).
+pub(crate) fn added_headers(headers: &[Header], stream: bool) -> Vec<(&'static str, &'static str)> {
+    let mut added = vec![("content-type", "application/json")];
+    if stream
+        && !headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case("accept"))
+    {
+        added.push(("accept", "text/event-stream"));
+    }
+    added
+}
+
+/// The bytes a request's body is sent as: serialized once per attempt, so every try sends (and
+/// a signature covers) the same bytes, and a preview shows them.
+pub(crate) fn body_bytes(body: &Body) -> Result<Bytes, crate::error::Error> {
+    serde_json::to_vec(body)
+        .map(Bytes::from)
+        .map_err(|e| crate::error::Error::InvalidSetting {
+            setting: crate::error::Setting::ExtraBody,
+            message: format!("the request body could not be written as JSON: {e}"),
+            hint: "check the extra body fields".into(),
+        })
 }
 
 /// The body as JSON for events, or as a string when it is not JSON.
