@@ -22,6 +22,7 @@ use crate::mode::Mode;
 use crate::provider::registry::{self, Preset};
 
 const PROBE_TIMEOUT: Duration = Duration::from_millis(1500);
+const MAX_LIST_BYTES: usize = 16 * 1024 * 1024;
 
 /// One local server: whether it answered, and its models.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -130,15 +131,14 @@ async fn get_json(request: reqwest::RequestBuilder, url: &str) -> Result<Value, 
             status.as_u16()
         )));
     }
-    let bytes = response
-        .bytes()
+    // A model list is small; anything huge is not one, and is not read past the limit.
+    let (bytes, truncated) = crate::transport::read_capped(response, MAX_LIST_BYTES)
         .await
-        .map_err(|e| Probe::Unreadable(format!("{url}: the answer was cut off ({e})")))?;
-    // A model list is small; anything huge is not one.
-    if bytes.len() > 16 * 1024 * 1024 {
+        .map_err(|_| Probe::Unreadable(format!("{url}: the answer was cut off")))?;
+    if truncated {
         return Err(Probe::Unreadable(format!(
-            "{url} answered {} bytes, too many for a model list",
-            bytes.len()
+            "{url} answered more than {} MB, too much for a model list",
+            MAX_LIST_BYTES / (1024 * 1024)
         )));
     }
     serde_json::from_slice(&bytes)
