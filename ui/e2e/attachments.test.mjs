@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fakeProvider, quarryServe, repo, tempDir } from "./servers.mjs";
-import { launch } from "./browser.mjs";
+import { launch, openWorkbench } from "./browser.mjs";
 import { axe, screenshot } from "./helpers.mjs";
 
 const files = join(repo, "tests", "fixtures", "files");
@@ -35,7 +35,7 @@ const invoiceSchema = JSON.stringify(
 );
 const answer = JSON.stringify({ number: "2026-117", billed_to: "Ada Lovelace", total: 1234.5, currency: "EUR" });
 
-let tmp, fake, q, browser, context, page;
+let tmp, fake, q, browser, page;
 const T = Number(process.env.E2E_TIMEOUT_MS ?? 20_000);
 
 before(async () => {
@@ -44,11 +44,7 @@ before(async () => {
   fake = await fakeProvider([{ stream_content: { text: answer, chunk: 12, pace_ms: 5 } }], tmp.dir);
   q = await quarryServe(tmp.dir);
   browser = await launch();
-  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, bypassCSP: true, colorScheme: "light" });
-  page = await context.newPage();
-  page.setDefaultTimeout(T);
-  page.on("pageerror", (e) => console.error("page error:", e.message));
-  await page.goto(q.url);
+  page = await openWorkbench(browser, q.url, T);
 });
 
 after(async () => {

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fakeProvider, quarryServe, tempDir } from "./servers.mjs";
-import { launch } from "./browser.mjs";
+import { launch, openWorkbench } from "./browser.mjs";
 import { axe, screenshot } from "./helpers.mjs";
 
 const schema = JSON.stringify(
@@ -21,7 +21,7 @@ const schema = JSON.stringify(
   2,
 );
 
-let tmp, fake, q, browser, context, page;
+let tmp, fake, q, browser, page;
 const T = Number(process.env.E2E_TIMEOUT_MS ?? 20_000);
 
 before(async () => {
@@ -38,11 +38,7 @@ before(async () => {
   );
   q = await quarryServe(tmp.dir);
   browser = await launch();
-  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, bypassCSP: true, colorScheme: "light" });
-  page = await context.newPage();
-  page.setDefaultTimeout(T);
-  page.on("pageerror", (e) => console.error("page error:", e.message));
-  await page.goto(q.url);
+  page = await openWorkbench(browser, q.url, T);
 });
 
 after(async () => {

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fakeProvider, quarryServe, tempDir } from "./servers.mjs";
-import { launch } from "./browser.mjs";
+import { launch, openWorkbench } from "./browser.mjs";
 import { axe, editorText, screenshot } from "./helpers.mjs";
 
 const person = (over = {}) =>
@@ -26,7 +26,7 @@ const person = (over = {}) =>
 
 const stream = (args, pace = 15, chunk = 8) => ({ stream_tool_call: { name: "Person", arguments: args, chunk, pace_ms: pace } });
 
-let tmp, fakes, q, browser, context, page;
+let tmp, fakes, q, browser, page;
 // The schema as the journey left it (an editor's text in the page holds only the lines in view).
 let editedSchema;
 // E2E_TIMEOUT_MS shortens the wait while a failing step is being looked into.
@@ -46,11 +46,7 @@ before(async () => {
   const env = process.env.DBUS_SESSION_BUS_ADDRESS ? {} : { OPENAI_API_KEY: "sk-e2e-from-env" };
   q = await quarryServe(tmp.dir, { ...env, OPENAI_API_KEY_UNUSED: "", ANTHROPIC_API_KEY: "sk-ant-e2e-from-env" }, { pinned: false });
   browser = await launch();
-  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true, bypassCSP: true, colorScheme: "light" });
-  page = await context.newPage();
-  page.setDefaultTimeout(T);
-  page.on("pageerror", (e) => console.error("page error:", e.message));
-  await page.goto(q.url);
+  page = await openWorkbench(browser, q.url, T, { acceptDownloads: true });
 });
 
 after(async () => {

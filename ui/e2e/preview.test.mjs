@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fakeProvider, quarryServe, recordingProxy, tempDir } from "./servers.mjs";
-import { launch } from "./browser.mjs";
+import { launch, openWorkbench } from "./browser.mjs";
 import { axe, editorText, screenshot } from "./helpers.mjs";
 
 const SECRET = "sk-e2e-preview-never-shown";
@@ -28,7 +28,7 @@ const schema = JSON.stringify(
 );
 const answer = JSON.stringify({ name: "Ada Lovelace", email: "ada@example.org" });
 
-let tmp, fake, proxy, q, browser, context, page;
+let tmp, fake, proxy, q, browser, page;
 const T = Number(process.env.E2E_TIMEOUT_MS ?? 20_000);
 
 before(async () => {
@@ -37,12 +37,9 @@ before(async () => {
   proxy = await recordingProxy(fake.url);
   q = await quarryServe(tmp.dir, { OPENAI_API_KEY: SECRET });
   browser = await launch();
-  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, bypassCSP: true, colorScheme: "light" });
-  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: q.origin });
-  page = await context.newPage();
-  page.setDefaultTimeout(T);
-  page.on("pageerror", (e) => console.error("page error:", e.message));
-  await page.goto(q.url);
+  page = await openWorkbench(browser, q.url, T, {}, (c) =>
+    c.grantPermissions(["clipboard-read", "clipboard-write"], { origin: q.origin }),
+  );
 });
 
 after(async () => {
