@@ -1435,6 +1435,49 @@ async fn dry_run_prints_the_request_a_run_sends_and_curl_sends_it_too() {
         server.requests()[0].raw,
         "curl sent the bytes Quarry sent"
     );
+
+    // A body longer than one program argument may be (128 KiB on Linux) goes through printf;
+    // the command, run from a script as pasted, still sends the bytes a run sends.
+    let server = FakeServer::start(vec![
+        Reply::tool_call("Person", PERSON_OK),
+        Reply::tool_call("Person", PERSON_OK),
+    ])
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let long = temp_file(&dir, "long.txt", &"Ada's notes. ".repeat(20_000));
+    let big = |cmd: &mut Command| {
+        cmd.args(["--prompt", "{{ t }}", "--var"])
+            .arg(format!("t=@{}", long.display()));
+    };
+    let mut run = extract(&server);
+    big(&mut run);
+    run.arg("--no-save").assert().success();
+    let mut export = extract(&server);
+    big(&mut export);
+    let curl = export
+        .args(["--export-code", "curl"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let script = dir.path().join("curl.sh");
+    let mut text = String::from_utf8(curl).unwrap();
+    text = format!("{} --silent --fail-with-body\n", text.trim_end());
+    std::fs::write(&script, text).unwrap();
+    let answer = std::process::Command::new("sh")
+        .arg(&script)
+        .env("QUARRY_TEST_KEY", KEY)
+        .output()
+        .unwrap();
+    assert!(answer.status.success(), "{answer:?}");
+    let requests = server.requests();
+    assert!(requests[0].raw.len() > 200_000);
+    assert_eq!(
+        requests[1].raw, requests[0].raw,
+        "the long body, byte for byte"
+    );
 }
 
 #[test]

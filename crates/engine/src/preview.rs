@@ -127,9 +127,23 @@ pub(crate) fn curl(
     for pair in auth_args.chunks(2) {
         lines.push(pair.join(" "));
     }
-    lines.push(format!("--data-binary {}", shell_quote(body)));
-    lines.join(" \\\n  ")
+    if body.len() <= MAX_ARGUMENT_BYTES {
+        lines.push(format!("--data-binary {}", shell_quote(body)));
+        return lines.join(" \\\n  ");
+    }
+    // Linux refuses a single program argument over 128 KiB (a PDF inline makes one): the body
+    // goes through printf, a shell builtin that no such limit applies to, and curl reads it
+    // from its input, byte for byte.
+    lines.push("--data-binary @-".into());
+    format!(
+        "printf '%s' {} |\n  {}",
+        shell_quote(body),
+        lines.join(" \\\n  ")
+    )
 }
+
+/// Below Linux's 128 KiB limit on one program argument (MAX_ARG_STRLEN), with room for quoting.
+const MAX_ARGUMENT_BYTES: usize = 100_000;
 
 /// Notes for the events a file's preparation emitted, and for files left at their address.
 pub(crate) fn file_notes(events: &[RunEvent], unfetched: &[String]) -> Vec<String> {
@@ -167,6 +181,18 @@ mod tests {
         let estimated = prompt_tokens("llama3.1", &body, &text);
         assert_eq!(estimated.count, text.len().div_ceil(4) as u64);
         assert!(!estimated.tokenizer && estimated.method.starts_with("estimate"));
+    }
+
+    #[test]
+    fn a_body_too_long_for_one_argument_goes_through_printf() {
+        let body = format!("{{\"a\":\"{}\"}}", "x".repeat(MAX_ARGUMENT_BYTES));
+        let cmd = curl("http://h/v1/x", &[], &[], &body, false);
+        assert!(
+            cmd.starts_with("printf '%s' '{\"a\":\"xxx"),
+            "{}",
+            &cmd[..40]
+        );
+        assert!(cmd.ends_with("|\n  curl 'http://h/v1/x' \\\n  -H 'content-type: application/json' \\\n  --data-binary @-"));
     }
 
     #[test]
