@@ -418,7 +418,15 @@ impl Client {
                     .for_each(|s| redactor.add(s));
             }
         }
-        let auth = protocol.auth(key)?;
+        let auth = match protocol.auth(key) {
+            Err(Error::InvalidSetting {
+                setting: Setting::ApiKey,
+                ..
+            }) if keys == Keys::Optional && protocol.stand_in_auth().is_some() => {
+                protocol.stand_in_auth().unwrap_or(Auth::None)
+            }
+            other => other?,
+        };
         for secret in auth.secrets() {
             redactor.add(&secret);
         }

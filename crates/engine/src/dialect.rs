@@ -1,6 +1,7 @@
 //! Schema dialects: the user's JSON Schema as a provider's API takes it. OpenAI's strict form
-//! lives in `schema` (it is also validated against); Anthropic takes JSON Schema as is. This
-//! module has Gemini's: the OpenAPI 3.0 subset of `functionDeclarations[].parameters` and
+//! lives in `schema` (it is also validated against); Anthropic takes JSON Schema as is in a
+//! tool, and for structured outputs the strict form without the constraints it refuses
+//! ([`anthropic`]). This module has those, and Gemini's: the OpenAPI 3.0 subset of `functionDeclarations[].parameters` and
 //! `generationConfig.responseSchema` (Google's `Schema` object), which has no `$ref`, no
 //! `additionalProperties`, no type lists and no `const`, and marks optional values `nullable`.
 //!
@@ -26,6 +27,20 @@ pub enum DialectError {
     #[error("the schema nests deeper than {MAX_DEPTH} levels once its `$ref`s are inlined")]
     TooDeep,
 }
+
+/// Keywords Gemini's `Schema` has under the same name and meaning, copied as they are.
+pub const GEMINI_COPIED: &[&str] = &[
+    "minimum",
+    "maximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minItems",
+    "maxItems",
+    "minProperties",
+    "maxProperties",
+    "default",
+];
 
 /// Formats Gemini's `Schema.format` accepts, by type (others are refused with a 400).
 fn known_format(ty: &str, format: &str) -> bool {
@@ -212,18 +227,7 @@ fn convert(
             describe(&mut out, format!("one of: {}", listed.join(", ")));
         }
     }
-    for key in [
-        "minimum",
-        "maximum",
-        "minLength",
-        "maxLength",
-        "pattern",
-        "minItems",
-        "maxItems",
-        "minProperties",
-        "maxProperties",
-        "default",
-    ] {
+    for &key in GEMINI_COPIED {
         if let Some(v) = obj.get(key) {
             out.insert(key.into(), v.clone());
         }
@@ -266,9 +270,156 @@ fn convert(
     Ok(Value::Object(out))
 }
 
+/// Formats Anthropic's structured outputs take.
+const ANTHROPIC_FORMATS: &[&str] = &[
+    "date-time",
+    "time",
+    "date",
+    "duration",
+    "email",
+    "hostname",
+    "uri",
+    "ipv4",
+    "ipv6",
+    "uuid",
+];
+
+/// Anthropic's structured outputs (`output_config.format.schema`) from the strict-normalized
+/// schema: the constraints they refuse with a 400 — numeric bounds, string lengths, array
+/// bounds beyond `minItems` 0 or 1, formats they do not know — moved into the description,
+/// where the model still reads them, as Anthropic's own SDKs do. The answer is validated
+/// against the user's whole schema, so a broken constraint is still re-asked.
+///
+/// Source: <https://platform.claude.com/docs/en/build-with-claude/structured-outputs#json-schema-limitations>
+/// and "How SDK transformation works" on the same page.
+pub fn anthropic(strict: &Value) -> Value {
+    let mut out = strict.clone();
+    anthropic_node(&mut out, 0);
+    out
+}
+
+/// The keywords of one schema that Anthropic's structured outputs refuse, which [`anthropic`]
+/// moves into its description.
+pub fn anthropic_refused(map: &Map<String, Value>) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = [
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minLength",
+        "maxLength",
+        "maxItems",
+        "uniqueItems",
+    ]
+    .into_iter()
+    .filter(|k| map.contains_key(*k))
+    .collect();
+    if map
+        .get("minItems")
+        .and_then(Value::as_u64)
+        .is_some_and(|n| n > 1)
+    {
+        out.push("minItems");
+    }
+    if map
+        .get("format")
+        .and_then(Value::as_str)
+        .is_some_and(|f| !ANTHROPIC_FORMATS.contains(&f))
+    {
+        out.push("format");
+    }
+    out
+}
+
+/// One schema (not a map of them: a property may be called `minimum`).
+fn anthropic_node(node: &mut Value, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    if let Value::Object(map) = node {
+        let mut moved = Vec::new();
+        for key in anthropic_refused(map) {
+            if let Some(v) = map.shift_remove(key) {
+                moved.push(match v {
+                    Value::String(text) => format!("{key}: {text}"),
+                    other => format!("{key}: {other}"),
+                });
+            }
+        }
+        if !moved.is_empty() {
+            describe(map, moved.join(", "));
+        }
+        for (key, child) in map.iter_mut() {
+            match (key.as_str(), child) {
+                (
+                    "properties" | "$defs" | "definitions" | "patternProperties"
+                    | "dependentSchemas",
+                    Value::Object(schemas),
+                ) => {
+                    for schema in schemas.values_mut() {
+                        anthropic_node(schema, depth + 1);
+                    }
+                }
+                ("anyOf" | "oneOf" | "allOf" | "prefixItems" | "items", Value::Array(schemas)) => {
+                    for schema in schemas {
+                        anthropic_node(schema, depth + 1);
+                    }
+                }
+                (
+                    "items"
+                    | "additionalProperties"
+                    | "additionalItems"
+                    | "not"
+                    | "if"
+                    | "then"
+                    | "else"
+                    | "contains"
+                    | "propertyNames"
+                    | "unevaluatedProperties"
+                    | "unevaluatedItems",
+                    schema,
+                ) => anthropic_node(schema, depth + 1),
+                _ => {}
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn anthropic_moves_the_constraints_it_refuses_into_descriptions() {
+        let strict = json!({
+            "type": "object",
+            "properties": {
+                "age": {"type": "integer", "minimum": 0, "maximum": 150, "description": "Years"},
+                "name": {"type": "string", "minLength": 1, "format": "email"},
+                "tags": {"type": "array", "items": {"type": "string", "pattern": "^[a-z]+$"}, "minItems": 1, "maxItems": 5},
+                "many": {"type": "array", "items": {"type": "string", "format": "iri"}, "minItems": 2},
+                "minimum": {"type": "number", "enum": [1, 2], "default": 1}
+            },
+            "required": ["age", "name", "tags", "many", "minimum"],
+            "additionalProperties": false
+        });
+        assert_eq!(
+            anthropic(&strict),
+            json!({
+                "type": "object",
+                "properties": {
+                    "age": {"type": "integer", "description": "Years (minimum: 0, maximum: 150)"},
+                    "name": {"type": "string", "format": "email", "description": "minLength: 1"},
+                    "tags": {"type": "array", "items": {"type": "string", "pattern": "^[a-z]+$"}, "minItems": 1, "description": "maxItems: 5"},
+                    "many": {"type": "array", "items": {"type": "string", "description": "format: iri"}, "description": "minItems: 2"},
+                    "minimum": {"type": "number", "enum": [1, 2], "default": 1}
+                },
+                "required": ["age", "name", "tags", "many", "minimum"],
+                "additionalProperties": false
+            })
+        );
+    }
 
     #[test]
     fn refs_are_inlined_and_nullable_unions_flattened() {

@@ -370,3 +370,65 @@ async fn settings_anthropic_cannot_take_fail_before_sending() {
     assert!(matches!(e, Error::UnsupportedMode { .. }), "{e}");
     assert!(server.requests().is_empty());
 }
+
+/// Structured outputs refuse numeric bounds, string lengths and array bounds (the fake, as the
+/// real API, answers 400): Quarry moves them into the description, and still checks the
+/// answer against them, so a broken bound is re-asked.
+#[tokio::test]
+async fn structured_outputs_send_refused_constraints_as_descriptions_and_still_check_them() {
+    let schema = Arc::new(
+        ResponseSchema::new(json!({
+            "title": "Person", "type": "object",
+            "properties": {
+                "name": {"type": "string", "minLength": 2},
+                "age": {"type": "integer", "minimum": 0, "maximum": 150, "description": "Years"},
+                "tags": {"type": "array", "items": {"type": "string"}, "minItems": 2}
+            },
+            "required": ["name", "age", "tags"]
+        }))
+        .unwrap(),
+    );
+    let server = FakeServer::start(vec![
+        Reply::anthropic_text(r#"{"name": "Ada", "age": 200, "tags": ["a", "b"]}"#),
+        Reply::anthropic_text(r#"{"name": "Ada", "age": 36, "tags": ["a", "b"]}"#),
+    ])
+    .await
+    .unwrap();
+    let out = client()
+        .extract_value(&req(&server, "json_schema"), &schema)
+        .await
+        .unwrap();
+    assert_eq!(out.value["age"], 36);
+    assert_eq!(out.attempts, 2, "the bound was checked and re-asked");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2, "the fake refused a request");
+    let sent = &requests[0].body["output_config"]["format"]["schema"]["properties"];
+    assert_eq!(
+        sent["age"],
+        json!({"type": "integer", "description": "Years (minimum: 0, maximum: 150)"})
+    );
+    assert_eq!(sent["name"]["description"], "minLength: 2");
+    assert_eq!(sent["tags"]["description"], "minItems: 2");
+
+    // The fake refuses them when they are sent, as the real API does.
+    let raw = reqwest::Client::new()
+        .post(format!("http://{}/v1/messages", server.addr()))
+        .header("x-api-key", TEST_KEY)
+        .header("anthropic-version", "2023-06-01")
+        .json(&json!({
+            "model": "claude-sonnet-4-5", "max_tokens": 100,
+            "messages": [{"role": "user", "content": "hi"}],
+            "output_config": {"format": {"type": "json_schema", "schema": {
+                "type": "object", "properties": {"age": {"type": "integer", "minimum": 0}},
+                "required": ["age"], "additionalProperties": false}}}
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 400);
+    let body: Value = raw.json().await.unwrap();
+    assert_eq!(
+        body["error"]["message"],
+        "output_config.format.schema: For 'integer' type, property 'minimum' is not supported"
+    );
+}

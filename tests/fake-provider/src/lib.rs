@@ -55,6 +55,7 @@ mod bedrock;
 mod cohere;
 mod gemini;
 mod google_oauth;
+mod openai_strict;
 
 pub use anthropic::{
     ANTHROPIC_CACHE_CREATION_TOKENS, ANTHROPIC_CACHE_READ_TOKENS, ANTHROPIC_INPUT_TOKENS,
@@ -732,7 +733,7 @@ async fn handle(
         .map(|b| b.to_bytes())
         .unwrap_or_default();
     // What the real Anthropic and Gemini APIs would refuse is refused here too, before the
-    // script.
+    // script (and, of OpenAI's, a strict schema it would refuse).
     // (Only a Gemini path needs the credentials: benchmarks of the others skip the lock.)
     let gemini_auth = if path.contains("/models/") {
         let mut s = state.lock().unwrap();
@@ -767,6 +768,7 @@ async fn handle(
             )
         })
         .or_else(|| cohere::validate::check(&method, &path, &headers, &bytes))
+        .or_else(|| openai_strict::check(&method, &path, &bytes))
         // Google's token endpoint answers by itself (not a refusal, but never from the script).
         .or_else(|| google_oauth::answer(&method, &path, &headers, &bytes, &state));
     // A Gemini stream asked without `alt=sse` is answered as one JSON array.

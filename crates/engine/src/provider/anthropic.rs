@@ -278,7 +278,10 @@ impl Anthropic {
                         "format",
                         Field::object([
                             ("type", json!("json_schema").into()),
-                            ("schema", Field::Raw(tool.raw_parameters(true))),
+                            (
+                                "schema",
+                                Field::Json(crate::dialect::anthropic(&tool.strict_parameters)),
+                            ),
                         ]),
                     )]),
                 );
@@ -652,7 +655,7 @@ pub fn describe(mode: Mode) -> Option<(&'static str, &'static str)> {
             "the JSON value in the text blocks",
         ),
         JsonSchema => (
-            "structured outputs: `output_config: {format: {type: json_schema, schema}}` (strict-normalized: objects closed)",
+            "structured outputs: `output_config: {format: {type: json_schema, schema}}` (strict-normalized: objects closed; the constraints it refuses moved into descriptions)",
             "the text blocks",
         ),
         _ => return None,

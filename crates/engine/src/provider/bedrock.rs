@@ -468,6 +468,18 @@ impl Protocol for Bedrock {
         })
     }
 
+    fn stand_in_auth(&self) -> Option<Auth> {
+        Some(Auth::SigV4 {
+            credentials: AwsCredentials {
+                access_key_id: "$AWS_ACCESS_KEY_ID".into(),
+                secret_access_key: ApiKey::new("$AWS_SECRET_ACCESS_KEY"),
+                session_token: None,
+            },
+            region: self.region.clone(),
+            service: "bedrock",
+        })
+    }
+
     fn build(&self, call: &CallSpec<'_>) -> Result<HttpRequest, Error> {
         let method = if call.stream {
             "converse-stream"

@@ -544,6 +544,14 @@ impl Protocol for Gemini {
         }
     }
 
+    fn stand_in_auth(&self) -> Option<Auth> {
+        Some(Auth::header(
+            "authorization",
+            "Bearer ",
+            Some(ApiKey::new("$GOOGLE_OAUTH_ACCESS_TOKEN")),
+        ))
+    }
+
     fn build(&self, call: &CallSpec<'_>) -> Result<HttpRequest, Error> {
         Ok(HttpRequest {
             url: self.url(call.model, call.stream),

@@ -202,6 +202,13 @@ pub trait Protocol: Send + Sync + fmt::Debug {
     /// credentials come from when there is no key.
     fn auth(&self, key: Option<ApiKey>) -> Result<auth::Auth, Error>;
 
+    /// Credentials that stand in for missing ones in a preview (which sends nothing), for
+    /// protocols whose credentials are not one key: their placeholders show where the real
+    /// ones go. `None`: the missing credentials are an error even in a preview.
+    fn stand_in_auth(&self) -> Option<auth::Auth> {
+        None
+    }
+
     /// The request for one attempt, without credentials (they are applied per try). Fails
     /// on a request this provider cannot take (a setting out of its range, an input too
     /// large), before anything is sent.

@@ -886,7 +886,94 @@ fn json_format(f: &Value, at: &str) -> Checked {
     shape(at, obj, &["type", "schema"], &["schema"])?;
     let schema_at = format!("{at}.schema");
     object(&schema_at, &obj["schema"])?;
-    closed_objects(&obj["schema"], &schema_at)
+    closed_objects(&obj["schema"], &schema_at)?;
+    supported_constraints(&obj["schema"], &schema_at, 0)
+}
+
+/// Structured outputs refuse numeric bounds, string lengths, array bounds beyond `minItems` 0
+/// or 1, and formats outside their list: "If you use an unsupported feature, you'll receive a
+/// 400 error with details" (structured-outputs docs, "JSON Schema limitations", quoted in
+/// [ISSUE laravel/ai#715]). Real wordings: a number's bound [ISSUE agentjido/req_llm#302],
+/// `minItems` [ISSUE ghostlobster/memorize-everything#93]; the string and format ones follow
+/// them (guessed).
+fn supported_constraints(schema: &Value, at: &str, depth: usize) -> Checked {
+    const FORMATS: &[&str] = &[
+        "date-time",
+        "time",
+        "date",
+        "duration",
+        "email",
+        "hostname",
+        "uri",
+        "ipv4",
+        "ipv6",
+        "uuid",
+    ];
+    let Some(obj) = schema.as_object() else {
+        return Ok(());
+    };
+    if depth > 64 {
+        return Ok(());
+    }
+    let ty = match obj.get("type") {
+        Some(Value::String(t)) => t.as_str(),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or(""),
+        _ => "",
+    };
+    let refused: &[&str] = match ty {
+        "integer" | "number" => &[
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+        ],
+        "string" => &["minLength", "maxLength"],
+        "array" => &["maxItems", "uniqueItems"],
+        _ => &[],
+    };
+    if let Some(key) = refused.iter().find(|k| obj.contains_key(**k)) {
+        return Err(bad(format!(
+            "{at}: For '{ty}' type, property '{key}' is not supported"
+        )));
+    }
+    if ty == "array"
+        && obj
+            .get("minItems")
+            .and_then(Value::as_u64)
+            .is_some_and(|n| n > 1)
+    {
+        return Err(bad(format!(
+            "{at}: For 'array' type, 'minItems' values other than 0 or 1 are not supported"
+        )));
+    }
+    if let Some(format) = obj.get("format").and_then(Value::as_str)
+        && !FORMATS.contains(&format)
+    {
+        return Err(bad(format!(
+            "{at}: For 'string' type, format '{format}' is not supported"
+        )));
+    }
+    for key in ["properties", "$defs", "definitions"] {
+        if let Some(map) = obj.get(key).and_then(Value::as_object) {
+            for s in map.values() {
+                supported_constraints(s, at, depth + 1)?;
+            }
+        }
+    }
+    for key in ["anyOf", "allOf", "oneOf", "prefixItems"] {
+        for s in obj.get(key).and_then(Value::as_array).into_iter().flatten() {
+            supported_constraints(s, at, depth + 1)?;
+        }
+    }
+    if let Some(items) = obj.get("items") {
+        supported_constraints(items, at, depth + 1)?;
+    }
+    Ok(())
 }
 
 /// Structured outputs need `"additionalProperties": false` on every object schema: "`required`
