@@ -116,8 +116,9 @@ pub struct ExtractArgs {
     /// {method, url, headers, body} (secrets masked), and send nothing. No key is needed.
     #[arg(long)]
     dry_run: bool,
-    /// Print the request as a curl command (credentials read from the environment) and send
-    /// nothing.
+    /// Print the run as a program and send nothing: `curl` (the exact first request), `python`
+    /// (instructor, with Pydantic models made from the schema) or `rust` (quarry-engine). Each
+    /// reads the key from the environment and prints the validated object as JSON.
     #[arg(long, value_name = "FORMAT", value_enum)]
     export_code: Option<CodeFormat>,
 }
@@ -125,6 +126,8 @@ pub struct ExtractArgs {
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum CodeFormat {
     Curl,
+    Python,
+    Rust,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -501,14 +504,29 @@ fn execute(args: &ExtractArgs) -> Result<i32, Failure> {
             tokens.count,
             tokens.method
         ));
-        if args.dry_run {
-            print_value(
-                &serde_json::to_value(&preview.request).unwrap_or_default(),
-                args.compact,
-            );
-        } else {
-            println!("{}", preview.curl);
-        }
+        let language = match args.export_code {
+            None => {
+                print_value(
+                    &serde_json::to_value(&preview.request).unwrap_or_default(),
+                    args.compact,
+                );
+                return Ok(0);
+            }
+            Some(CodeFormat::Curl) => {
+                println!("{}", preview.curl);
+                return Ok(0);
+            }
+            Some(CodeFormat::Python) => quarry_design::export::Language::Python,
+            Some(CodeFormat::Rust) => quarry_design::export::Language::Rust,
+        };
+        let program = quarry_design::export::program(
+            language,
+            &spec.request,
+            &spec.schema_text,
+            preview.mode.as_str(),
+        )
+        .map_err(|e| Failure::input(e.to_string(), e.hint()))?;
+        print!("{}", program.code);
         return Ok(0);
     }
     if let (Some(kind), Some(events)) = (stream, events) {

@@ -1603,3 +1603,259 @@ fn project_export_and_import_through_the_cli() {
         .code(2)
         .stderr(predicate::str::contains("invoice.json"));
 }
+
+#[test]
+fn schema_lint_reports_with_sources_fixes_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = temp_file(
+        &dir,
+        "person.json",
+        r#"{"type": "object", "properties": {"name": {"type": "string", "minLength": 1}, "code": {"type": "string", "pattern": "[A-Z]{3}"}}, "required": ["name", "code"]}"#,
+    );
+    // llama.cpp refuses an unanchored pattern and lets an open object grow: exit 1, each
+    // finding with its place, rule and source.
+    quarry()
+        .args([
+            "schema",
+            "lint",
+            "--provider",
+            "llamacpp/any",
+            "--mode",
+            "json_schema",
+        ])
+        .arg(&schema)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "error: /properties/code: the pattern does not start with `^`",
+        ))
+        .stdout(predicate::str::contains(
+            "warning: (root): this object allows keys",
+        ))
+        .stdout(predicate::str::contains(
+            "github.com/ggml-org/llama.cpp/blob/master/grammars/README.md#json-schemas--gbnf",
+        ))
+        .stdout(predicate::str::contains("1 error(s), 1 warning(s)"));
+    // --fix prints the repaired schema, keys in order, and exits 0 when nothing is left.
+    let out = quarry()
+        .args([
+            "schema",
+            "lint",
+            "--provider",
+            "llamacpp/any",
+            "--mode",
+            "json_schema",
+            "--fix",
+        ])
+        .arg(&schema)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("2 fixes applied"))
+        .get_output()
+        .stdout
+        .clone();
+    let fixed: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(fixed["properties"]["code"]["pattern"], "^.*([A-Z]{3}).*$");
+    assert_eq!(fixed["additionalProperties"], false);
+    let keys: Vec<&String> = fixed.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        ["type", "properties", "required", "additionalProperties"]
+    );
+    // Anthropic refuses `minLength`, which Quarry moves into the description: a note, exit 0.
+    quarry()
+        .args(["schema", "lint", "--provider", "anthropic/claude-sonnet-4-5", "--mode", "json_schema"])
+        .arg(&schema)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("note: /properties/name: `minLength` is not supported by structured outputs"))
+        .stdout(predicate::str::contains(
+            "platform.claude.com/docs/en/build-with-claude/structured-outputs#json-schema-limitations",
+        ));
+    // OpenAI's strict mode takes `minimum`; --json has the schema exactly as sent.
+    let out = quarry()
+        .args([
+            "schema",
+            "lint",
+            "--provider",
+            "openai/gpt-4o",
+            "--mode",
+            "tools_strict",
+            "--json",
+            "-",
+        ])
+        .write_stdin(std::fs::read(&schema).unwrap())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let report: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(report["ruleset"], "openai_strict");
+    assert_eq!(report["findings"][0]["rule"], "openai.unlisted_keyword");
+    assert_eq!(report["findings"][0]["at"], "/properties/name");
+    assert_eq!(report["sent"]["location"], "/tools/0/function/parameters");
+    assert_eq!(report["sent"]["schema"]["additionalProperties"], false);
+    // Clean: exit 0.
+    let clean = temp_file(
+        &dir,
+        "clean.json",
+        r#"{"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"], "additionalProperties": false}"#,
+    );
+    quarry()
+        .args([
+            "schema",
+            "lint",
+            "--provider",
+            "openai/gpt-4o",
+            "--mode",
+            "tools_strict",
+        ])
+        .arg(&clean)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "0 error(s), 0 warning(s), 0 note(s)",
+        ));
+    // Bad input: exit 2 with what and where.
+    let broken = temp_file(&dir, "broken.json", "{\"type\": ");
+    quarry()
+        .args(["schema", "lint", "--provider", "openai/gpt-4o"])
+        .arg(&broken)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("broken.json"));
+    quarry()
+        .args([
+            "schema",
+            "lint",
+            "--provider",
+            "groq/llama",
+            "--mode",
+            "json_schema",
+        ])
+        .arg(&clean)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("json_schema"));
+}
+
+#[test]
+fn schema_import_reads_openapi_yaml_and_says_what_changed() {
+    let openapi = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../design/tests/fixtures/petstore-3.0.yaml"
+    );
+    quarry()
+        .args(["schema", "import", openapi])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "has 4 schemas; say which to import (Pet, Owner, Address, Unused)",
+        ))
+        .stderr(predicate::str::contains("--component NAME"));
+    let out = quarry()
+        .args(["schema", "import", "--component", "Owner", openapi])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "read as OpenAPI 3.0.3 component `Owner`",
+        ))
+        .stderr(predicate::str::contains(
+            "`nullable: true` is now a type that allows null (at /properties/address)",
+        ))
+        .get_output()
+        .stdout
+        .clone();
+    let schema: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        schema["$defs"]["Address"]["properties"]["city"]["type"],
+        "string"
+    );
+    quarry()
+        .args(["schema", "import", "-"])
+        .write_stdin("{\"$schema\": \"http://json-schema.org/draft-07/schema#\", \"definitions\": {\"A\": {}}, \"$ref\": \"#/definitions/A\"}")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"$ref\": \"#/$defs/A\""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schema_generate_designs_through_the_engine_and_reasks_a_bad_design() {
+    let bad = r#"{"title": "Invoice", "description": "An invoice.", "fields": [{"name": "total", "type": "money", "description": "Total", "required": true}]}"#;
+    let good = r#"{"title": "Invoice", "description": "An invoice.", "fields": [
+        {"name": "number", "type": "string", "description": "Its number", "required": true},
+        {"name": "total", "type": "number", "description": "Total due", "required": true},
+        {"name": "paid_on", "type": "string", "format": "date", "description": "When it was paid", "required": false, "nullable": true}
+    ]}"#;
+    let server = FakeServer::start(vec![
+        Reply::tool_call("Design", bad),
+        Reply::tool_call("Design", good),
+    ])
+    .await
+    .unwrap();
+    let out = quarry()
+        .args([
+            "schema",
+            "generate",
+            "--provider",
+            "openai/gpt-4o-mini",
+            "--api-key-env",
+            "QUARRY_TEST_KEY",
+            "--base-url",
+        ])
+        .arg(server.base_url())
+        .arg("an invoice with its number, total and payment date")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "designed by openai/gpt-4o-mini in 2 attempts",
+        ))
+        .get_output()
+        .stdout
+        .clone();
+    let schema: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(schema["title"], "Invoice");
+    assert_eq!(schema["required"], json!(["number", "total"]));
+    assert_eq!(
+        schema["properties"]["paid_on"],
+        json!({"type": ["string", "null"], "format": "date", "description": "When it was paid"})
+    );
+    let sent = server.requests();
+    assert_eq!(sent.len(), 2);
+    // The description is the user's message; the design's schema is the tool's parameters.
+    let first = &sent[0].body;
+    assert_eq!(
+        first["messages"][1]["content"],
+        "an invoice with its number, total and payment date"
+    );
+    assert_eq!(first["tools"][0]["function"]["name"], "Design");
+    assert!(
+        first["tools"][0]["function"]["parameters"]["$defs"]["Kind"]["enum"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("enum"))
+    );
+    // The re-ask says what was wrong.
+    assert!(
+        sent[1].body.to_string().contains("money"),
+        "{}",
+        sent[1].body
+    );
+
+    // No key: exit 2, and nothing is sent.
+    quarry()
+        .args([
+            "schema",
+            "generate",
+            "--provider",
+            "openai/gpt-4o-mini",
+            "--base-url",
+        ])
+        .arg(server.base_url())
+        .arg("anything")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("OPENAI_API_KEY"));
+    assert_eq!(server.requests().len(), 2);
+}

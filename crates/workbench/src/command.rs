@@ -209,6 +209,22 @@ commands! {
     ImportProject(ImportProject),
     /// A JSON Schema that sample documents fit (see `quarry_design::infer`).
     InferSchema(InferSchema),
+    /// A schema from elsewhere (an older JSON Schema draft, Pydantic's output, an OpenAPI
+    /// component; JSON or YAML) as JSON Schema 2020-12, with notes on what was changed (see
+    /// `quarry_design::import`).
+    ImportSchema(ImportSchema),
+    /// A schema designed from a plain-English description by the draft's provider and model,
+    /// through the engine (validated and re-asked like a run; see `quarry_design::generate`).
+    GenerateSchema(GenerateSchema),
+    /// The draft as a program that does the same run: curl (the exact first request), Python
+    /// with instructor, or Rust with quarry-engine (see `quarry_design::export`). Sends nothing.
+    ExportCode(ExportCode),
+    /// What the draft's provider and mode will refuse, ignore or change in a schema, each at
+    /// its place with the provider's rule, its source and a fix where one exists, and the
+    /// schema exactly as it would be sent (see `quarry_design::lint`).
+    LintSchema(LintSchema),
+    /// Applies one fix a lint offered, or every fix there is (`all`), and returns the text.
+    FixSchema(FixSchema),
     /// Starts a run; its events go to `stream_id`. Returns the run id at once.
     StartRun(StartRun),
     /// Cancels the run started under `stream_id`.
@@ -498,6 +514,62 @@ pub struct ImportProject {
 pub struct InferSchema {
     /// Each text one JSON document or JSON Lines, named in errors as `sample N`.
     pub samples: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ImportSchema {
+    pub text: String,
+    /// The schema of an OpenAPI document to bring in (needed when it has several).
+    #[ts(optional)]
+    pub component: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct GenerateSchema {
+    /// The draft: its provider, model, mode, base URL and key are used; its messages are not.
+    pub request: ExtractRequest,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeLanguage {
+    Curl,
+    Python,
+    Rust,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ExportCode {
+    pub request: ExtractRequest,
+    pub schema: String,
+    pub language: CodeLanguage,
+}
+
+/// A program, and the name to save it under.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ExportedCode {
+    pub file_name: String,
+    pub code: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct LintSchema {
+    /// The draft: its provider, model, mode and base URL choose the rules.
+    pub request: ExtractRequest,
+    pub schema: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct FixSchema {
+    pub schema: String,
+    /// One fix, as a lint of this very text offered it.
+    #[ts(optional)]
+    pub fix: Option<quarry_design::lint::Fix>,
+    /// Every fix a lint for `request` offers, each after the one before (then `fix` is
+    /// ignored).
+    #[ts(optional)]
+    pub all: Option<ExtractRequest>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -816,6 +888,98 @@ impl Rpc for InferSchema {
         Ok(InferredSchema {
             schema: quarry_design::infer::infer(&documents).map_err(failed)?,
             documents: documents.len() as u64,
+        })
+    }
+}
+
+impl Rpc for ImportSchema {
+    type Out = quarry_design::import::Imported;
+    async fn run<H: Host>(self, _wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        quarry_design::import::import(&self.text, self.component.as_deref())
+            .map_err(|e| CommandError::new(e.code(), e.to_string(), e.hint()))
+    }
+}
+
+impl Rpc for GenerateSchema {
+    type Out = quarry_design::generate::Generated;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        Ok(quarry_design::generate::generate(&wb.client, &self.request, &self.description).await?)
+    }
+}
+
+impl Rpc for ExportCode {
+    type Out = ExportedCode;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        use quarry_design::export::{Language, program};
+        // The preview resolves the mode (the provider's default when none is chosen) and
+        // checks the draft as a run would.
+        let preview = wb.preview(&self.request, &self.schema, None).await?;
+        let language = match self.language {
+            CodeLanguage::Curl => {
+                return Ok(ExportedCode {
+                    file_name: "request.sh".into(),
+                    code: format!("{}\n", preview.curl),
+                });
+            }
+            CodeLanguage::Python => Language::Python,
+            CodeLanguage::Rust => Language::Rust,
+        };
+        let exported = program(language, &self.request, &self.schema, preview.mode.as_str())
+            .map_err(|e| CommandError::new(e.code(), e.to_string(), e.hint()))?;
+        Ok(ExportedCode {
+            file_name: exported.file_name,
+            code: exported.code,
+        })
+    }
+}
+
+impl Rpc for LintSchema {
+    type Out = quarry_design::lint::target::SchemaLint;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        Ok(quarry_design::lint::target::lint_for(&wb.client, &self.request, &self.schema).await?)
+    }
+}
+
+/// The schema text after [`FixSchema`].
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct FixedSchema {
+    /// Pretty-printed, keys in their order.
+    pub schema: String,
+    /// How many fixes were applied.
+    #[ts(type = "number")]
+    pub applied: u64,
+}
+
+impl Rpc for FixSchema {
+    type Out = FixedSchema;
+    async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        use quarry_design::lint;
+        let mut schema: Value = serde_json::from_str(&self.schema).map_err(|e| {
+            CommandError::new(
+                "schema_not_json",
+                format!(
+                    "the schema is not JSON (line {}, column {}): {e}",
+                    e.line(),
+                    e.column()
+                ),
+                "correct the schema text, then apply the fix again",
+            )
+        })?;
+        let applied = if let Some(draft) = &self.all {
+            let checked = lint::target::lint_for(&wb.client, draft, &self.schema).await?;
+            let (fixed, n) = lint::fix_all(&schema, checked.ruleset, &checked.mode);
+            schema = fixed;
+            n
+        } else if let Some(fix) = &self.fix {
+            lint::apply(&mut schema, &fix.ops)
+                .map_err(|e| CommandError::new(e.code(), e.to_string(), e.hint()))?;
+            1
+        } else {
+            0
+        };
+        Ok(FixedSchema {
+            schema: serde_json::to_string_pretty(&schema)?,
+            applied: applied as u64,
         })
     }
 }
@@ -1326,8 +1490,12 @@ mod tests {
     fn variant_names_become_command_names() {
         assert_eq!(snake("SaveSchema"), "save_schema");
         assert_eq!(snake("ListProviders"), "list_providers");
-        let cfg = ts_rs::Config::new();
+        // Naming a result type writes its declaration: into a folder of the test's own, not
+        // this crate's (a `bindings/` folder there once held stale copies).
+        let dir = std::env::temp_dir().join(format!("quarry-ts-{}", std::process::id()));
+        let cfg = ts_rs::Config::new().with_out_dir(&dir);
         let results = command_results(&cfg);
+        let _ = std::fs::remove_dir_all(&dir);
         assert!(results.contains("  save_schema: Saved,\n"), "{results}");
         assert!(
             results.contains("  search_runs: Array<RunSummary>,\n"),

@@ -1009,3 +1009,144 @@ async fn a_schema_is_inferred_from_samples_through_a_command() {
         .unwrap_err();
     assert!(err.message.contains("no sample documents"));
 }
+
+#[tokio::test]
+async fn a_schema_is_linted_and_fixed_through_commands() {
+    let b = bench();
+    let draft = json!({"provider": "llamacpp", "model": "any", "mode": "json_schema", "messages": [], "max_retries": 0});
+    let schema = "{\n  \"type\": \"object\",\n  \"properties\": {\n    \"age\": {\"type\": \"number\", \"minimum\": 0, \"x-keep\": true},\n    \"code\": {\"type\": \"string\", \"pattern\": \"[A-Z]+\"}\n  },\n  \"required\": [\"age\", \"code\"]\n}";
+    let lint = ok(
+        &b,
+        json!({"cmd": "lint_schema", "request": draft, "schema": schema}),
+    )
+    .await;
+    assert_eq!(lint["ruleset"], "llamacpp_grammar");
+    assert_eq!(lint["mode"], "json_schema");
+    assert_eq!(
+        lint["sent"]["location"],
+        "/response_format/json_schema/schema"
+    );
+    let findings = lint["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 3, "{findings:?}");
+    assert_eq!(findings[0]["at"], "/properties/code");
+    assert_eq!(findings[0]["severity"], "error");
+    let bound = findings
+        .iter()
+        .find(|f| f["at"] == "/properties/age")
+        .unwrap();
+    // One fix, as offered: the keyword moves into the description, the other keys stay put.
+    let fixed = ok(
+        &b,
+        json!({"cmd": "fix_schema", "schema": schema, "fix": bound["fix"]}),
+    )
+    .await;
+    assert_eq!(fixed["applied"], 1);
+    let text = fixed["schema"].as_str().unwrap();
+    assert!(
+        text.contains("\"age\": {\n      \"type\": \"number\",\n      \"x-keep\": true,\n      \"description\": \"minimum: 0\"\n    }"),
+        "{text}"
+    );
+    // All of them: nothing left to fix.
+    let all = ok(
+        &b,
+        json!({"cmd": "fix_schema", "schema": schema, "all": draft}),
+    )
+    .await;
+    assert_eq!(all["applied"], 3);
+    let again = ok(
+        &b,
+        json!({"cmd": "lint_schema", "request": draft, "schema": all["schema"]}),
+    )
+    .await;
+    assert_eq!(again["findings"], json!([]));
+    // A fix offered for another text is refused, saying so; so is a schema that is not JSON.
+    let err = call(
+        &b,
+        json!({"cmd": "fix_schema", "schema": "{\"type\": \"object\"}", "fix": bound["fix"]}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, "fix_stale");
+    let err = call(
+        &b,
+        json!({"cmd": "fix_schema", "schema": "{", "all": draft}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, "schema_not_json");
+    let err = call(&b, json!({"cmd": "lint_schema", "request": {"provider": "groq", "model": "m", "mode": "json_schema", "messages": [], "max_retries": 0}, "schema": schema}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, "unsupported_mode");
+}
+
+#[tokio::test]
+async fn a_schema_is_imported_through_a_command() {
+    let b = bench();
+    let yaml = "openapi: 3.0.0\ncomponents:\n  schemas:\n    Tag:\n      type: object\n      properties:\n        label: {type: string, nullable: true, example: urgent}\n";
+    let out = ok(&b, json!({"cmd": "import_schema", "text": yaml})).await;
+    assert_eq!(out["source"], "OpenAPI 3.0.0 component `Tag`");
+    assert_eq!(
+        out["schema"]["properties"]["label"],
+        json!({"type": ["string", "null"], "examples": ["urgent"]})
+    );
+    assert_eq!(out["notes"].as_array().unwrap().len(), 2);
+    let err = call(
+        &b,
+        json!({"cmd": "import_schema", "text": yaml, "component": "Nope"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, "import_no_component");
+    assert!(err.message.contains("it has: Tag"), "{}", err.message);
+}
+
+#[tokio::test]
+async fn the_draft_is_exported_as_code_through_a_command() {
+    let b = bench();
+    let draft = json!({"provider": "openai", "model": "gpt-4o-mini", "messages": [{"role": "user", "content": [{"type": "text", "text": "Find {{ who }}"}]}], "context": {"who": "Ada"}, "max_retries": 2});
+    let schema = "{\"title\": \"Person\", \"type\": \"object\", \"properties\": {\"name\": {\"type\": \"string\"}}, \"required\": [\"name\"]}";
+    let py = ok(
+        &b,
+        json!({"cmd": "export_code", "request": draft, "schema": schema, "language": "python"}),
+    )
+    .await;
+    assert_eq!(py["file_name"], "extract.py");
+    let code = py["code"].as_str().unwrap();
+    for expected in [
+        "class Person(BaseModel):",
+        "    name: str\n",
+        "mode=instructor.Mode.TOOLS",
+        "context={\"who\": \"Ada\"}",
+        "max_retries=2",
+        "os.environ[\"OPENAI_API_KEY\"]",
+    ] {
+        assert!(code.contains(expected), "{expected} not in:\n{code}");
+    }
+    let rs = ok(
+        &b,
+        json!({"cmd": "export_code", "request": draft, "schema": schema, "language": "rust"}),
+    )
+    .await;
+    assert_eq!(rs["file_name"], "main.rs");
+    assert!(
+        rs["code"]
+            .as_str()
+            .unwrap()
+            .contains("Message::user(r#\"Find {{ who }}\"#)")
+    );
+    let curl = ok(
+        &b,
+        json!({"cmd": "export_code", "request": draft, "schema": schema, "language": "curl"}),
+    )
+    .await;
+    assert!(
+        curl["code"].as_str().unwrap().starts_with("curl "),
+        "{}",
+        curl["code"]
+    );
+    let err = call(&b, json!({"cmd": "export_code", "request": draft, "schema": "{\"type\": 5}", "language": "python"}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, "schema_invalid");
+}
