@@ -51,14 +51,14 @@ after(async () => {
 });
 
 const view = () => page.locator(".next-request");
-const curl = () => page.getByRole("region", { name: "curl command" });
+const curl = () => page.getByRole("textbox", { name: "curl command" });
 const fact = (name) => view().locator(".facts div", { has: page.locator("dt", { hasText: new RegExp(`^${name}$`) }) }).locator("dd");
 const problem = () => view().locator(".error-note");
 const userPrompt = () => page.getByRole("textbox", { name: "User prompt", exact: true });
 const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
 /** Waits until the curl command shown does (or does not) hold `text`. */
 const curlHas = (text, yes = true) =>
-  page.waitForFunction(([t, y]) => document.querySelector(".next-request .curl")?.textContent.includes(t) === y, [text, yes]);
+  page.waitForFunction(([t, y]) => document.querySelector(".next-request .code-curl .cm-content")?.textContent.includes(t) === y, [text, yes]);
 
 async function rpc(command) {
   const res = await fetch(`${q.origin}/api/rpc`, { method: "POST", headers: { Authorization: `Bearer ${q.token}`, "Content-Type": "application/json" }, body: JSON.stringify(command) });
@@ -178,7 +178,7 @@ describe("the request preview", () => {
     assert.ok(longest < 1_000, `the page froze for ${Math.round(longest)} ms`);
     assert.ok((await curl().innerText()).length < 10_000, "the data URL is cut in the curl shown");
     await view().getByText(/^1 long string is cut short here \([\d,]+ characters left out\); “Copy curl” copies it whole\.$/).waitFor();
-    await page.getByRole("heading", { name: "curl", exact: true }).scrollIntoViewIfNeeded();
+    await page.getByRole("heading", { name: "As code", exact: true }).scrollIntoViewIfNeeded();
     await screenshot(page, "request-preview-large");
     await page.getByRole("button", { name: "Copy curl" }).click();
     await view().getByRole("status").getByText("Copied.").waitFor();

@@ -81,7 +81,7 @@ if (!inner) {
 }
 
 function runTests() {
-  const files = ["journey.test.mjs", "attachments.test.mjs", "preview.test.mjs", "design.test.mjs", "bridge.test.mjs"].map((f) => join(here, f));
+  const files = ["journey.test.mjs", "attachments.test.mjs", "preview.test.mjs", "design.test.mjs", "designer.test.mjs", "schema-tools.test.mjs", "bridge.test.mjs"].map((f) => join(here, f));
   const r = spawnSync(process.execPath, ["--test", "--test-concurrency=1", ...files], { stdio: "inherit", env: process.env });
   console.log(`e2e: finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   process.exit(r.status ?? 1);

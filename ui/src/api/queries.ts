@@ -1,7 +1,9 @@
 // The query layer: every backend call the UI makes goes through here, as a TanStack Query
-// query (cached, refetched when something it depends on changes) or mutation.
+// query (cached, refetched when something it depends on changes) or mutation, or as a command
+// that follows the draft while it is typed (the preview, the code, the schema check: see
+// follow.ts, which keeps one call in flight where a query per keystroke would pile them up).
 import { QueryClient, useMutation, useQuery, useQueryClient, keepPreviousData } from "@tanstack/react-query";
-import type { CommandError, Compacted, LocalServer, PreviewRequest, Price, Profile, ProjectReport, RunStatus, SearchQuery, Settings, Theme } from "./types";
+import type { CommandError, Compacted, ExportCode, FixedSchema, FixSchema, Generated, GenerateSchema, Imported, ImportSchema, InferredSchema, LintSchema, LocalServer, PreviewRequest, Price, Profile, ProjectReport, RunStatus, SearchQuery, Settings, Theme } from "./types";
 import { connect, rpc } from "./client";
 import {
   beginLive,
@@ -40,7 +42,6 @@ export const keys = {
   settings: ["settings"] as const,
   runs: (q: SearchQuery) => ["runs", "search", q] as const,
   run: (id: number) => ["runs", "show", id] as const,
-  preview: (p: PreviewRequest | null) => ["preview", p] as const,
   localServer: (provider: string, baseUrl: string) => ["local-server", provider, baseUrl] as const,
 };
 
@@ -83,22 +84,14 @@ export const useRunDiff = (a: number | null, b: number | null) =>
     enabled: a !== null && b !== null,
   });
 
-/**
- * The request a run of `preview` would send first, built by the backend and sent nowhere (no key
- * needed); null while the draft cannot be made into one. The last preview stays shown while the
- * next is built.
- */
-export const usePreviewRequest = (preview: PreviewRequest | null) =>
-  useQuery({
-    queryKey: keys.preview(preview),
-    queryFn: () => rpc({ cmd: "preview_request", ...preview! }),
-    enabled: preview !== null,
-    placeholderData: keepPreviousData,
-    // A preview that fails is the draft's fault (a schema that is not JSON): asking again gives the same answer.
-    retry: false,
-    // Every edit is a new key, and a body can hold a whole attached file: previews no longer shown are dropped at once.
-    gcTime: 0,
-  });
+// ---- answers that follow the draft (see follow.ts) ----------------------------------------
+
+/** The request a run would send first, built by the backend and sent nowhere (no key needed). */
+export const previewRequest = (p: PreviewRequest) => rpc({ cmd: "preview_request", ...p });
+/** The draft as a program (curl, Python on instructor, Rust on quarry-engine); nothing is sent. */
+export const exportCode = (e: ExportCode) => rpc({ cmd: "export_code", ...e });
+/** What the draft's provider and mode make of the schema: findings, fixes, the schema as sent. */
+export const lintSchema = (l: LintSchema) => rpc({ cmd: "lint_schema", ...l });
 
 /**
  * What the local server `provider` (at `baseUrl`, or its default port when empty) has running.
@@ -247,6 +240,28 @@ export function useSavePrices() {
 /** Writes the saved schemas, prompts and profiles into a folder as plain files. */
 export function useExportProject() {
   return useMutation<ProjectReport, CommandError, string>({ mutationFn: (folder) => rpc({ cmd: "export_project", folder }) });
+}
+
+/** A schema inferred from sample documents (each text one JSON document or JSON Lines). */
+export function useInferSchema() {
+  return useMutation<InferredSchema, CommandError, string[]>({
+    mutationFn: (samples) => rpc({ cmd: "infer_schema", samples }),
+  });
+}
+
+/** A schema brought in from JSON Schema of another draft, Pydantic, or one component of an OpenAPI document (JSON or YAML). */
+export function useImportSchema() {
+  return useMutation<Imported, CommandError, ImportSchema>({ mutationFn: (v) => rpc({ cmd: "import_schema", ...v }) });
+}
+
+/** A schema designed by the draft's model from a description (takes seconds: the model is asked). */
+export function useGenerateSchema() {
+  return useMutation<Generated, CommandError, GenerateSchema>({ mutationFn: (v) => rpc({ cmd: "generate_schema", ...v }) });
+}
+
+/** The schema text with one fix of a lint applied, or every fix there is for a draft. */
+export function useFixSchema() {
+  return useMutation<FixedSchema, CommandError, FixSchema>({ mutationFn: (v) => rpc({ cmd: "fix_schema", ...v }) });
 }
 
 /** Reads a project folder into the library; the sidebar's lists are read again. */

@@ -22,12 +22,15 @@ function useKeyboard() {
   const go = useNav((s) => s.go);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey) {
+      // A dialog (import, generate, the key) is what the user is working in: Ctrl+Enter
+      // there must not start a run behind it.
+      const inDialog = document.querySelector("dialog[open]") !== null;
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && !inDialog) {
         e.preventDefault();
         e.stopPropagation();
         if (screen !== "workbench") go("workbench");
         run();
-      } else if (e.key === "Escape" && running && !document.querySelector("dialog[open]")) {
+      } else if (e.key === "Escape" && running && !inDialog) {
         e.preventDefault();
         cancel();
       }

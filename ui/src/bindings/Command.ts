@@ -8,14 +8,19 @@ import type { DeleteRuns } from "./DeleteRuns";
 import type { DiffRuns } from "./DiffRuns";
 import type { DiffSchemaVersions } from "./DiffSchemaVersions";
 import type { DiscoverModels } from "./DiscoverModels";
+import type { ExportCode } from "./ExportCode";
 import type { ExportProject } from "./ExportProject";
 import type { ExportResults } from "./ExportResults";
 import type { ExportRun } from "./ExportRun";
+import type { FixSchema } from "./FixSchema";
+import type { GenerateSchema } from "./GenerateSchema";
 import type { GetSettings } from "./GetSettings";
 import type { ImportProject } from "./ImportProject";
 import type { ImportRun } from "./ImportRun";
+import type { ImportSchema } from "./ImportSchema";
 import type { InferSchema } from "./InferSchema";
 import type { KeyStatus } from "./KeyStatus";
+import type { LintSchema } from "./LintSchema";
 import type { ListExamples } from "./ListExamples";
 import type { ListProfiles } from "./ListProfiles";
 import type { ListPrompts } from "./ListPrompts";
@@ -41,4 +46,4 @@ import type { StartRun } from "./StartRun";
 /**
  * Everything the UI can ask for. Serialized as `{"cmd": "save_schema", …fields}`.
  */
-export type Command = { "cmd": "list_providers" } & ListProviders | { "cmd": "list_examples" } & ListExamples | { "cmd": "list_schemas" } & ListSchemas | { "cmd": "save_schema" } & SaveSchema | { "cmd": "schema_versions" } & SchemaVersions | { "cmd": "diff_schema_versions" } & DiffSchemaVersions | { "cmd": "list_prompts" } & ListPrompts | { "cmd": "save_prompt" } & SavePrompt | { "cmd": "prompt_versions" } & PromptVersions | { "cmd": "list_profiles" } & ListProfiles | { "cmd": "save_profile" } & SaveProfile | { "cmd": "delete_profile" } & DeleteProfile | { "cmd": "attach_file" } & AttachFile | { "cmd": "preview_request" } & PreviewRequest | { "cmd": "discover_models" } & DiscoverModels | { "cmd": "export_project" } & ExportProject | { "cmd": "import_project" } & ImportProject | { "cmd": "infer_schema" } & InferSchema | { "cmd": "start_run" } & StartRun | { "cmd": "cancel_run" } & CancelRun | { "cmd": "list_runs" } & ListRuns | { "cmd": "search_runs" } & SearchQuery | { "cmd": "show_run" } & ShowRun | { "cmd": "run_events" } & RunEvents | { "cmd": "delete_runs" } & DeleteRuns | { "cmd": "compact_history" } & CompactHistory | { "cmd": "export_results" } & ExportResults | { "cmd": "export_run" } & ExportRun | { "cmd": "import_run" } & ImportRun | { "cmd": "rerun_run" } & RerunRun | { "cmd": "diff_runs" } & DiffRuns | { "cmd": "key_status" } & KeyStatus | { "cmd": "set_key" } & SetKey | { "cmd": "delete_key" } & DeleteKey | { "cmd": "get_settings" } & GetSettings | { "cmd": "save_settings" } & SaveSettings | { "cmd": "set_data_folder" } & SetDataFolder | { "cmd": "save_prices" } & SavePrices;
+export type Command = { "cmd": "list_providers" } & ListProviders | { "cmd": "list_examples" } & ListExamples | { "cmd": "list_schemas" } & ListSchemas | { "cmd": "save_schema" } & SaveSchema | { "cmd": "schema_versions" } & SchemaVersions | { "cmd": "diff_schema_versions" } & DiffSchemaVersions | { "cmd": "list_prompts" } & ListPrompts | { "cmd": "save_prompt" } & SavePrompt | { "cmd": "prompt_versions" } & PromptVersions | { "cmd": "list_profiles" } & ListProfiles | { "cmd": "save_profile" } & SaveProfile | { "cmd": "delete_profile" } & DeleteProfile | { "cmd": "attach_file" } & AttachFile | { "cmd": "preview_request" } & PreviewRequest | { "cmd": "discover_models" } & DiscoverModels | { "cmd": "export_project" } & ExportProject | { "cmd": "import_project" } & ImportProject | { "cmd": "infer_schema" } & InferSchema | { "cmd": "import_schema" } & ImportSchema | { "cmd": "generate_schema" } & GenerateSchema | { "cmd": "export_code" } & ExportCode | { "cmd": "lint_schema" } & LintSchema | { "cmd": "fix_schema" } & FixSchema | { "cmd": "start_run" } & StartRun | { "cmd": "cancel_run" } & CancelRun | { "cmd": "list_runs" } & ListRuns | { "cmd": "search_runs" } & SearchQuery | { "cmd": "show_run" } & ShowRun | { "cmd": "run_events" } & RunEvents | { "cmd": "delete_runs" } & DeleteRuns | { "cmd": "compact_history" } & CompactHistory | { "cmd": "export_results" } & ExportResults | { "cmd": "export_run" } & ExportRun | { "cmd": "import_run" } & ImportRun | { "cmd": "rerun_run" } & RerunRun | { "cmd": "diff_runs" } & DiffRuns | { "cmd": "key_status" } & KeyStatus | { "cmd": "set_key" } & SetKey | { "cmd": "delete_key" } & DeleteKey | { "cmd": "get_settings" } & GetSettings | { "cmd": "save_settings" } & SaveSettings | { "cmd": "set_data_folder" } & SetDataFolder | { "cmd": "save_prices" } & SavePrices;

@@ -11,6 +11,11 @@ import type { EventRecord } from "./EventRecord";
 import type { EventRow } from "./EventRow";
 import type { ExampleInfo } from "./ExampleInfo";
 import type { Exported } from "./Exported";
+import type { ExportedCode } from "./ExportedCode";
+import type { Finding } from "./Finding";
+import type { FixedSchema } from "./FixedSchema";
+import type { Generated } from "./Generated";
+import type { Imported } from "./Imported";
 import type { InferredSchema } from "./InferredSchema";
 import type { JsonValue } from "./serde_json/JsonValue";
 import type { KeyReport } from "./KeyReport";
@@ -29,6 +34,7 @@ import type { ProviderInfo } from "./ProviderInfo";
 import type { ProviderKey } from "./ProviderKey";
 import type { RecordedRequest } from "./RecordedRequest";
 import type { RequestPreview } from "./RequestPreview";
+import type { Ruleset } from "./Ruleset";
 import type { RunArchive } from "./RunArchive";
 import type { RunDetail } from "./RunDetail";
 import type { RunDiff } from "./RunDiff";
@@ -38,6 +44,8 @@ import type { RunStatus } from "./RunStatus";
 import type { RunSummary } from "./RunSummary";
 import type { RunsDeleted } from "./RunsDeleted";
 import type { Saved } from "./Saved";
+import type { SchemaLint } from "./SchemaLint";
+import type { SentSchema } from "./SentSchema";
 import type { Settings } from "./Settings";
 import type { Theme } from "./Theme";
 import type { TokenEstimate } from "./TokenEstimate";
@@ -63,6 +71,11 @@ export type CommandResults = {
   export_project: ProjectReport,
   import_project: ProjectReport,
   infer_schema: InferredSchema,
+  import_schema: Imported,
+  generate_schema: Generated,
+  export_code: ExportedCode,
+  lint_schema: SchemaLint,
+  fix_schema: FixedSchema,
   start_run: RunStarted,
   cancel_run: Cancelled,
   list_runs: Array<RunSummary>,

@@ -11,6 +11,8 @@ import { jinja } from "@codemirror/lang-jinja";
 import { linter, setDiagnostics, type Diagnostic, lintGutter } from "@codemirror/lint";
 import { indentWithTab } from "@codemirror/commands";
 import { editorTheme, highlight } from "./editorTheme";
+import { textChange } from "./textChange";
+import { viewerSetup } from "./viewerSetup";
 
 export type Language = "json" | "jinja" | "text";
 
@@ -90,8 +92,7 @@ export function CodeEditor({
       state: EditorState.create({
         doc: value,
         extensions: [
-          basicSetup,
-          keymap.of([indentWithTab]),
+          readOnly ? viewerSetup : [basicSetup, keymap.of([indentWithTab])],
           editorTheme,
           highlight,
           EditorView.lineWrapping,
@@ -136,8 +137,9 @@ export function CodeEditor({
   useEffect(() => {
     const v = view.current;
     if (!v) return;
-    const now = v.state.doc.toString();
-    if (now !== value) v.dispatch({ changes: { from: 0, to: now.length, insert: value } });
+    // Only the span that differs: the lines around it are not drawn again.
+    const change = textChange(v.state.doc.toString(), value);
+    if (change) v.dispatch({ changes: change });
   }, [value]);
 
   useEffect(() => {

@@ -1,7 +1,6 @@
 // What the user is composing: provider settings, schema, prompt messages and variables. Kept in
 // the browser's storage so a reload loses nothing; saved to the history as profiles, schema
 // and prompt versions on request.
-import { useEffect, useState } from "react";
 import { create } from "zustand";
 import { persist } from "zustand/middleware";
 import type { Part } from "../api/types";
@@ -177,21 +176,4 @@ export function messageLabel(messages: readonly DraftMessage[], id: string): str
   const n = messages.filter((x) => x.role === m.role).findIndex((x) => x.id === id) + 1;
   const base = m.role === "system" ? "System prompt" : "User prompt";
   return n > 1 ? `${base} ${n}` : base;
-}
-
-/** The draft as it stood once edits paused for `ms`: its reader renders once per pause, not once per keystroke. */
-export function useSettledDraft(ms: number): Draft {
-  const [draft, setDraft] = useState<Draft>(() => useDraft.getState());
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stop = useDraft.subscribe((d) => {
-      clearTimeout(timer);
-      timer = setTimeout(() => setDraft(d), ms);
-    });
-    return () => {
-      clearTimeout(timer);
-      stop();
-    };
-  }, [ms]);
-  return draft;
 }

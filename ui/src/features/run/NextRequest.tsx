@@ -1,34 +1,35 @@
 // The Request tab: the first request Run would send, built by the backend from the draft as it
-// stands (a moment after the last keystroke) and sent nowhere: method and URL, headers (secrets
-// masked), the body (indented, very long strings cut; the copy is the exact compact bytes), a
-// curl command reading the key from the environment, and what the preview cannot show exactly.
-import { memo, useEffect, useMemo, useState } from "react";
-import type { CommandError, RequestPreview } from "../../api/types";
-import { usePreviewRequest } from "../../api/queries";
-import { useSettledDraft } from "../../state/draft";
+// stands and sent nowhere: method and URL, headers (secrets masked), the body (indented, very
+// long strings cut; the copy is the exact compact bytes), the draft as code (curl, Python,
+// Rust), and what the preview cannot show exactly. It follows typing with no pause: each change
+// is asked about as soon as the call before it is back (api/latest.ts), the last preview shown
+// meanwhile.
+import { memo, useMemo } from "react";
+import type { PreviewRequest, RequestPreview } from "../../api/types";
+import { previewRequest } from "../../api/queries";
+import { useFollowDraft, type Made } from "../../api/follow";
+import type { Draft } from "../../state/draft";
 import { CodeEditor } from "../../components/CodeEditor";
 import { CopyButton } from "../../components/CopyButton";
 import { ErrorNote } from "../../components/ErrorNote";
 import { fmtBytes, fmtInt } from "../../components/format";
 import { buildRequest } from "./buildRequest";
-import { cutLongStrings, type Shortened } from "./model/longStrings";
+import { cutLongStrings } from "./model/longStrings";
+import { CutNote } from "./CutNote";
+import { CodeExport } from "./CodeExport";
 
-const SETTLE_MS = 150;
 /** Strings longer than this (a file as a data URL) are cut in what is shown. */
 const SHOW_MAX = 2_000;
 
-function CutNote({ s, copy }: { s: Shortened; copy: string }) {
-  if (s.cut === 0) return null;
-  return (
-    <p className="note warn">
-      {fmtInt(s.cut)} long string{s.cut === 1 ? " is" : "s are"} cut short here ({fmtInt(s.omitted)} characters left out); {copy} copies {s.cut === 1 ? "it" : "them"} whole.
-    </p>
-  );
+function makePreview(d: Draft): Made<PreviewRequest> {
+  const built = buildRequest(d);
+  if (!built.ok) return built;
+  const { request, schema, stream } = built.command;
+  return { ok: true, input: { request, schema, ...(stream ? { stream } : {}) } };
 }
 
-function Preview({ p, defaultMode }: { p: RequestPreview; defaultMode: boolean }) {
+const Preview = memo(function Preview({ p, defaultMode }: { p: RequestPreview; defaultMode: boolean }) {
   const body = useMemo(() => cutLongStrings(JSON.stringify(p.request.body, null, 2), SHOW_MAX), [p.request.body]);
-  const curl = useMemo(() => cutLongStrings(p.curl, SHOW_MAX), [p.curl]);
   const bytes = useMemo(() => new TextEncoder().encode(p.body_text).length, [p.body_text]);
   return (
     <>
@@ -96,44 +97,26 @@ function Preview({ p, defaultMode }: { p: RequestPreview; defaultMode: boolean }
         <CutNote s={body} copy="“Copy exact body”" />
         <CodeEditor value={body.text} label="Request body" language="json" readOnly className="request-body-editor" />
       </section>
-      <section className="request-part" aria-labelledby="request-curl">
-        <div className="row gap wrap">
-          <h3 id="request-curl">curl</h3>
-          <CopyButton text={p.curl} label="Copy curl" />
-        </div>
-        <p className="dim small-text">The same request from a POSIX shell: the key is read from the environment, never written here.</p>
-        <CutNote s={curl} copy="“Copy curl”" />
-        <pre className="pre curl" role="region" aria-label="curl command" tabIndex={0}>
-          {curl.text}
-        </pre>
-      </section>
     </>
   );
-}
+});
 
 // Memoized: the run view renders again on every frame of a run, and this tab has no props to
-// change; it renders when the settled draft or the preview does.
+// change; it renders when the preview does.
 export const NextRequest = memo(function NextRequest() {
-  const draft = useSettledDraft(SETTLE_MS);
-  const built = useMemo(() => buildRequest(draft), [draft]);
-  const command = built.ok ? built.command : null;
-  const preview = usePreviewRequest(command ? { request: command.request, schema: command.schema, ...(command.stream ? { stream: command.stream } : {}) } : null);
-  // While the next preview is built, the last one's error stays (the placeholder would be the
-  // last preview that worked, flashing between two errors as a broken schema is edited).
-  const [settledError, setSettledError] = useState<CommandError | null>(null);
-  useEffect(() => {
-    if (!preview.isFetching) setSettledError(preview.error);
-  }, [preview.isFetching, preview.error]);
-  const error = !built.ok ? built.error : preview.isFetching ? settledError : preview.error;
+  const preview = useFollowDraft(makePreview, previewRequest);
   return (
-    <div className="next-request" aria-busy={preview.isFetching}>
+    <div className="next-request" aria-busy={preview.busy}>
       <p className="dim">
         What <strong>Run</strong> sends first, built from the settings, schema and prompt as they are now. Nothing is sent, and no key is needed.
       </p>
-      {error ? (
-        <ErrorNote error={error} title="This request cannot be built" />
-      ) : preview.data ? (
-        <Preview p={preview.data} defaultMode={!command?.request.mode} />
+      {preview.error ? (
+        <ErrorNote error={preview.error} title="This request cannot be built" />
+      ) : preview.value ? (
+        <>
+          <Preview p={preview.value} defaultMode={!preview.input?.request.mode} />
+          <CodeExport curl={preview.value.curl} />
+        </>
       ) : (
         <p className="dim">Building the request…</p>
       )}

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Part } from "../../api/types";
 import { initialDraft, type Draft } from "../../state/draft";
 import { draftFile } from "../prompt/attachments";
-import { buildRequest } from "./buildRequest";
+import { buildRequest, buildSettings, checkRequest } from "./buildRequest";
 
 const pdf: Part = { type: "document", url: "data:application/pdf;base64,JVBERi0xLjQK", name: "invoice.pdf" };
 const txt: Part = { type: "text", text: "Total due: 1234.50 EUR" };
@@ -44,5 +44,26 @@ describe("buildRequest with attachments", () => {
     const built = buildRequest(draft());
     if (!built.ok) throw new Error(built.error.message);
     expect(built.command.request.messages.every((m) => m.content.length === 1 && m.content[0]!.type === "text")).toBe(true);
+  });
+});
+
+describe("buildSettings and checkRequest", () => {
+  it("makes the settings without the prompt, and refuses what buildRequest refuses", () => {
+    const d = draft({ provider: "anthropic", model: " claude-sonnet-4-5 ", mode: "json_schema", baseUrl: "http://127.0.0.1:9/v1", temperature: "0.2", timeout: "1.5" });
+    expect(buildSettings(d)).toEqual({
+      ok: true,
+      request: { provider: "anthropic", model: "claude-sonnet-4-5", messages: [], max_retries: 3, base_url: "http://127.0.0.1:9/v1", mode: "json_schema", timeout: 1500, sampling: { temperature: 0.2 } },
+    });
+    const built = buildRequest(d);
+    if (!built.ok) throw new Error(built.error.message);
+    expect(built.command.request).toMatchObject({ ...(buildSettings(d) as { request: object }).request, messages: expect.any(Array) });
+    expect(buildSettings(draft({ maxTokens: "lots" }))).toMatchObject({ ok: false, error: { message: "Max tokens must be a whole number, not “lots”" } });
+  });
+
+  it("checks the schema by provider, model, mode, base URL and key variable only", () => {
+    const d = draft({ provider: "openai", model: "gpt-4o-mini", mode: "", temperature: "lots", apiKeyEnv: "MY_KEY" });
+    expect(checkRequest(d)).toEqual({ provider: "openai", model: "gpt-4o-mini", messages: [], max_retries: 0, api_key_env: "MY_KEY" });
+    const typed = { ...d, messages: [{ id: "u", role: "user" as const, text: "other", files: [] }], seed: "7" };
+    expect(checkRequest(typed)).toEqual(checkRequest(d));
   });
 });

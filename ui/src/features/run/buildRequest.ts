@@ -7,8 +7,9 @@ import { templateVariables } from "../prompt/templateVars";
 import { contentOf } from "../prompt/attachments";
 
 export type Built = { ok: true; command: Omit<StartRun, "stream_id"> } | { ok: false; error: CommandError };
+export type BuiltSettings = { ok: true; request: ExtractRequest } | { ok: false; error: CommandError };
 
-function bad(setting: Setting, field: string, message: string, hint: string): Built {
+function bad(setting: Setting, field: string, message: string, hint: string): { ok: false; error: CommandError } {
   return { ok: false, error: { code: "bad_input", message, details: { setting, field, hint } } };
 }
 
@@ -20,7 +21,12 @@ function num(text: string, integer: boolean): number | null | "bad" {
   return n;
 }
 
-export function buildRequest(d: Draft): Built {
+/**
+ * The draft's provider settings (provider, model, mode, base URL, key variable, sampling,
+ * re-asks, timeout) as a request without messages: for commands that write their own
+ * (generating a schema).
+ */
+export function buildSettings(d: Draft): BuiltSettings {
   const sampling: Sampling = {};
   const checks: Array<[keyof Draft, keyof Sampling, string, boolean, Setting]> = [
     ["temperature", "temperature", "Temperature", false, "sampling"],
@@ -44,7 +50,26 @@ export function buildRequest(d: Draft): Built {
     return bad("timeout", "timeout", `Timeout must be a number of seconds above 0, not “${d.timeout}”`, "leave it empty for no limit on the whole run");
   }
   if (!d.model.trim()) return bad("model", "model", "the model is empty", "name the model to ask (for example gpt-4o-mini)");
+  return {
+    ok: true,
+    request: {
+      provider: d.provider,
+      model: d.model.trim(),
+      messages: [],
+      max_retries: retries ?? 3,
+      ...(d.baseUrl.trim() ? { base_url: d.baseUrl.trim() } : {}),
+      ...(d.apiKeyEnv.trim() ? { api_key_env: d.apiKeyEnv.trim() } : {}),
+      ...(d.mode ? { mode: d.mode } : {}),
+      // The wire takes milliseconds.
+      ...(timeout !== null ? { timeout: Math.round(timeout * 1000) } : {}),
+      ...(Object.keys(sampling).length ? { sampling } : {}),
+    },
+  };
+}
 
+export function buildRequest(d: Draft): Built {
+  const settings = buildSettings(d);
+  if (!settings.ok) return settings;
   // Each message's text (the template), then the files attached to it.
   const messages: Message[] = d.messages.map((m) => ({ role: m.role, content: contentOf(m) }));
   const context: Record<string, JsonValue> = {};
@@ -62,19 +87,7 @@ export function buildRequest(d: Draft): Built {
       context[name] = v.text;
     }
   }
-  const request: ExtractRequest = {
-    provider: d.provider,
-    model: d.model.trim(),
-    messages,
-    max_retries: retries ?? 3,
-    ...(d.baseUrl.trim() ? { base_url: d.baseUrl.trim() } : {}),
-    ...(d.apiKeyEnv.trim() ? { api_key_env: d.apiKeyEnv.trim() } : {}),
-    ...(d.mode ? { mode: d.mode } : {}),
-    ...(Object.keys(context).length ? { context } : {}),
-    // The wire takes milliseconds.
-    ...(timeout !== null ? { timeout: Math.round(timeout * 1000) } : {}),
-    ...(Object.keys(sampling).length ? { sampling } : {}),
-  };
+  const request: ExtractRequest = { ...settings.request, messages, ...(Object.keys(context).length ? { context } : {}) };
   return {
     ok: true,
     command: {
@@ -84,5 +97,21 @@ export function buildRequest(d: Draft): Built {
       ...(d.stream === "partial" ? { stream: "partial" as const } : {}),
       ...(d.profile ? { profile: d.profile } : {}),
     },
+  };
+}
+
+/**
+ * What chooses the rules a schema is checked by: provider, model, mode, base URL and key
+ * variable. No prompt and no sampling, so typing those does not check the schema again.
+ */
+export function checkRequest(d: Draft): ExtractRequest {
+  return {
+    provider: d.provider,
+    model: d.model.trim(),
+    messages: [],
+    max_retries: 0,
+    ...(d.baseUrl.trim() ? { base_url: d.baseUrl.trim() } : {}),
+    ...(d.apiKeyEnv.trim() ? { api_key_env: d.apiKeyEnv.trim() } : {}),
+    ...(d.mode ? { mode: d.mode } : {}),
   };
 }

@@ -1,17 +1,41 @@
 // The schema: an example or a saved one to start from, the raw JSON Schema editor (lint and
-// completion against the meta-schema), saving a version, and the versions with their diffs.
+// completion against the meta-schema) or the visual designer over the same text, the check of
+// the schema against the draft's provider and mode, a schema inferred from samples, imported
+// or generated from a description, saving a version, and the versions with their diffs.
 import { useEffect, useMemo, useState } from "react";
 import type { Extension } from "@codemirror/state";
 import { useQueryClient } from "@tanstack/react-query";
 import { CodeEditor, type Problem } from "../../components/CodeEditor";
 import { ErrorNote } from "../../components/ErrorNote";
-import { useExamples, useSaveSchema, useSchemas, keys } from "../../api/queries";
+import { Prose } from "../../components/Prose";
+import { keys, lintSchema, useExamples, useSaveSchema, useSchemas } from "../../api/queries";
+import { useFollowDraft, type Made } from "../../api/follow";
+import type { LintSchema } from "../../api/types";
 import { rpc, detailNumber } from "../../api/client";
-import { useDraft } from "../../state/draft";
+import { useDraft, type Draft } from "../../state/draft";
 import { useFieldProblem } from "../../state/problem";
+import { Tabs } from "../../components/Tabs";
+import { useStoredChoice } from "../../components/useStoredChoice";
+import { checkRequest } from "../run/buildRequest";
 import { VersionsDialog } from "./VersionsDialog";
+import { InferDialog } from "./InferDialog";
+import { ImportDialog } from "./ImportDialog";
+import { GenerateDialog } from "./GenerateDialog";
+import { checkBadge, SchemaCheck } from "./check/SchemaCheck";
+import { selectInDesigner } from "./designerTarget";
+import { SchemaDesigner } from "./designer/SchemaDesigner";
+import { typeSchemaText } from "./schemaHistory";
 
 const NONE: Extension[] = [];
+const VIEWS = ["json", "designer", "check"] as const;
+type View = (typeof VIEWS)[number];
+/** The check waits for a pause in typing: a half-typed schema is seldom JSON. */
+const CHECK_SETTLE_MS = 200;
+
+/** The check of the schema by the draft's provider and mode; nothing to check while it is empty. */
+function makeCheck(d: Draft): Made<LintSchema> {
+  return d.schemaText.trim() === "" ? null : { ok: true, input: { request: checkRequest(d), schema: d.schemaText } };
+}
 
 /**
  * The schema editor's lint, completion and hover against the meta-schema. Loaded after the
@@ -43,6 +67,15 @@ export function SchemaPanel() {
   const problem = useFieldProblem("schema");
   const [note, setNote] = useState<string | null>(null);
   const [versionsOpen, setVersionsOpen] = useState(false);
+  const [inferOpen, setInferOpen] = useState(false);
+  const [importOpen, setImportOpen] = useState(false);
+  const [generateOpen, setGenerateOpen] = useState(false);
+  const [view, setView] = useStoredChoice<View>("quarry.schemaView", VIEWS, "json");
+  const check = useFollowDraft(makeCheck, lintSchema, CHECK_SETTLE_MS);
+  const showInDesigner = (at: string) => {
+    selectInDesigner(at);
+    setView("designer");
+  };
 
   const problems = useMemo<Problem[] | undefined>(() => {
     if (!problem) return [];
@@ -119,26 +152,59 @@ export function SchemaPanel() {
         <button type="button" className="ghost" onClick={() => setVersionsOpen(true)} disabled={!schemaName.trim()}>
           Versions
         </button>
+        <button type="button" className="ghost" onClick={() => setInferOpen(true)}>
+          Infer from samples…
+        </button>
+        <button type="button" className="ghost" onClick={() => setImportOpen(true)}>
+          Import schema…
+        </button>
+        <button type="button" className="ghost" onClick={() => setGenerateOpen(true)}>
+          Generate from a description…
+        </button>
         {note ? (
           <span className="note ok" role="status">
-            {note}
+            <Prose text={note} />
           </span>
         ) : null}
       </div>
       {save.error ? <ErrorNote error={save.error} /> : null}
       {problem ? <ErrorNote error={problem} id="schema-problem" /> : null}
-      <CodeEditor
-        value={schemaText}
-        onChange={(v) => set({ schemaText: v })}
-        label="Schema"
-        language="json"
-        extensions={schemaEditorExtensions}
-        problems={problems}
-        invalid={!!problem}
-        describedBy={problem ? "schema-problem" : undefined}
-        placeholder='{"type": "object", "properties": {…}} — or choose an example above'
-        className="schema-editor"
+      <Tabs
+        label="Schema view"
+        className="schema-tabs"
+        selected={view}
+        onSelect={(v) => setView(v as View)}
+        tabs={[
+          {
+            id: "json",
+            label: "JSON",
+            render: () => (
+              <CodeEditor
+                value={schemaText}
+                onChange={typeSchemaText}
+                label="Schema"
+                language="json"
+                extensions={schemaEditorExtensions}
+                problems={problems}
+                invalid={!!problem}
+                describedBy={problem ? "schema-problem" : undefined}
+                placeholder='{"type": "object", "properties": {…}} — or choose an example above'
+                className="schema-editor"
+              />
+            ),
+          },
+          { id: "designer", label: "Designer", render: () => <SchemaDesigner /> },
+          {
+            id: "check",
+            label: "Check",
+            badge: checkBadge(check.value),
+            render: () => <SchemaCheck check={check} empty={schemaText.trim() === ""} onShow={showInDesigner} />,
+          },
+        ]}
       />
+      <ImportDialog open={importOpen} onClose={() => setImportOpen(false)} onUsed={(source) => setNote(`Used the schema imported from ${source}.`)} />
+      <GenerateDialog open={generateOpen} onClose={() => setGenerateOpen(false)} onUsed={(who) => setNote(`Used the schema generated by ${who}.`)} />
+      <InferDialog open={inferOpen} onClose={() => setInferOpen(false)} onUsed={(n) => setNote(`Used the schema inferred from ${n} document${n === 1 ? "" : "s"}.`)} />
       <VersionsDialog open={versionsOpen} onClose={() => setVersionsOpen(false)} name={schemaName.trim()} onOpen={(body, v) => { set({ schemaText: body }); setNote(`Opened version ${v}.`); }} />
     </section>
   );
