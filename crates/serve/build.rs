@@ -3,7 +3,11 @@
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(ui_built)");
-    let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/dist");
+    // Read when the script runs, not when it was compiled: a target folder reused from another
+    // checkout keeps the compiled script, which would look for the other checkout's UI.
+    let manifest_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dist = std::path::Path::new(&manifest_dir).join("../../ui/dist");
     println!("cargo::rerun-if-changed={}", dist.display());
     println!(
         "cargo::rerun-if-changed={}",

@@ -6,6 +6,7 @@
 
 mod commands;
 mod host;
+mod links;
 
 use tauri::Manager;
 
@@ -27,6 +28,31 @@ fn main() {
         .setup(|app| {
             let state = commands::Desktop::new(host::DesktopHost::for_app(app.handle())?);
             app.manage(state);
+            // The window is made here rather than at start-up (`create: false` in
+            // tauri.conf.json) because only a builder can take the handlers for links (`links`).
+            let config = app
+                .config()
+                .app
+                .windows
+                .iter()
+                .find(|w| w.label == "main")
+                .cloned()
+                .ok_or("tauri.conf.json has no window labelled main")?;
+            tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
+                .on_navigation(|url| {
+                    if links::is_outside(url) {
+                        links::open_outside(url);
+                        return false;
+                    }
+                    true
+                })
+                .on_new_window(|url, _features| {
+                    if links::is_outside(&url) {
+                        links::open_outside(&url);
+                    }
+                    tauri::webview::NewWindowResponse::Deny
+                })
+                .build()?;
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -1,11 +1,13 @@
 // The real desktop window, driven over WebDriver (tauri-driver in front of WebKitWebDriver): a
 // streamed run against a fake provider, from choosing the example schema to every field valid,
-// then the run in the history. Started by scripts/desktop-e2e, which gives it a display (Xvfb)
-// and a D-Bus session; QUARRY_DESKTOP_BIN is the app, TAURI_DRIVER the driver.
+// then the run in the history, and links to web pages opened in the system's browser (a
+// recording stand-in found through the XDG files, as xdg-open finds a real one). Started by
+// scripts/desktop-e2e, which gives it a display (Xvfb) and a D-Bus session; QUARRY_DESKTOP_BIN
+// is the app, TAURI_DRIVER the driver.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Builder, By, Key, until } from "selenium-webdriver";
 import { fakeProvider, tempDir } from "./servers.mjs";
@@ -25,7 +27,38 @@ const person = JSON.stringify({
   address: { street: null, city: "London", postal_code: null, country: "GB" },
 });
 
-let tmp, fake, tauriDriver, driver;
+let tmp, fake, tauriDriver, driver, opened;
+
+/** A system browser for the test: `xdg-open` finds it as the handler of http(s) links (through
+ * the XDG files below) and it writes each address it is given to `opened`. */
+function testBrowser(dir) {
+  opened = join(dir, "opened.txt");
+  const script = join(dir, "record-url");
+  writeFileSync(script, `#!/bin/sh\nprintf '%s\\n' "$1" >> '${opened}'\n`);
+  chmodSync(script, 0o755);
+  const config = join(dir, "xdg-config");
+  const data = join(dir, "xdg-data");
+  mkdirSync(config, { recursive: true });
+  mkdirSync(join(data, "applications"), { recursive: true });
+  writeFileSync(
+    join(data, "applications", "quarry-test-browser.desktop"),
+    `[Desktop Entry]\nType=Application\nName=Test browser\nExec=${script} %u\nMimeType=x-scheme-handler/http;x-scheme-handler/https;\nNoDisplay=true\n`,
+  );
+  writeFileSync(
+    join(config, "mimeapps.list"),
+    "[Default Applications]\nx-scheme-handler/http=quarry-test-browser.desktop\nx-scheme-handler/https=quarry-test-browser.desktop\n",
+  );
+  return { XDG_CONFIG_HOME: config, XDG_DATA_HOME: data, BROWSER: script };
+}
+
+async function waitForOpened(url) {
+  for (let i = 0; i < 100; i++) {
+    const lines = existsSync(opened) ? readFileSync(opened, "utf8").split("\n") : [];
+    if (lines.includes(url)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} was not opened in the system's browser within 10 s`);
+}
 
 async function waitForDriver() {
   for (let i = 0; i < 100; i++) {
@@ -50,7 +83,7 @@ before(async () => {
   // environment (no keychain is unlocked in this session).
   tauriDriver = spawn(driverBin, ["--port", String(port)], {
     stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, HOME: home, QUARRY_DB: join(tmp.dir, "desktop.db"), OPENAI_API_KEY: "sk-desktop-e2e" },
+    env: { ...process.env, ...testBrowser(tmp.dir), HOME: home, QUARRY_DB: join(tmp.dir, "desktop.db"), OPENAI_API_KEY: "sk-desktop-e2e" },
   });
   await waitForDriver();
   driver = await new Builder()
@@ -107,5 +140,34 @@ describe("the desktop window", () => {
     await driver.wait(until.elementLocated(By.xpath("//*[normalize-space(.)='succeeded']")), T);
     const rows = await driver.findElements(By.xpath("//button[starts-with(@aria-label, 'Open run #1')]"));
     assert.ok(rows.length > 0, "run #1 is listed");
+  });
+
+  it("opens links to web pages in the system's browser and keeps the workbench in the window", async () => {
+    const app = await driver.getCurrentUrl();
+    // As the Check tab's links to a rule's source are (target=_blank), and a plain link.
+    for (const [href, target] of [
+      ["https://example.org/rule-source", "_blank"],
+      ["https://example.org/plain-link", ""],
+    ]) {
+      await driver.executeScript(
+        (href, target) => {
+          const a = document.createElement("a");
+          a.id = "test-link";
+          a.href = href;
+          a.target = target;
+          a.rel = "noreferrer";
+          a.textContent = "a link";
+          a.style.cssText = "position: fixed; top: 0; left: 0; z-index: 99999; padding: 8px; background: white";
+          document.body.append(a);
+        },
+        href,
+        target,
+      );
+      await (await css("#test-link")).click();
+      await waitForOpened(href);
+      await driver.executeScript(() => document.getElementById("test-link")?.remove());
+    }
+    assert.equal(await driver.getCurrentUrl(), app, "the window still shows the workbench");
+    await button("History");
   });
 });

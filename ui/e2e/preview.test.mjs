@@ -233,8 +233,10 @@ describe("the request preview", () => {
     assert.equal(sent.method, "POST");
     assert.equal(sent.path, new URL(`${proxy.url}/chat/completions`).pathname);
     assert.equal(sent.body, exact);
-    // The tab stays beside the run's own.
-    await page.getByRole("tab", { name: "Request" }).waitFor();
+    // Run moves the view from the Request tab to the run's Result; the Request tab stays
+    // beside the run's own tabs.
+    assert.equal(await page.getByRole("tab", { name: "Result" }).getAttribute("aria-selected"), "true");
+    await page.getByRole("tab", { name: "Request" }).click();
     await fact("URL").getByText(`${proxy.url}/chat/completions`, { exact: true }).waitFor();
   });
 });

@@ -50,12 +50,14 @@ enum Command {
     /// The local model servers running here (Ollama, llama.cpp, vLLM, LM Studio), their models
     /// and what each supports.
     Models(models::ModelsArgs),
-    /// List the example schemas built into quarry.
+    /// List the example schemas built into quarry (give one to `extract --schema NAME`); the
+    /// schema tools are `quarry schema`.
     Schemas,
     /// Saved schemas, prompts and profiles as a folder of plain files: export, import.
     #[command(subcommand)]
     Project(project::ProjectCommand),
-    /// Schema design tools: infer a schema from sample documents.
+    /// Schema design tools: infer one from samples, import, generate from a description, lint
+    /// for a provider and mode.
     #[command(subcommand)]
     Schema(schema::SchemaCommand),
     /// The run history: list, search, show, export, import, rerun, diff, delete, compact.

@@ -801,6 +801,18 @@ impl Rpc for ListProfiles {
 impl Rpc for SaveProfile {
     type Out = ProfileSaved;
     async fn run<H: Host>(self, wb: &Workbench<H>) -> Result<Self::Out, CommandError> {
+        let secrets = crate::profile_secrets::secrets_in(&self.profile);
+        if !secrets.is_empty() {
+            return Err(CommandError::new(
+                "secret_in_profile",
+                format!(
+                    "profile `{}` was not saved: it carries a secret in {}, and profiles are kept in the run history file, where secrets never go",
+                    self.profile.name,
+                    secrets.join(", ")
+                ),
+                "save it without the credential (a base URL without its password or key; a key goes in the keychain through Keys, or in the environment variable the profile names) and give the URL's credentials with each run",
+            ));
+        }
         wb.store()?.save_profile(&self.profile)?;
         Ok(ProfileSaved {
             saved: self.profile.name,

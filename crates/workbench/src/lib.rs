@@ -15,6 +15,7 @@ pub mod examples;
 mod host;
 pub mod live;
 pub mod orchestrate;
+mod profile_secrets;
 pub mod project;
 
 pub use command::{Command, Rpc, Workbench};

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::CommandError;
+use crate::profile_secrets::{secrets_in, without_secrets};
 
 const FORMAT: i64 = 1;
 const MANIFEST: &str = "quarry-project.toml";
@@ -191,8 +192,21 @@ fn read_text(path: &Path) -> Result<String, CommandError> {
     })
 }
 
-/// The entries of `dir` (none when it does not exist), sorted, without hidden files.
+/// A link inside the project could lead anywhere on the machine (`prompts/x -> /home/me`), so
+/// the folders in it, like its files, must not be links.
+fn not_a_link(path: &Path) -> Result<(), CommandError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            Err(format_error(path, "is a link (links are not followed)"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The entries of `dir` (none when it does not exist), sorted, without hidden files; `dir` and
+/// each entry must not be links.
 fn entries(dir: &Path) -> Result<Vec<(String, PathBuf)>, CommandError> {
+    not_a_link(dir)?;
     let read_dir = match std::fs::read_dir(dir) {
         Ok(r) => r,
         // A project without prompts (say) has no prompts folder.
@@ -204,6 +218,7 @@ fn entries(dir: &Path) -> Result<Vec<(String, PathBuf)>, CommandError> {
         let entry = entry.map_err(|e| io_error(dir, e, "list"))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if !name.starts_with('.') {
+            not_a_link(&entry.path())?;
             out.push((name, entry.path()));
         }
     }
@@ -246,32 +261,6 @@ fn json_value(v: &toml::Value) -> Value {
     }
 }
 
-/// A base URL without the password it may carry (a key never leaves the machine this way).
-fn without_password(url: &str, notes: &mut Vec<String>, profile: &str) -> String {
-    match split_password(url) {
-        Some((before, after)) => {
-            notes.push(format!(
-                "profile `{profile}`: the base URL's password was left out of the export; give it again after importing"
-            ));
-            format!("{before}{after}")
-        }
-        None => url.to_string(),
-    }
-}
-
-/// `scheme://user:password@host…` split around `:password`, when the URL has a password.
-fn split_password(url: &str) -> Option<(String, String)> {
-    let (scheme, rest) = url.split_once("://")?;
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let (userinfo, host) = authority.rsplit_once('@')?;
-    let (user, _password) = userinfo.split_once(':')?;
-    Some((
-        format!("{scheme}://{user}"),
-        format!("@{host}{}", &rest[authority_end..]),
-    ))
-}
-
 /// Writes the project in `store` to `folder` (created if missing; files of the same names are
 /// replaced, others left alone).
 pub fn export(store: &Store, folder: &Path) -> Result<ProjectReport, CommandError> {
@@ -311,18 +300,26 @@ pub fn export(store: &Store, folder: &Path) -> Result<ProjectReport, CommandErro
     }
     let profiles = store.profiles()?;
     for p in &profiles {
+        // The workbench saves no profile with a secret, but a history written before it
+        // refused them may hold one.
+        let secrets = secrets_in(p);
+        if !secrets.is_empty() {
+            notes.push(format!(
+                "profile `{}`: the secret in {} was left out of the export; give it again after importing",
+                p.name,
+                secrets.join(", ")
+            ));
+        }
+        let p = without_secrets(p);
         let params = match toml_value(&p.params) {
             Some(toml::Value::Table(t)) => t,
             _ => toml::Table::new(),
         };
         let file = ProfileFile {
-            provider: p.provider.clone(),
-            model: p.model.clone(),
-            mode: p.mode.clone(),
-            base_url: p
-                .base_url
-                .as_deref()
-                .map(|u| without_password(u, &mut notes, &p.name)),
+            provider: p.provider,
+            model: p.model,
+            mode: p.mode,
+            base_url: p.base_url,
             params,
         };
         let text = toml::to_string(&file)
@@ -478,14 +475,25 @@ pub fn import(store: &mut Store, folder: &Path) -> Result<ProjectReport, Command
         };
         let p: ProfileFile =
             toml::from_str(&read_text(&path)?).map_err(|e| format_error(&path, e))?;
-        profiles.push(Profile {
+        let profile = Profile {
             name: name_of(stem, &path)?,
             provider: p.provider,
             model: p.model,
             mode: p.mode,
             base_url: p.base_url,
             params: json_value(&toml::Value::Table(p.params)),
-        });
+        };
+        let secrets = secrets_in(&profile);
+        if !secrets.is_empty() {
+            return Err(format_error(
+                &path,
+                format!(
+                    "carries a secret in {}, and profiles are kept in the run history file, where secrets never go; take it out of the file (keys go in the keychain or the environment)",
+                    secrets.join(", ")
+                ),
+            ));
+        }
+        profiles.push(profile);
     }
     let mut notes = Vec::new();
     let mut unchanged = 0;
@@ -545,6 +553,12 @@ fn import_prompt(dir: &Path) -> Result<Vec<Message>, CommandError> {
             .components()
             .all(|c| matches!(c, std::path::Component::Normal(_)))
         {
+            // Each folder on the way must not be a link (the file itself is checked as read).
+            let mut at = dir.to_path_buf();
+            for part in rel.parent().into_iter().flat_map(Path::components) {
+                at.push(part);
+                not_a_link(&at)?;
+            }
             Ok(dir.join(rel))
         } else {
             Err(format_error(
@@ -630,19 +644,5 @@ mod tests {
             assert_eq!(name_of(&file, Path::new("x")).unwrap(), name);
         }
         assert!(name_of("bad%zz", Path::new("x")).is_err());
-    }
-
-    #[test]
-    fn a_base_url_password_is_left_out() {
-        let mut notes = Vec::new();
-        assert_eq!(
-            without_password("https://me:s3cret@proxy.example/v1", &mut notes, "p"),
-            "https://me@proxy.example/v1"
-        );
-        assert_eq!(
-            without_password("http://localhost:11434/v1", &mut notes, "p"),
-            "http://localhost:11434/v1"
-        );
-        assert_eq!(notes.len(), 1);
     }
 }

@@ -4,6 +4,7 @@
 import { create } from "zustand";
 import { persist } from "zustand/middleware";
 import type { Part } from "../api/types";
+import { withoutUrlCredentials } from "../lib/urlCredentials";
 
 export type VarKind = "text" | "file" | "json";
 
@@ -150,12 +151,12 @@ export const useDraft = create<Draft & DraftActions>()(
       version: 2,
       partialize: (s) => {
         // Large files and variables (a whole file) stay in memory only: the browser's
-        // storage holds a few megabytes.
+        // storage holds a few megabytes. The base URL's credentials stay in memory too.
         const { set: _a, setMessage: _b, addMessage: _c, removeMessage: _d, moveMessage: _e, setVariable: _f, ...rest } = s;
         const variables = Object.fromEntries(
           Object.entries(rest.variables).map(([k, v]) => [k, v.text.length > KEEP_LIMIT ? { ...v, text: "", fileName: undefined } : v]),
         );
-        return { ...rest, variables, messages: keptMessages(rest.messages) };
+        return { ...rest, baseUrl: withoutUrlCredentials(rest.baseUrl), variables, messages: keptMessages(rest.messages) };
       },
       // Version 1 kept `images` on messages (never stored: always empty); version 2 has `files`.
       migrate: (persisted) => {

@@ -53,6 +53,13 @@ const requestTab: TabDef = { id: "request", label: "Request", render: () => <Nex
 export function RunView() {
   const slot = useRuns(currentSlot);
   const [tab, setTab] = useState("result");
+  // A run just started (or opened from the history) is what the user wants to watch: from the
+  // Request tab, which is about the next run, the view moves to its Result.
+  const [shownKey, setShownKey] = useState(slot?.key ?? null);
+  if ((slot?.key ?? null) !== shownKey) {
+    setShownKey(slot?.key ?? null);
+    if (slot && tab === "request") setTab("result");
+  }
   const ended = slot?.phase === "ended";
   const detail = useRunDetail(slot?.runId ?? null, !!ended && !slot?.startError);
 
