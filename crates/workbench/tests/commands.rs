@@ -869,6 +869,13 @@ fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     out
 }
 
+/// Why importing the project at `folder` fails.
+async fn import_error(b: &Bench, folder: &std::path::Path) -> quarry_workbench::CommandError {
+    call(b, json!({"cmd": "import_project", "folder": folder}))
+        .await
+        .unwrap_err()
+}
+
 #[tokio::test]
 async fn a_project_goes_to_plain_files_and_back_without_loss() {
     let b = bench();
@@ -987,9 +994,7 @@ async fn a_project_goes_to_plain_files_and_back_without_loss() {
     // A broken file is named, and nothing of that import is saved.
     std::fs::write(first.join("profiles/proxy.toml"), "provider = \n").unwrap();
     std::fs::write(first.join("schemas/person.json"), r#"{"type": "object"}"#).unwrap();
-    let err = call(&other, json!({"cmd": "import_project", "folder": first}))
-        .await
-        .unwrap_err();
+    let err = import_error(&other, &first).await;
     assert_eq!(err.code, "project_format");
     assert!(err.message.contains("proxy.toml"), "{}", err.message);
     let versions = ok(&other, json!({"cmd": "schema_versions", "name": "person"})).await;
@@ -1006,9 +1011,7 @@ async fn a_project_goes_to_plain_files_and_back_without_loss() {
         "[[message]]\nrole = \"user\"\n[[message.part]]\nkind = \"text\"\npath = \"../../../secrets.txt\"\n",
     )
     .unwrap();
-    let err = call(&other, json!({"cmd": "import_project", "folder": first}))
-        .await
-        .unwrap_err();
+    let err = import_error(&other, &first).await;
     assert!(
         err.message
             .contains("not a path inside the prompt's folder"),
@@ -1026,9 +1029,7 @@ async fn a_project_goes_to_plain_files_and_back_without_loss() {
         "provider = \"openai\"\nmodel = \"m\"\nbase_url = \"https://u:hunter2@p.example/v1\"\n",
     )
     .unwrap();
-    let err = call(&other, json!({"cmd": "import_project", "folder": first}))
-        .await
-        .unwrap_err();
+    let err = import_error(&other, &first).await;
     assert!(
         err.message.contains("proxy.toml") && err.message.contains("secret in base_url"),
         "{}",
@@ -1049,9 +1050,7 @@ async fn a_project_goes_to_plain_files_and_back_without_loss() {
     )
     .unwrap();
     std::os::unix::fs::symlink(&elsewhere, first.join("prompts/linked")).unwrap();
-    let err = call(&other, json!({"cmd": "import_project", "folder": first}))
-        .await
-        .unwrap_err();
+    let err = import_error(&other, &first).await;
     assert!(
         err.message.contains("linked") && err.message.contains("is a link"),
         "{}",
@@ -1066,9 +1065,7 @@ async fn a_project_goes_to_plain_files_and_back_without_loss() {
         "[[message]]\nrole = \"user\"\n[[message.part]]\nkind = \"text\"\npath = \"sub/t.jinja\"\n",
     )
     .unwrap();
-    let err = call(&other, json!({"cmd": "import_project", "folder": first}))
-        .await
-        .unwrap_err();
+    let err = import_error(&other, &first).await;
     assert!(err.message.contains("is a link"), "{}", err.message);
     // Not a project at all.
     let err = call(
