@@ -810,7 +810,7 @@ impl Rpc for SaveProfile {
                     self.profile.name,
                     secrets.join(", ")
                 ),
-                "save it without the credential (a base URL without its password or key; a key goes in the keychain through Keys, or in the environment variable the profile names) and give the URL's credentials with each run",
+                "save it without the credential (a base URL without its password or key; an API key goes in the OS keychain, through the API key button or `quarry keys set`, or in the environment variable the profile names) and give the URL's credentials with each run",
             ));
         }
         wb.store()?.save_profile(&self.profile)?;
