@@ -79,6 +79,34 @@ pub struct Finding {
     pub fix: Option<Fix>,
 }
 
+/// A rule book's name (the prefix of its rules' identifiers) and where its rules are written.
+struct Book {
+    name: &'static str,
+    source: &'static str,
+}
+
+impl Book {
+    /// A finding of rule `rule` of this book, without a fix.
+    fn finding(
+        &self,
+        rule: &str,
+        severity: Severity,
+        at: &str,
+        message: String,
+        provider_rule: &str,
+    ) -> Finding {
+        Finding {
+            rule: format!("{}.{rule}", self.name),
+            severity,
+            at: at.to_string(),
+            message,
+            provider_rule: provider_rule.to_string(),
+            source: self.source.into(),
+            fix: None,
+        }
+    }
+}
+
 /// The rule book a provider and mode are checked against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]

@@ -9,30 +9,15 @@
 
 use serde_json::Value;
 
-use super::{Finding, Node, Place, Severity, is_recursive, types};
+use super::{Book, Finding, Node, Place, Severity, is_recursive, types};
 
-const SOURCE: &str = "https://platform.claude.com/docs/en/build-with-claude/structured-outputs#json-schema-limitations";
+const BOOK: Book = Book {
+    name: "anthropic",
+    source: "https://platform.claude.com/docs/en/build-with-claude/structured-outputs#json-schema-limitations",
+};
 
 /// Unions (anyOf, or a list of types) a schema may have in all.
 const MAX_UNIONS: usize = 16;
-
-fn finding(
-    rule: &str,
-    severity: Severity,
-    at: &str,
-    message: String,
-    provider_rule: &str,
-) -> Finding {
-    Finding {
-        rule: format!("anthropic.{rule}"),
-        severity,
-        at: at.to_string(),
-        message,
-        provider_rule: provider_rule.to_string(),
-        source: SOURCE.into(),
-        fix: None,
-    }
-}
 
 pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -42,7 +27,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
         let moved = quarry_engine::dialect::anthropic_refused(map);
         if !moved.is_empty() {
             let listed: Vec<String> = moved.iter().map(|k| format!("`{k}`")).collect();
-            out.push(finding(
+            out.push(BOOK.finding(
                 "moved_to_description",
                 Severity::Info,
                 &node.at,
@@ -60,7 +45,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
         if let Some(pattern) = map.get("pattern").and_then(Value::as_str)
             && let Some(what) = unsupported_regex(pattern)
         {
-            out.push(finding(
+            out.push(BOOK.finding(
                     "complex_pattern",
                     Severity::Error,
                     &node.at,
@@ -71,7 +56,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
         if let Some(values) = map.get("enum").and_then(Value::as_array)
             && values.iter().any(|v| v.is_object() || v.is_array())
         {
-            out.push(finding(
+            out.push(BOOK.finding(
                     "complex_enum",
                     Severity::Error,
                     &node.at,
@@ -81,7 +66,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
         }
         if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
             if !reference.starts_with('#') {
-                out.push(finding(
+                out.push(BOOK.finding(
                     "external_ref",
                     Severity::Error,
                     &node.at,
@@ -89,7 +74,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
                     "external $ref is not supported",
                 ));
             } else if is_recursive(root, reference) {
-                out.push(finding(
+                out.push(BOOK.finding(
                     "recursive",
                     Severity::Error,
                     &node.at,
@@ -100,7 +85,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
         }
         match map.get("additionalProperties") {
             Some(Value::Bool(false)) | None => {}
-            Some(_) => out.push(finding(
+            Some(_) => out.push(BOOK.finding(
                 "open_object",
                 Severity::Warning,
                 &super::join(&node.at, "additionalProperties"),
@@ -122,7 +107,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
     }
     // Quarry makes each optional property nullable (`type: [T, "null"]`): those are unions too.
     if unions + made_nullable > MAX_UNIONS {
-        out.push(finding(
+        out.push(BOOK.finding(
             "too_many_unions",
             Severity::Error,
             "",

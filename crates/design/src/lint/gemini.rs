@@ -9,9 +9,12 @@
 
 use serde_json::Value;
 
-use super::{Finding, Node, Severity, is_recursive, types};
+use super::{Book, Finding, Node, Severity, is_recursive, types};
 
-const SOURCE: &str = "https://ai.google.dev/api/caching#Schema";
+const BOOK: Book = Book {
+    name: "gemini",
+    source: "https://ai.google.dev/api/caching#Schema",
+};
 
 /// Keywords the translation carries over as it changes them (besides
 /// `quarry_engine::dialect::GEMINI_COPIED`, copied as they are); the rest are left out.
@@ -35,24 +38,6 @@ const TRANSLATED: &[&str] = &[
 /// Keywords about the document, not the answer: leaving them out changes nothing.
 const HARMLESS: &[&str] = &["$schema", "$id", "$comment"];
 
-fn finding(
-    rule: &str,
-    severity: Severity,
-    at: &str,
-    message: String,
-    provider_rule: &str,
-) -> Finding {
-    Finding {
-        rule: format!("gemini.{rule}"),
-        severity,
-        at: at.to_string(),
-        message,
-        provider_rule: provider_rule.to_string(),
-        source: SOURCE.into(),
-        fix: None,
-    }
-}
-
 fn known_format(ty: &str, format: &str) -> bool {
     match ty {
         "string" => matches!(format, "enum" | "date-time"),
@@ -70,7 +55,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
         if let Some(reference) = map.get("$ref").and_then(Value::as_str)
             && is_recursive(root, reference)
         {
-            out.push(finding(
+            out.push(BOOK.finding(
                     "recursive",
                     Severity::Error,
                     &node.at,
@@ -92,7 +77,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
             if key == "allOf" && value.as_array().is_some_and(|a| a.len() == 1) {
                 continue;
             }
-            out.push(finding(
+            out.push(BOOK.finding(
                 "left_out",
                 Severity::Warning,
                 &node.at,
@@ -104,7 +89,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
         if let Some(format) = map.get("format").and_then(Value::as_str) {
             let single: Vec<&str> = ty.iter().copied().filter(|t| *t != "null").collect();
             if !matches!(single.as_slice(), [t] if known_format(t, format)) {
-                out.push(finding(
+                out.push(BOOK.finding(
                     "format_described",
                     Severity::Info,
                     &node.at,
@@ -119,7 +104,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
             .cloned()
             .or_else(|| map.get("const").map(|c| vec![c.clone()]));
         if values.is_some_and(|v| !v.iter().all(Value::is_string)) {
-            out.push(finding(
+            out.push(BOOK.finding(
                 "enum_described",
                 Severity::Warning,
                 &node.at,
@@ -128,7 +113,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
             ));
         }
         if map.get("items").is_some_and(Value::is_array) || map.contains_key("prefixItems") {
-            out.push(finding(
+            out.push(BOOK.finding(
                 "tuple",
                 Severity::Warning,
                 &node.at,
@@ -138,7 +123,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
         }
     }
     if closed > 0 {
-        out.push(finding(
+        out.push(BOOK.finding(
             "closed_objects",
             Severity::Info,
             "",

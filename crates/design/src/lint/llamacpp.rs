@@ -8,10 +8,12 @@
 
 use serde_json::Value;
 
-use super::{Finding, Fix, Node, PatchOp, Severity, join, move_to_description, types};
+use super::{Book, Finding, Fix, Node, PatchOp, Severity, join, move_to_description, types};
 
-const SOURCE: &str =
-    "https://github.com/ggml-org/llama.cpp/blob/master/grammars/README.md#json-schemas--gbnf";
+const BOOK: Book = Book {
+    name: "llamacpp",
+    source: "https://github.com/ggml-org/llama.cpp/blob/master/grammars/README.md#json-schemas--gbnf",
+};
 
 /// Keywords the converter does not turn into grammar: the model is not held to them.
 const IGNORED: &[&str] = &[
@@ -29,24 +31,6 @@ const IGNORED: &[&str] = &[
 ];
 const BOUNDS: &[&str] = &["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"];
 
-fn finding(
-    rule: &str,
-    severity: Severity,
-    at: &str,
-    message: String,
-    provider_rule: &str,
-) -> Finding {
-    Finding {
-        rule: format!("llamacpp.{rule}"),
-        severity,
-        at: at.to_string(),
-        message,
-        provider_rule: provider_rule.to_string(),
-        source: SOURCE.into(),
-        fix: None,
-    }
-}
-
 pub(super) fn lint(_root: &Value, nodes: &[Node]) -> Vec<Finding> {
     let mut out = Vec::new();
     for node in nodes {
@@ -54,7 +38,7 @@ pub(super) fn lint(_root: &Value, nodes: &[Node]) -> Vec<Finding> {
         if let Some(pattern) = map.get("pattern").and_then(Value::as_str)
             && !(pattern.starts_with('^') && pattern.ends_with('$'))
         {
-            let mut f = finding(
+            let mut f = BOOK.finding(
                     "unanchored_pattern",
                     Severity::Error,
                     &node.at,
@@ -79,7 +63,7 @@ pub(super) fn lint(_root: &Value, nodes: &[Node]) -> Vec<Finding> {
         if let Some(reference) = map.get("$ref").and_then(Value::as_str)
             && !reference.starts_with('#')
         {
-            out.push(finding(
+            out.push(BOOK.finding(
                     "remote_ref",
                     Severity::Error,
                     &node.at,
@@ -89,7 +73,7 @@ pub(super) fn lint(_root: &Value, nodes: &[Node]) -> Vec<Finding> {
         }
         for keyword in IGNORED {
             if map.contains_key(*keyword) {
-                out.push(finding(
+                out.push(BOOK.finding(
                     "ignored_keyword",
                     Severity::Warning,
                     &node.at,
@@ -99,7 +83,7 @@ pub(super) fn lint(_root: &Value, nodes: &[Node]) -> Vec<Finding> {
             }
         }
         if map.contains_key("prefixItems") {
-            out.push(finding(
+            out.push(BOOK.finding(
                 "prefix_items",
                 Severity::Warning,
                 &node.at,
@@ -108,7 +92,7 @@ pub(super) fn lint(_root: &Value, nodes: &[Node]) -> Vec<Finding> {
             ));
         }
         if let Some(format @ ("uri" | "email")) = map.get("format").and_then(Value::as_str) {
-            out.push(finding(
+            out.push(BOOK.finding(
                 "ignored_format",
                 Severity::Warning,
                 &node.at,
@@ -119,7 +103,7 @@ pub(super) fn lint(_root: &Value, nodes: &[Node]) -> Vec<Finding> {
         if types(map) == ["number"] {
             for keyword in BOUNDS {
                 if map.contains_key(*keyword) {
-                    let mut f = finding(
+                    let mut f = BOOK.finding(
                         "number_bounds",
                         Severity::Warning,
                         &node.at,
@@ -136,7 +120,7 @@ pub(super) fn lint(_root: &Value, nodes: &[Node]) -> Vec<Finding> {
         if map.contains_key("properties")
             && (map.contains_key("anyOf") || map.contains_key("oneOf"))
         {
-            out.push(finding(
+            out.push(BOOK.finding(
                 "properties_with_union",
                 Severity::Warning,
                 &node.at,
@@ -145,7 +129,7 @@ pub(super) fn lint(_root: &Value, nodes: &[Node]) -> Vec<Finding> {
             ));
         }
         if map.contains_key("properties") && !map.contains_key("additionalProperties") {
-            let mut f = finding(
+            let mut f = BOOK.finding(
                 "open_object",
                 Severity::Warning,
                 &node.at,

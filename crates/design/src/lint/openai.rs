@@ -10,9 +10,12 @@
 
 use serde_json::Value;
 
-use super::{Finding, Node, Place, Severity, move_to_description, remove_keyword};
+use super::{Book, Finding, Node, Place, Severity, move_to_description, remove_keyword};
 
-const SOURCE: &str = "https://platform.openai.com/docs/guides/structured-outputs#supported-schemas";
+const BOOK: Book = Book {
+    name: "openai",
+    source: "https://platform.openai.com/docs/guides/structured-outputs#supported-schemas",
+};
 
 /// Composition keywords strict mode refuses.
 const UNSUPPORTED: &[&str] = &[
@@ -62,24 +65,6 @@ const MAX_ENUM_VALUES: usize = 1000;
 const LARGE_ENUM: usize = 250;
 const LARGE_ENUM_CHARS: usize = 15_000;
 
-fn finding(
-    rule: &str,
-    severity: Severity,
-    at: &str,
-    message: String,
-    provider_rule: &str,
-) -> Finding {
-    Finding {
-        rule: format!("openai.{rule}"),
-        severity,
-        at: at.to_string(),
-        message,
-        provider_rule: provider_rule.to_string(),
-        source: SOURCE.into(),
-        fix: None,
-    }
-}
-
 pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut optional = Vec::new();
@@ -105,7 +90,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
             if !node.map.contains_key(*keyword) {
                 continue;
             }
-            let mut f = finding(
+            let mut f = BOOK.finding(
                 "unsupported_keyword",
                 Severity::Error,
                 &node.at,
@@ -125,7 +110,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
         }
         for keyword in UNLISTED {
             if node.map.contains_key(*keyword) {
-                let mut f = finding(
+                let mut f = BOOK.finding(
                     "unlisted_keyword",
                     Severity::Warning,
                     &node.at,
@@ -141,7 +126,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
         if let Some(format) = node.map.get("format").and_then(Value::as_str)
             && !FORMATS.contains(&format)
         {
-            let mut f = finding(
+            let mut f = BOOK.finding(
                 "unsupported_format",
                 Severity::Warning,
                 &node.at,
@@ -155,7 +140,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
         }
         match node.map.get("additionalProperties") {
             Some(Value::Bool(false)) | None => {}
-            Some(_) => out.push(finding(
+            Some(_) => out.push(BOOK.finding(
                 "open_object",
                 Severity::Warning,
                 &join_ap(&node.at),
@@ -164,7 +149,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
             )),
         }
         if node.map.contains_key("oneOf") {
-            out.push(finding(
+            out.push(BOOK.finding(
                 "one_of",
                 Severity::Info,
                 &node.at,
@@ -181,7 +166,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
                 .sum();
             chars += strings;
             if values.len() > LARGE_ENUM && strings > LARGE_ENUM_CHARS {
-                out.push(finding(
+                out.push(BOOK.finding(
                     "large_enum",
                     Severity::Error,
                     &node.at,
@@ -196,7 +181,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
     }
     if root.get("anyOf").is_some() && root.get("type").is_none() {
         // Quarry wraps a root union as `{content: …}`, so this is only for the user to know.
-        out.push(finding(
+        out.push(BOOK.finding(
             "root_union",
             Severity::Info,
             "",
@@ -207,7 +192,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
     if !optional.is_empty() {
         let shown: Vec<String> = optional.iter().take(5).map(|n| format!("`{n}`")).collect();
         let more = optional.len().saturating_sub(5);
-        out.push(finding(
+        out.push(BOOK.finding(
             "optional_made_nullable",
             Severity::Info,
             "",
@@ -223,7 +208,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
         ));
     }
     if properties > MAX_PROPERTIES {
-        out.push(finding(
+        out.push(BOOK.finding(
             "too_many_properties",
             Severity::Error,
             "",
@@ -232,7 +217,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
         ));
     }
     if let Some(d) = deepest.filter(|d| d.objects > MAX_NESTING) {
-        out.push(finding(
+        out.push(BOOK.finding(
             "too_deep",
             Severity::Error,
             &d.at,
@@ -244,7 +229,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
         ));
     }
     if enum_values > MAX_ENUM_VALUES {
-        out.push(finding(
+        out.push(BOOK.finding(
             "too_many_enum_values",
             Severity::Error,
             "",
@@ -253,7 +238,7 @@ pub(super) fn lint(root: &Value, nodes: &[Node]) -> Vec<Finding> {
         ));
     }
     if chars > MAX_STRING_CHARS {
-        out.push(finding(
+        out.push(BOOK.finding(
             "too_much_text",
             Severity::Error,
             "",
