@@ -13,7 +13,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { fakeProvider, quarryServe, tempDir } from "./servers.mjs";
 import { launch, openWorkbench } from "./browser.mjs";
-import { axe, screenshot } from "./helpers.mjs";
+import { noViolations, screenshot } from "./helpers.mjs";
 
 const schema = JSON.stringify(
   { title: "Contact", type: "object", properties: { name: { type: "string" } }, required: ["name"], additionalProperties: false },
@@ -62,11 +62,6 @@ function closedPort() {
 const note = () => page.locator(".local-note");
 const projectSection = () => page.getByRole("region", { name: "Project files" });
 
-async function noViolations(theme) {
-  const found = await axe(page);
-  assert.deepEqual(found, [], `accessibility (${theme}): ${JSON.stringify(found, null, 1)}`);
-}
-
 describe("local models in the model picker", () => {
   it("offers the models ollama runs and says what the chosen one supports", async () => {
     await page.getByText("live events connected").waitFor();
@@ -85,7 +80,7 @@ describe("local models in the model picker", () => {
     const described = (await model.getAttribute("aria-describedby")).split(" ");
     assert.ok(described.includes(await note().getAttribute("id")));
     await screenshot(page, "local-models");
-    await noViolations("light");
+    await noViolations(page, "light");
   });
 
   it("says how to start ollama when nothing answers, and checks again from the keyboard", async () => {
@@ -99,7 +94,7 @@ describe("local models in the model picker", () => {
     await page.emulateMedia({ colorScheme: "dark" });
     await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
     await screenshot(page, "local-models-not-running-dark");
-    await noViolations("dark");
+    await noViolations(page, "dark");
     await page.emulateMedia({ colorScheme: "light" });
     await page.waitForFunction(() => document.documentElement.dataset.theme === "light");
   });
@@ -139,7 +134,7 @@ describe("project files in Settings", () => {
     await sidebarInvoice.waitFor();
     await projectSection().scrollIntoViewIfNeeded();
     await screenshot(page, "project-files");
-    await noViolations("light");
+    await noViolations(page, "light");
   });
 
   it("refuses a folder that is not a project, saying so under the buttons", async () => {
@@ -157,7 +152,7 @@ describe("project files in Settings", () => {
     await page.emulateMedia({ colorScheme: "dark" });
     await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
     await screenshot(page, "project-files-error-dark");
-    await noViolations("dark");
+    await noViolations(page, "dark");
     await page.emulateMedia({ colorScheme: "light" });
   });
 });

@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { quarryServe, tempDir } from "./servers.mjs";
 import { launch, openWorkbench } from "./browser.mjs";
-import { axe, editorText, screenshot } from "./helpers.mjs";
+import { editorText, inTheme, noViolations, screenshot } from "./helpers.mjs";
 
 let tmp, q, browser, page;
 const T = Number(process.env.E2E_TIMEOUT_MS ?? 20_000);
@@ -55,16 +55,6 @@ const accessibleName = (locator) => locator.evaluate((el) => el.textContent);
 async function setRawText(text) {
   await tab("JSON");
   await page.getByRole("textbox", { name: "Schema", exact: true }).fill(text);
-}
-
-async function noViolations(theme) {
-  const found = await axe(page);
-  assert.deepEqual(found, [], `accessibility (${theme}): ${JSON.stringify(found, null, 1)}`);
-}
-
-async function inTheme(theme) {
-  await page.emulateMedia({ colorScheme: theme });
-  await page.waitForFunction((t) => document.documentElement.dataset.theme === t, theme);
 }
 
 /** Adds a field at the end of the root object and names it (the name field has the focus, its text selected). */
@@ -172,7 +162,7 @@ describe("the schema designer", () => {
     assert.equal(await schemaText(), json(built));
     await row("home").click();
     await screenshot(page, "designer");
-    await noViolations("light");
+    await noViolations(page, "light");
 
     // The raw editor shows the same text, untouched by switching views.
     assert.equal(await rawEditorText(), json(built));
@@ -234,11 +224,11 @@ describe("the schema designer", () => {
   });
 
   async function inThemeShot() {
-    await inTheme("dark");
+    await inTheme(page, "dark");
     await row("fullName").click();
     await screenshot(page, "designer-dark");
-    await noViolations("dark");
-    await inTheme("light");
+    await noViolations(page, "dark");
+    await inTheme(page, "light");
   }
 
   it("undoes and redoes from the keyboard, tree edits and raw typing alike", async () => {
@@ -310,7 +300,7 @@ describe("the schema designer", () => {
     const inferred = JSON.parse(await editorText(page, "Inferred schema"));
     assert.deepEqual(inferred.required, ["name"]);
     assert.equal(inferred.properties.born.format, "date");
-    await noViolations("light, dialog");
+    await noViolations(page, "light, dialog");
     await dialog.getByRole("button", { name: "Use this schema" }).click();
     await dialog.waitFor({ state: "hidden" });
     assert.deepEqual(JSON.parse(await schemaText()), inferred);
@@ -351,9 +341,9 @@ describe("the schema designer", () => {
   });
 
   async function inThemeBroken() {
-    await inTheme("dark");
+    await inTheme(page, "dark");
     await screenshot(page, "designer-parse-error-dark");
-    await noViolations("dark, parse error");
-    await inTheme("light");
+    await noViolations(page, "dark, parse error");
+    await inTheme(page, "light");
   }
 });

@@ -15,7 +15,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fakeProvider, quarryServe, tempDir } from "./servers.mjs";
 import { launch, openWorkbench } from "./browser.mjs";
-import { axe, screenshot, sleep } from "./helpers.mjs";
+import { inTheme, noViolations, screenshot, sleep } from "./helpers.mjs";
 
 const design = JSON.stringify({ title: "Invoice", description: "An invoice.", fields: [{ name: "number", type: "string", description: "Its number", required: true }] });
 // Slow enough to see the spinner, and to close the dialog while the model is still "thinking".
@@ -60,16 +60,6 @@ async function wholeText(name) {
 async function setRawText(text) {
   await tab("JSON").click();
   await page.getByRole("textbox", { name: "Schema", exact: true }).fill(text);
-}
-
-async function noViolations(what) {
-  const found = await axe(page);
-  assert.deepEqual(found, [], `accessibility (${what}): ${JSON.stringify(found, null, 1)}`);
-}
-
-async function inTheme(theme) {
-  await page.emulateMedia({ colorScheme: theme });
-  await page.waitForFunction((t) => document.documentElement.dataset.theme === t, theme);
 }
 
 /** A finding in the Check tab: the one at `at` whose text matches `text`. */
@@ -130,11 +120,11 @@ describe("the schema check", () => {
     await check().getByText("After Quarry's normalization and the provider's dialect, at /tools/0/function/parameters in the request body, marked strict.").waitFor();
     await checkTab().evaluate((el) => el.scrollIntoView({ block: "start" }));
     await screenshot(page, "schema-check");
-    await noViolations("light, check");
-    await inTheme("dark");
+    await noViolations(page, "light, check");
+    await inTheme(page, "dark");
     await screenshot(page, "schema-check-dark");
-    await noViolations("dark, check");
-    await inTheme("light");
+    await noViolations(page, "dark, check");
+    await inTheme(page, "light");
 
     // Sent as OpenAI's strict mode wants it: every property required, the optional one nullable, closed.
     const sent = JSON.parse(await wholeText("The schema as sent"));
@@ -253,10 +243,10 @@ describe("importing a schema", () => {
     const notes = await dialog.getByRole("list", { name: "What was changed" }).innerText();
     assert.match(notes, /nullable: true is now a type that allows null \(at \/properties\/tag\)/);
     await screenshot(page, "schema-import");
-    await noViolations("light, import");
-    await inTheme("dark");
-    await noViolations("dark, import");
-    await inTheme("light");
+    await noViolations(page, "light, import");
+    await inTheme(page, "dark");
+    await noViolations(page, "dark, import");
+    await inTheme(page, "light");
     const imported = JSON.parse(await wholeText("Imported schema"));
     assert.deepEqual(imported.properties.tag.type, ["string", "null"]);
     assert.equal(imported.properties.owner.$ref, "#/$defs/Owner");
@@ -359,10 +349,10 @@ describe("generating a schema from a description", () => {
       required: ["number"],
       additionalProperties: false,
     });
-    await noViolations("light, generate");
-    await inTheme("dark");
-    await noViolations("dark, generate");
-    await inTheme("light");
+    await noViolations(page, "light, generate");
+    await inTheme(page, "dark");
+    await noViolations(page, "dark, generate");
+    await inTheme(page, "light");
     await dialog.getByRole("button", { name: "Use this schema" }).click();
     await dialog.waitFor({ state: "hidden" });
     assert.deepEqual(JSON.parse(await schemaText()), generated);
@@ -406,7 +396,7 @@ describe("the draft as code", () => {
     assert.match(await code().innerText(), /openai\/fake-model/);
     await page.getByRole("heading", { name: "As code" }).scrollIntoViewIfNeeded();
     await screenshot(page, "code-export");
-    await noViolations("light, code");
+    await noViolations(page, "light, code");
 
     await language("Rust").check();
     await page.getByRole("textbox", { name: "Rust program" }).getByText(/quarry_engine/).first().waitFor();
@@ -424,11 +414,11 @@ describe("the draft as code", () => {
     await language("Rust").focus();
     await page.keyboard.press("ArrowLeft");
     assert.equal(await language("Python").isChecked(), true);
-    await inTheme("dark");
+    await inTheme(page, "dark");
     await page.getByRole("textbox", { name: "Python program" }).getByText("instructor.from_provider(").waitFor();
     await screenshot(page, "code-export-dark");
-    await noViolations("dark, code");
-    await inTheme("light");
+    await noViolations(page, "dark, code");
+    await inTheme(page, "light");
   });
 
   it("says in place what cannot be exported (an attached image in Python)", async () => {
