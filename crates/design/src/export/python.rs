@@ -466,24 +466,7 @@ impl<'a> Models<'a> {
                 }
             });
         }
-        let ty = match parts.len() {
-            0 if nullable => return "None".into(),
-            0 => {
-                self.typing.insert("Any".into());
-                return "Any".into();
-            }
-            1 => parts.remove(0),
-            _ => {
-                self.typing.insert("Union".into());
-                format!("Union[{}]", parts.join(", "))
-            }
-        };
-        if nullable {
-            self.typing.insert("Optional".into());
-            format!("Optional[{ty}]")
-        } else {
-            ty
-        }
+        self.joined(parts, nullable)
     }
 
     fn array(&mut self, map: &Map<String, Value>, hint: &str, at: &str) -> String {
@@ -510,6 +493,30 @@ impl<'a> Models<'a> {
         }
     }
 
+    /// The Python type for a value of any of the types `parts` (or `None` too, if `nullable`).
+    /// No part: `None` when null is allowed, else `Any` (an `anyOf` always has a member: the
+    /// meta-schema requires one).
+    fn joined(&mut self, mut parts: Vec<String>, nullable: bool) -> String {
+        let ty = match parts.len() {
+            0 if nullable => return "None".into(),
+            0 => {
+                self.typing.insert("Any".into());
+                return "Any".into();
+            }
+            1 => parts.remove(0),
+            _ => {
+                self.typing.insert("Union".into());
+                format!("Union[{}]", parts.join(", "))
+            }
+        };
+        if nullable {
+            self.typing.insert("Optional".into());
+            format!("Optional[{ty}]")
+        } else {
+            ty
+        }
+    }
+
     fn union(&mut self, members: &[Value], hint: &str, at: &str) -> String {
         let mut nullable = false;
         let mut parts: Vec<String> = Vec::new();
@@ -529,20 +536,7 @@ impl<'a> Models<'a> {
                 parts.push(t);
             }
         }
-        let ty = match parts.len() {
-            0 => return "None".into(),
-            1 => parts.remove(0),
-            _ => {
-                self.typing.insert("Union".into());
-                format!("Union[{}]", parts.join(", "))
-            }
-        };
-        if nullable {
-            self.typing.insert("Optional".into());
-            format!("Optional[{ty}]")
-        } else {
-            ty
-        }
+        self.joined(parts, nullable)
     }
 
     fn reference(&mut self, r: &str) -> String {
