@@ -13,10 +13,12 @@ pub fn is_outside(url: &Url) -> bool {
 }
 
 /// Opens `url` with the system's handler (`xdg-open` on Linux), without waiting for it. A
-/// failure is said on stderr: the click has no other place to report it.
+/// failure is said on stderr (the click has no other place to report it), with any
+/// credentials in the address masked.
 pub fn open_outside(url: &Url) {
     if let Err(e) = open::that_detached(url.as_str()) {
-        eprintln!("quarry-desktop: could not open {url} in the system's browser: {e}");
+        let shown = quarry_engine::transport::redact_url(url.as_str());
+        eprintln!("quarry-desktop: could not open {shown} in the system's browser: {e}");
     }
 }
 
